@@ -1,0 +1,1 @@
+"""The write side: aggregates and their rules, the application, identity, storage wiring, the CLI."""

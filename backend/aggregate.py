@@ -1,0 +1,97 @@
+"""The aggregate base: a stream of hash-chained events and the state they build."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any, ClassVar, Self, TypeVar
+from uuid import UUID, uuid4
+
+from backend.errors import IllegalTransition
+from events.base import Event, Meta
+from events.codec import GENESIS_HASH, seal
+
+E = TypeVar("E", bound=Event)
+
+
+class Aggregate:
+    """Commands check rules then `trigger` an event; `when` applies an event to the state."""
+
+    CREATED: ClassVar[type[Event]]
+
+    def __init__(self, aggregate_id: UUID) -> None:
+        self.id = aggregate_id
+        self.version = 0
+        self.head_hash = GENESIS_HASH
+        self.created_meta: Meta | None = None
+        self._pending: list[Event] = []
+
+    def trigger(self, event_class: type[E], meta: Meta, **payload: Any) -> E:
+        """Make the next event of this stream, link it into the hash chain and apply it."""
+        event = event_class(
+            originator_id=self.id,
+            originator_version=self.version + 1,
+            event_id=uuid4(),
+            meta=meta,
+            **payload,
+        )
+        sealed = seal(event, self.head_hash)
+        self.apply(sealed)
+        self._pending.append(sealed)
+        return sealed  # type: ignore[return-value]
+
+    def apply(self, event: Event) -> None:
+        """Apply a stored or new event and advance the stream head."""
+        if event.originator_version == 1:
+            self.created_meta = event.meta
+        self.when(event)
+        self.version = event.originator_version
+        self.head_hash = event.hash
+
+    def when(self, event: Event) -> None:
+        """Change state for one event; subclasses dispatch on the event type (singledispatchmethod)."""
+        self.unhandled(event)
+
+    def unhandled(self, event: Event) -> None:
+        raise TypeError(f"{type(self).__name__} has no rule for {type(event).__name__}")
+
+    def collect_events(self) -> list[Event]:
+        """The events made since the last save, handed to the event store once."""
+        pending, self._pending = self._pending, []
+        return pending
+
+    @property
+    def pending_event_ids(self) -> list[UUID]:
+        return [e.event_id for e in self._pending]
+
+    @classmethod
+    def create(cls, aggregate_id: UUID, meta: Meta, **payload: Any) -> Self:
+        """A new stream whose first event is the class's creation event."""
+        aggregate = cls(aggregate_id)
+        aggregate.trigger(cls.CREATED, meta, **payload)
+        return aggregate
+
+    @classmethod
+    def project(cls, aggregate: Self | None, events: Iterable[Event]) -> Self | None:
+        """Rebuild from events (the repository's projector): None when the stream is not of this kind."""
+        for event in events:
+            if aggregate is None:
+                if not isinstance(event, cls.CREATED):
+                    return None
+                aggregate = cls(event.originator_id)
+            aggregate.apply(event)
+        return aggregate
+
+
+class Workflow(Aggregate):
+    """An aggregate whose events are steps allowed only from certain states (TRANSITIONS)."""
+
+    TRANSITIONS: ClassVar[dict[type[Event], frozenset[StrEnum]]]
+    status: StrEnum
+
+    def step(self, event_class: type[Event], meta: Meta, **payload: Any) -> None:
+        """Trigger `event_class` if the current state allows it, else IllegalTransition."""
+        if self.status not in self.TRANSITIONS[event_class]:
+            noun = type(self).__name__.lower()
+            raise IllegalTransition(f"a {self.status.value} {noun} cannot take {event_class.__name__}")
+        self.trigger(event_class, meta, **payload)

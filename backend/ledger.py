@@ -1,0 +1,59 @@
+"""Streams the system keeps about itself: submission receipts and hash-chain anchors."""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+from typing import Any, ClassVar, Final
+from uuid import UUID, uuid5
+
+from backend.aggregate import Aggregate
+from events.base import Event
+from events.ledger import AnchorRecorded, StreamHead, SubmissionAccepted
+
+SUBMISSION_NAMESPACE: Final = UUID("0b9f4e0e-8d1c-4b8e-9a55-5b8f1f7f2c01")
+ANCHOR_STREAM_ID: Final = UUID("9d1c2f7a-3b4e-4f6a-8c2d-1e0f9a8b7c6d")
+
+
+def receipt_id_for(submission_id: UUID) -> UUID:
+    """The receipt's stream id: derived, so two arrivals of one submission meet on one stream."""
+    return uuid5(SUBMISSION_NAMESPACE, str(submission_id))
+
+
+class Receipt(Aggregate):
+    """One accepted submission: what it was (fingerprint) and what it answered."""
+
+    CREATED: ClassVar = SubmissionAccepted
+
+    def __init__(self, aggregate_id: UUID) -> None:
+        super().__init__(aggregate_id)
+        self.fingerprint = ""
+        self.command = ""
+        self.result: dict[str, Any] = {}
+
+    @singledispatchmethod
+    def when(self, event: Event) -> None:
+        self.unhandled(event)
+
+    @when.register
+    def _(self, event: SubmissionAccepted) -> None:
+        self.fingerprint = event.fingerprint
+        self.command = event.command
+        self.result = event.result
+
+
+class Anchors(Aggregate):
+    """The chain of anchors: each records every stream's head and a Merkle root over them."""
+
+    CREATED: ClassVar = AnchorRecorded
+
+    def __init__(self, aggregate_id: UUID) -> None:
+        super().__init__(aggregate_id)
+        self.last: list[StreamHead] = []
+
+    @singledispatchmethod
+    def when(self, event: Event) -> None:
+        self.unhandled(event)
+
+    @when.register
+    def _(self, event: AnchorRecorded) -> None:
+        self.last = list(event.heads)

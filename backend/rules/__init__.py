@@ -1,0 +1,1 @@
+"""Rules of the domain, each in one named place."""

@@ -1,0 +1,50 @@
+"""Visit intervals, referral deadlines and the red-level obligation, from the configured policy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from backend.settings import Policy
+from events.vocabulary import RISK_ORDER, RiskLevel
+
+
+def effective_level(level: str | None, categories: list[str]) -> RiskLevel | None:
+    """The level that sets obligations: a child in any category never graded counts as blue."""
+    if level:
+        return RiskLevel(level)
+    return RiskLevel.BLUE if categories else None
+
+
+def next_visit_due(
+    policy: Policy,
+    level: RiskLevel | None,
+    last_visit_at: datetime | None,
+    graded_up_at: datetime | None,
+    registered_at: datetime,
+) -> datetime | None:
+    """When the next visit is due.
+
+    The last visit plus the interval of the current level; a grading to a higher level makes the
+    next visit due by the new interval from that grading, if that is sooner. Never visited: from
+    registration.
+    """
+    if level is None:
+        return None
+    interval = policy.visit_intervals[level]
+    due = (last_visit_at or registered_at) + interval
+    if graded_up_at is not None:
+        due = min(due, graded_up_at + interval)
+    return due
+
+
+def is_higher(new: str, old: str | None) -> bool:
+    """True when `new` is a more serious level than `old` (no level counts as below blue)."""
+    if old is None:
+        return True
+    return RISK_ORDER[RiskLevel(new)] > RISK_ORDER[RiskLevel(old)]
+
+
+def referral_deadlines(policy: Policy, sent_at: datetime, child_level: str | None) -> tuple[datetime, datetime]:
+    """(accept_by, complete_by) for a referral sent at `sent_at` about a child at `child_level`."""
+    accept = policy.accept_within_red if child_level == RiskLevel.RED else policy.accept_within
+    return sent_at + accept, sent_at + policy.complete_within

@@ -1,0 +1,111 @@
+"""The event store: one eventsourcing Application on SQLite or PostgreSQL, with a msgspec mapper."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar, cast
+from urllib.parse import parse_qs, unquote, urlparse
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import Environment, EnvType, get_topic, resolve_topic
+
+from backend.aggregate import Aggregate
+from backend.settings import Settings
+from events import codec
+from events.base import Event
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class MsgspecMapper(Mapper[UUID]):
+    """Stores each event as its msgspec JSON (stream id and version included, so the hash covers them)."""
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        state = codec.encode(domain_event)
+        if self.compressor:
+            state = self.compressor.compress(state)
+        if self.cipher:
+            state = self.cipher.encrypt(state)
+        return StoredEvent(
+            originator_id=domain_event.originator_id,
+            originator_version=domain_event.originator_version,
+            topic=get_topic(type(domain_event)),
+            state=state,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        return codec.decode(resolve_topic(stored_event.topic), self.plain_state(stored_event.state))
+
+    def plain_state(self, state: bytes) -> bytes:
+        """The stored bytes decrypted and decompressed."""
+        if self.cipher:
+            state = self.cipher.decrypt(state)
+        if self.compressor:
+            state = self.compressor.decompress(state)
+        return state
+
+
+def store_environment(settings: Settings) -> dict[str, str]:
+    """The eventsourcing environment for the configured database."""
+    env: dict[str, str] = {"MAPPER_TOPIC": get_topic(MsgspecMapper)}
+    if settings.cipher_key:
+        env["CIPHER_KEY"] = settings.cipher_key
+    url = settings.database_url
+    if url and url.startswith(("postgresql://", "postgres://")):
+        env.update(_postgres_environment(url))
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            SQLITE_DBNAME=str(settings.sqlite_path),
+            SQLITE_LOCK_TIMEOUT="30",
+        )
+    return env
+
+
+def _postgres_environment(url: str) -> dict[str, str]:
+    parts = urlparse(url)
+    query = parse_qs(parts.query)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_SCHEMA": query.get("schema", [""])[0],
+        "POSTGRES_POOL_SIZE": query.get("pool_size", ["10"])[0],
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+    }
+
+
+class EventStore(Application[UUID]):
+    """Every stream of every kind in one notification log (one global order)."""
+
+    name = "Huhang"
+    log_section_size = 1000
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Only what our settings say: stray eventsourcing variables in the process must not leak in.
+        return Environment(name, dict(env or {}))
+
+    def load(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate of that kind, or None when no such stream of that kind exists."""
+        try:
+            return self.repository.get(aggregate_id, projector_func=cls.project)  # type: ignore[arg-type]
+        except AggregateNotFoundError:
+            return None
+
+    def stream(self, stream_id: UUID, upto_version: int | None = None) -> list[Event]:
+        """The events of one stream, in order."""
+        return list(self.events.get(stream_id, lte=upto_version))
+
+    @property
+    def msgspec_mapper(self) -> MsgspecMapper:
+        return cast(MsgspecMapper, self.mapper)
+
+
+def open_store(settings: Settings) -> EventStore:
+    """The event store the settings describe (tables created if missing)."""
+    return EventStore(env=store_environment(settings))

@@ -1,0 +1,1 @@
+"""Use cases: load, act, save once."""

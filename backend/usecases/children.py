@@ -1,0 +1,118 @@
+"""Use cases on a child's own record."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+from backend.children import Child
+from backend.commands import AssessRisk, ChangeCategories, ChangeProfile, CorrectRecord, RegisterChild, TransferChild
+from backend.errors import ChildNotFound, StaleVersion
+from backend.identity import Actor, authorize, check_in_scope
+from backend.rules.jurisdiction import parse_jurisdiction
+from backend.usecases.core import Change, Core, Outcome
+from backend.usecases.views import child_view
+from events.base import Meta
+from events.children import RiskAssessed
+
+_REGISTRATION_FIELDS = (
+    "name sex birth_date id_number jurisdiction address household_position home_geo categories guardians".split()
+)
+
+
+def registration_fields(command: RegisterChild) -> dict[str, object]:
+    return {f: getattr(command, f) for f in _REGISTRATION_FIELDS}
+
+
+class Children:
+    """Register, grade, re-categorise, transfer and correct children."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def get(self, actor: Actor, child_id: UUID) -> Child:
+        """The child, if the actor's scope covers it; otherwise it does not exist for them."""
+        child = self.core.load(Child, child_id)
+        if child is None:
+            raise ChildNotFound("no such child")
+        check_in_scope(actor, child.jurisdiction)
+        return child
+
+    def register(self, actor: Actor, device_id: str, command: RegisterChild) -> Outcome:
+        authorize(actor, "child.register")
+        check_in_scope(actor, parse_jurisdiction(command.jurisdiction))
+
+        def handle(meta: Meta) -> Change:
+            child = Child.register(uuid4(), meta, registration_fields(command))
+            return Change([child], child_view(child))
+
+        return self.core.submit("child.register", actor, device_id, command, None, handle)
+
+    def assess_risk(self, actor: Actor, device_id: str, child_id: UUID, command: AssessRisk) -> Outcome:
+        authorize(actor, "child.assess_risk")
+
+        def handle(meta: Meta) -> Change:
+            child = self.get(actor, child_id)
+            event = child.assess_risk(meta, command.level, list(command.reasons), command.based_on_version)
+            return Change([child], child_view(child) | {"assessment": _assessment(event)})
+
+        return self.core.submit("child.assess_risk", actor, device_id, command, child_id, handle)
+
+    def change_categories(self, actor: Actor, device_id: str, child_id: UUID, command: ChangeCategories) -> Outcome:
+        authorize(actor, "child.change_categories")
+
+        def handle(meta: Meta) -> Change:
+            child = self.get(actor, child_id)
+            child.change_categories(meta, list(command.add), list(command.remove), command.reason)
+            return Change([child], child_view(child))
+
+        return self.core.submit("child.change_categories", actor, device_id, command, child_id, handle)
+
+    def change_profile(self, actor: Actor, device_id: str, child_id: UUID, command: ChangeProfile) -> Outcome:
+        authorize(actor, "child.change_profile")
+
+        def handle(meta: Meta) -> Change:
+            child = self.get(actor, child_id)
+            self.check_version(child, command.expected_version)
+            child.change_profile(meta, command.changes, command.reason)
+            return Change([child], child_view(child))
+
+        return self.core.submit("child.change_profile", actor, device_id, command, child_id, handle)
+
+    def transfer(self, actor: Actor, device_id: str, child_id: UUID, command: TransferChild) -> Outcome:
+        authorize(actor, "child.transfer")
+
+        def handle(meta: Meta) -> Change:
+            child = self.get(actor, child_id)
+            self.check_version(child, command.expected_version)
+            child.transfer(meta, command.to_jurisdiction, command.reason)
+            return Change([child], child_view(child))
+
+        return self.core.submit("child.transfer", actor, device_id, command, child_id, handle)
+
+    def correct(self, actor: Actor, device_id: str, child_id: UUID, command: CorrectRecord) -> Outcome:
+        authorize(actor, "child.correct")
+
+        def handle(meta: Meta) -> Change:
+            child = self.get(actor, child_id)
+            self.check_version(child, command.expected_version)
+            child.correct(meta, command.corrects.event_id, command.changes, command.reason)
+            return Change([child], child_view(child))
+
+        return self.core.submit("child.correct", actor, device_id, command, child_id, handle)
+
+    @staticmethod
+    def check_version(child: Child, expected: int | None) -> None:
+        """Refuse an order-dependent command made on a version that is no longer current."""
+        if expected is not None and expected != child.version:
+            raise StaleVersion(
+                f"the child is at version {child.version}, not {expected}", current=child_view(child)
+            )
+
+
+def _assessment(event: RiskAssessed) -> dict[str, object]:
+    return {
+        "event_id": str(event.event_id),
+        "level": event.level,
+        "current": event.current,
+        "conflicting": event.conflicting,
+    }

@@ -1,0 +1,129 @@
+"""The one way a command becomes events: idempotent, atomic, retried on a version race."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final, TypeVar
+from uuid import UUID
+
+import msgspec
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+
+from backend.aggregate import Aggregate
+from backend.errors import StaleVersion, StoreUnavailable, SubmissionConflict
+from backend.identity import Actor
+from backend.ledger import Receipt, receipt_id_for
+from backend.rules.timing import check_occurred_at, is_late
+from backend.settings import Policy
+from backend.store import EventStore
+from events.base import Meta
+
+MAX_ATTEMPTS: Final = 8
+A = TypeVar("A", bound=Aggregate)
+_canonical = msgspec.json.Encoder(order="sorted")
+
+
+class Change(msgspec.Struct, frozen=True):
+    """What a command made: the aggregates to save together and the answer to give."""
+
+    aggregates: Sequence[Aggregate]
+    result: dict[str, Any]
+
+
+class Outcome(msgspec.Struct, frozen=True):
+    """The answer to a submission, and whether it is the replay of an earlier arrival."""
+
+    result: dict[str, Any]
+    replayed: bool = False
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def fingerprint_of(name: str, actor: Actor, target: UUID | None, command: msgspec.Struct) -> str:
+    """What makes two arrivals "the same submission": command, actor, target and body."""
+    body = {
+        "command": name,
+        "actor": str(actor.id),
+        "target": str(target) if target else None,
+        "body": msgspec.to_builtins(command),
+    }
+    return hashlib.sha256(_canonical.encode(body)).hexdigest()
+
+
+class Core:
+    """Shared by every use case: the store, the policy, the clock and `submit`."""
+
+    def __init__(self, store: EventStore, policy: Policy, clock: Callable[[], datetime] = utc_now) -> None:
+        self.store = store
+        self.policy = policy
+        self.clock = clock
+
+    def submit(
+        self,
+        name: str,
+        actor: Actor,
+        device_id: str,
+        command: Any,
+        target: UUID | None,
+        handle: Callable[[Meta], Change],
+    ) -> Outcome:
+        """Run `handle` and save what it made with a receipt, in one transaction.
+
+        The same submission again answers the stored result; with other content it is refused.
+        A concurrent change to the same streams re-runs `handle` on the new state, whose own
+        checks refuse what no longer applies.
+        """
+        receipt_id = receipt_id_for(command.submission_id)
+        fingerprint = fingerprint_of(name, actor, target, command)
+        for _ in range(MAX_ATTEMPTS):
+            prior = self.guarded(lambda: self.store.load(Receipt, receipt_id))
+            if prior is not None:
+                return self.replay(prior, fingerprint)
+            meta = self.meta(actor, device_id, command)
+            change = handle(meta)
+            event_ids = [i for a in change.aggregates for i in a.pending_event_ids]
+            receipt = Receipt.create(
+                receipt_id, meta, fingerprint=fingerprint, command=name, result=change.result, event_ids=event_ids
+            )
+            try:
+                self.guarded(lambda: self.store.save(*change.aggregates, receipt))
+            except IntegrityError:
+                continue
+            return Outcome(change.result)
+        raise StaleVersion("the record kept changing while this was saved; send it again")
+
+    def replay(self, prior: Receipt, fingerprint: str) -> Outcome:
+        if prior.fingerprint != fingerprint:
+            raise SubmissionConflict("this submission_id was already used for different content")
+        return Outcome(prior.result, replayed=True)
+
+    def meta(self, actor: Actor, device_id: str, command: Any) -> Meta:
+        """The metadata every event of this command carries; only here is it set."""
+        now = self.clock()
+        occurred = command.occurred_at or now
+        check_occurred_at(self.policy, occurred, now)
+        return Meta(
+            actor_id=actor.id,
+            actor_role=actor.role.value,
+            device_id=device_id,
+            submission_id=command.submission_id,
+            occurred_at=occurred,
+            recorded_at=now,
+            geo=command.geo,
+            late=is_late(self.policy, occurred, now),
+        )
+
+    def load(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        return self.guarded(lambda: self.store.load(cls, aggregate_id))
+
+    @staticmethod
+    def guarded(call: Callable[[], Any]) -> Any:
+        """Run a store call; the store being unreachable becomes StoreUnavailable (503)."""
+        try:
+            return call()
+        except (OperationalError, InterfaceError) as exc:
+            raise StoreUnavailable(f"the event store did not answer: {type(exc).__name__}") from exc

@@ -1,0 +1,127 @@
+"""Use cases on interventions and case conferences."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID, uuid4
+
+from backend.commands import HoldConference, InterventionStep, PlanIntervention
+from backend.conferences import Conference
+from backend.errors import ChildNotFound, InterventionNotFound, InvalidInput
+from backend.identity import Actor, authorize
+from backend.interventions import Intervention
+from backend.usecases.children import Children
+from backend.usecases.core import Change, Core, Outcome
+from events.base import Meta
+from events.vocabulary import Role
+
+
+def intervention_view(intervention: Intervention) -> dict[str, Any]:
+    return {
+        "intervention_id": str(intervention.id),
+        "child_id": str(intervention.child_id),
+        "type": intervention.type,
+        "responsible_department": intervention.department,
+        "status": intervention.status.value,
+        "reviews": intervention.reviews,
+        "version": intervention.version,
+    }
+
+
+class Interventions:
+    """Plan, start, review and end interventions; hold case conferences."""
+
+    def __init__(self, core: Core, children: Children) -> None:
+        self.core = core
+        self.children = children
+
+    def plan(self, actor: Actor, device_id: str, command: PlanIntervention) -> Outcome:
+        authorize(actor, "intervention.manage")
+        self._check_department(actor, command.responsible_department)
+
+        def handle(meta: Meta) -> Change:
+            self.children.get(actor, command.child_id)
+            intervention = Intervention.create(
+                uuid4(),
+                meta,
+                child_id=command.child_id,
+                intervention_type=command.type,
+                plan=command.plan,
+                responsible_department=command.responsible_department,
+            )
+            return Change([intervention], intervention_view(intervention))
+
+        return self.core.submit("intervention.plan", actor, device_id, command, None, handle)
+
+    def start(self, actor: Actor, device_id: str, intervention_id: UUID, command: InterventionStep) -> Outcome:
+        return self._step("intervention.start", actor, device_id, intervention_id, command,
+                          lambda i, m: i.start(m, command.note))
+
+    def review(self, actor: Actor, device_id: str, intervention_id: UUID, command: InterventionStep) -> Outcome:
+        if not command.note:
+            raise InvalidInput("a review has a note", field="note")
+        return self._step("intervention.review", actor, device_id, intervention_id, command,
+                          lambda i, m: i.review(m, command.note))
+
+    def end(self, actor: Actor, device_id: str, intervention_id: UUID, command: InterventionStep) -> Outcome:
+        if not command.outcome:
+            raise InvalidInput("an ended intervention has an outcome", field="outcome")
+        outcome = command.outcome
+        return self._step("intervention.end", actor, device_id, intervention_id, command,
+                          lambda i, m: i.end(m, command.note, outcome))
+
+    def hold_conference(self, actor: Actor, device_id: str, child_id: UUID, command: HoldConference) -> Outcome:
+        authorize(actor, "conference.hold")
+        if not command.participants:
+            raise InvalidInput("a conference has participants", field="participants")
+
+        def handle(meta: Meta) -> Change:
+            self.children.get(actor, child_id)
+            conference = Conference.create(
+                uuid4(),
+                meta,
+                child_id=child_id,
+                participants=list(command.participants),
+                decisions=list(command.decisions),
+                follow_ups=list(command.follow_ups),
+            )
+            result = {"conference_id": str(conference.id), "child_id": str(child_id)}
+            return Change([conference], result)
+
+        return self.core.submit("conference.hold", actor, device_id, command, child_id, handle)
+
+    def _step(
+        self,
+        name: str,
+        actor: Actor,
+        device_id: str,
+        intervention_id: UUID,
+        command: InterventionStep,
+        act: Callable[[Intervention, Meta], None],
+    ) -> Outcome:
+        authorize(actor, "intervention.manage")
+
+        def handle(meta: Meta) -> Change:
+            intervention = self.get(actor, intervention_id)
+            act(intervention, meta)
+            return Change([intervention], intervention_view(intervention))
+
+        return self.core.submit(name, actor, device_id, command, intervention_id, handle)
+
+    def get(self, actor: Actor, intervention_id: UUID) -> Intervention:
+        intervention = self.core.load(Intervention, intervention_id)
+        if intervention is None or intervention.child_id is None:
+            raise InterventionNotFound("no such intervention")
+        if actor.role == Role.DEPARTMENT_HANDLER and intervention.department != actor.department:
+            raise InterventionNotFound("no such intervention")
+        try:
+            self.children.get(actor, intervention.child_id)
+        except ChildNotFound:
+            raise InterventionNotFound("no such intervention") from None
+        return intervention
+
+    @staticmethod
+    def _check_department(actor: Actor, department: str) -> None:
+        if actor.role == Role.DEPARTMENT_HANDLER and department != actor.department:
+            raise InvalidInput("a department handler plans for their own department", field="responsible_department")

@@ -1,0 +1,122 @@
+"""Use cases on referrals: send, and each department's steps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID, uuid4
+
+from backend.children import Child
+from backend.commands import ReferralStep, SendReferral
+from backend.errors import ChildNotFound, InvalidInput, ReferralNotFound
+from backend.identity import Actor, authorize
+from backend.referrals import Referral
+from backend.rules.policy import referral_deadlines
+from backend.usecases.children import Children
+from backend.usecases.core import Change, Core, Outcome
+from events.base import Meta
+from events.vocabulary import Role
+
+
+def referral_view(referral: Referral) -> dict[str, Any]:
+    return {
+        "referral_id": str(referral.id),
+        "child_id": str(referral.child_id),
+        "to_department": referral.department,
+        "status": referral.status.value,
+        "accept_by": referral.accept_by.isoformat() if referral.accept_by else None,
+        "complete_by": referral.complete_by.isoformat() if referral.complete_by else None,
+        "version": referral.version,
+    }
+
+
+class Referrals:
+    """Refer a child to a department; the department accepts, declines, progresses, completes."""
+
+    def __init__(self, core: Core, children: Children) -> None:
+        self.core = core
+        self.children = children
+
+    def make(self, meta: Meta, child: Child, department: str, reason: str, urgency: str, report_id: UUID | None) -> Referral:
+        """A new referral with its deadlines from the policy (shorter for a red child)."""
+        accept_by, complete_by = referral_deadlines(self.core.policy, meta.occurred_at, child.risk_level)
+        return Referral.create(
+            uuid4(),
+            meta,
+            child_id=child.id,
+            to_department=department,
+            reason=reason,
+            urgency=urgency,
+            accept_by=accept_by,
+            complete_by=complete_by,
+            report_id=report_id,
+        )
+
+    def send(self, actor: Actor, device_id: str, command: SendReferral) -> Outcome:
+        authorize(actor, "referral.send")
+
+        def handle(meta: Meta) -> Change:
+            child = self.children.get(actor, command.child_id)
+            referral = self.make(meta, child, command.to_department, command.reason, command.urgency, None)
+            return Change([referral], referral_view(referral))
+
+        return self.core.submit("referral.send", actor, device_id, command, None, handle)
+
+    def accept(self, actor: Actor, device_id: str, referral_id: UUID, command: ReferralStep) -> Outcome:
+        return self._step("referral.accept", "referral.respond", actor, device_id, referral_id, command,
+                          lambda r, m: r.accept(m, command.note))
+
+    def decline(self, actor: Actor, device_id: str, referral_id: UUID, command: ReferralStep) -> Outcome:
+        if not command.note:
+            raise InvalidInput("a decline says why", field="note")
+        return self._step("referral.decline", "referral.respond", actor, device_id, referral_id, command,
+                          lambda r, m: r.decline(m, command.note))
+
+    def progress(self, actor: Actor, device_id: str, referral_id: UUID, command: ReferralStep) -> Outcome:
+        if not command.note:
+            raise InvalidInput("a progress note has text", field="note")
+        return self._step("referral.progress", "referral.respond", actor, device_id, referral_id, command,
+                          lambda r, m: r.note_progress(m, command.note))
+
+    def complete(self, actor: Actor, device_id: str, referral_id: UUID, command: ReferralStep) -> Outcome:
+        if not command.outcome:
+            raise InvalidInput("a completed referral has an outcome", field="outcome")
+        outcome = command.outcome
+        return self._step("referral.complete", "referral.complete", actor, device_id, referral_id, command,
+                          lambda r, m: r.complete(m, command.note, outcome))
+
+    def escalate(self, actor: Actor, device_id: str, referral_id: UUID, command: ReferralStep) -> Outcome:
+        return self._step("referral.escalate", "referral.escalate", actor, device_id, referral_id, command,
+                          lambda r, m: r.escalate(m, command.note or "overdue"))
+
+    def _step(
+        self,
+        name: str,
+        permission: str,
+        actor: Actor,
+        device_id: str,
+        referral_id: UUID,
+        command: ReferralStep,
+        act: Callable[[Referral, Meta], None],
+    ) -> Outcome:
+        authorize(actor, permission)
+
+        def handle(meta: Meta) -> Change:
+            referral = self.get(actor, referral_id)
+            act(referral, meta)
+            return Change([referral], referral_view(referral))
+
+        return self.core.submit(name, actor, device_id, command, referral_id, handle)
+
+    def get(self, actor: Actor, referral_id: UUID) -> Referral:
+        """The referral, if the actor may see it: in scope, and of their department for a handler."""
+        referral = self.core.load(Referral, referral_id)
+        if referral is None or referral.child_id is None:
+            raise ReferralNotFound("no such referral")
+        if actor.role == Role.DEPARTMENT_HANDLER and referral.department != actor.department:
+            raise ReferralNotFound("no such referral")
+        try:
+            self.children.get(actor, referral.child_id)
+        except ChildNotFound:
+            raise ReferralNotFound("no such referral") from None
+        return referral

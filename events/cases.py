@@ -1,0 +1,112 @@
+"""Facts about work on a child: visits, reports, referrals, interventions, conferences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+
+from events.base import Event
+
+
+class Observations(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The "三看一查" protocol: living conditions, state of mind, needs, problems found."""
+
+    living_conditions: str = ""
+    state_of_mind: str = ""
+    needs: str = ""
+    problems: str = ""
+
+
+class VisitRecorded(Event, frozen=True, kw_only=True):
+    child_id: UUID
+    visit_type: str
+    child_seen: bool
+    guardian_present: bool
+    observations: Observations
+    photos: list[str] = []
+    notes: str = ""
+    follow_up: str | None = None
+    flags: list[str] = []
+
+
+class Reporter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    role: str
+    name: str | None = None
+    phone: str | None = None
+
+
+class ReportReceived(Event, frozen=True, kw_only=True):
+    source: str
+    reporter: Reporter
+    description: str
+    jurisdiction: str
+    child_id: UUID | None = None
+    urgency: str = "normal"
+
+
+class ReportTriaged(Event, frozen=True, kw_only=True):
+    child_id: UUID
+    decision: str
+    refer_to: str | None = None
+    referral_id: UUID | None = None
+
+
+class ReferralSent(Event, frozen=True, kw_only=True):
+    child_id: UUID
+    to_department: str
+    reason: str
+    urgency: str
+    accept_by: datetime
+    complete_by: datetime
+    report_id: UUID | None = None
+
+
+class ReferralAccepted(Event, frozen=True, kw_only=True):
+    note: str = ""
+
+
+class ReferralDeclined(Event, frozen=True, kw_only=True):
+    reason: str
+
+
+class ReferralProgressNoted(Event, frozen=True, kw_only=True):
+    note: str
+
+
+class ReferralCompleted(Event, frozen=True, kw_only=True):
+    note: str = ""
+    outcome: str
+
+
+class ReferralEscalated(Event, frozen=True, kw_only=True):
+    reason: str
+    deadline: datetime
+
+
+class InterventionPlanned(Event, frozen=True, kw_only=True):
+    child_id: UUID
+    intervention_type: str
+    plan: str
+    responsible_department: str
+
+
+class InterventionStarted(Event, frozen=True, kw_only=True):
+    note: str = ""
+
+
+class InterventionReviewed(Event, frozen=True, kw_only=True):
+    note: str
+
+
+class InterventionEnded(Event, frozen=True, kw_only=True):
+    note: str = ""
+    outcome: str
+
+
+class CaseConferenceHeld(Event, frozen=True, kw_only=True):
+    child_id: UUID
+    participants: list[str]
+    decisions: list[str]
+    follow_ups: list[str] = []

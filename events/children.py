@@ -1,0 +1,76 @@
+"""Facts about a child's own record: registration, profile, categories, transfer, risk."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from events.base import Event, Geo
+
+
+class Guardian(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A guardian and whether they can actually care for the child."""
+
+    relation: str
+    name: str
+    phone: str | None = None
+    able_to_care: bool = True
+
+
+class ChildRegistered(Event, frozen=True, kw_only=True):
+    name: str
+    sex: str
+    birth_date: date
+    id_number: str | None = None
+    jurisdiction: str
+    address: str
+    household_position: str | None = None
+    home_geo: Geo | None = None
+    categories: list[str] = []
+    guardians: list[Guardian] = []
+
+
+class ProfileChanged(Event, frozen=True, kw_only=True):
+    """Profile fields that changed in life (a move, a new guardian), by field name."""
+
+    changes: dict[str, Any]
+    reason: str
+
+
+class CategoriesChanged(Event, frozen=True, kw_only=True):
+    added: list[str]
+    removed: list[str]
+    reason: str
+
+
+class ChildTransferred(Event, frozen=True, kw_only=True):
+    from_jurisdiction: str
+    to_jurisdiction: str
+    reason: str
+
+
+class RiskAssessed(Event, frozen=True, kw_only=True):
+    """A grading. `current` is false when a grading that occurred later was already known.
+
+    Version 1 stored a single `reason` string; version 2 stores `reasons`.
+    """
+
+    SCHEMA_VERSION = 2
+
+    schema_version: int = 2
+    level: str
+    reasons: list[str]
+    based_on_version: int | None = None
+    current: bool = True
+    conflicting: bool = False
+
+
+class CorrectionRecorded(Event, frozen=True, kw_only=True):
+    """A wrong fact put right: names the event it corrects and why; the original stays."""
+
+    corrects_event_id: UUID
+    changes: dict[str, Any]
+    reason: str

@@ -1,0 +1,33 @@
+"""Facts the system records about itself: accepted submissions and hash-chain anchors."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from events.base import Event
+
+
+class SubmissionAccepted(Event, frozen=True, kw_only=True):
+    """A device's submission was accepted: its fingerprint, its result and the events it made."""
+
+    fingerprint: str
+    command: str
+    result: dict[str, Any]
+    event_ids: list[UUID]
+
+
+class StreamHead(msgspec.Struct, frozen=True, kw_only=True, array_like=True):
+    stream_id: UUID
+    version: int
+    hash: str
+
+
+class AnchorRecorded(Event, frozen=True, kw_only=True):
+    """The head of every stream at one moment, and the Merkle root over them."""
+
+    root: str
+    heads: list[StreamHead]
+    up_to_notification_id: int
