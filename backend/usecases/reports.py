@@ -50,7 +50,7 @@ class Reports:
                 "status": "received",
                 "jurisdiction": jurisdiction,
                 "child_id": str(command.child_id) if command.child_id else None,
-                "urgency": command.urgency.value,
+                "urgency": str(command.urgency),
             }
             return Change([report], result)
 
@@ -77,7 +77,7 @@ class Reports:
             report.triage(meta, child.id, command.decision, command.refer_to, referral_id)
             result = {
                 "report_id": str(report.id),
-                "decision": command.decision.value,
+                "decision": str(command.decision),
                 "child": child_view(child),
                 "referral_id": str(referral_id) if referral_id else None,
             }

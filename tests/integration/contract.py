@@ -1,0 +1,244 @@
+"""One storage contract, run on every backend (SQLite, PostgreSQL) by subclasses."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from backend.bootstrap import Huhang, bootstrap
+from backend.commands import AssessRisk, ChangeCategories, RegisterChild, TransferChild
+from backend.errors import ChildNotFound, OccurredInFuture, StaleVersion, SubmissionConflict, UnknownCode
+from backend.identity import Actor
+from backend.settings import Settings
+from backend.tamper import merkle_root, record_anchor, verify
+from events import codec
+from events.children import RiskAssessed
+from events.vocabulary import Role
+from tests.conftest import Clock
+from tests.integration.backends import Backend
+
+DIRECTOR = Actor(id=UUID(int=1), role=Role.CHILD_DIRECTOR, scope="520302/001", username="director")
+SUPERVISOR = Actor(id=UUID(int=2), role=Role.SUPERVISOR, scope="520302", username="supervisor")
+
+
+def registration(clock: Clock, **overrides: Any) -> RegisterChild:
+    fields: dict[str, Any] = {
+        "submission_id": uuid4(),
+        "occurred_at": clock.now - timedelta(minutes=10),
+        "name": "王小明",
+        "sex": "male",
+        "birth_date": date(2015, 1, 1),
+        "id_number": "520302201501010015",
+        "jurisdiction": "520302/001/003",
+        "address": "红花岗区某村 12 号",
+        "categories": ["left_behind"],
+    }
+    return RegisterChild(**(fields | overrides))
+
+
+def submit_in_process(settings: Settings, command: RegisterChild, barrier: Any) -> dict[str, Any]:
+    """Run in a separate process: register once the others are ready too."""
+    with bootstrap(settings) as app:
+        barrier.wait(timeout=30)
+        return app.children.register(DIRECTOR, "phone-1", command).result
+
+
+class StoreContract(Backend):
+    """What every event-store backend must do; a backend mixin gives settings and raw SQL."""
+
+    def count(self, app: Huhang) -> int:
+        return app.store.recorder.max_notification_id() or 0
+
+    def register(self, app: Huhang, clock: Clock, **overrides: Any) -> UUID:
+        return UUID(app.children.register(DIRECTOR, "phone-1", registration(clock, **overrides)).result["child_id"])
+
+    # -- idempotency --------------------------------------------------------------------------
+
+    def test_retried_submission_stores_one_set_of_events_and_answers_the_same(self, app: Huhang, clock: Clock) -> None:
+        command = registration(clock)
+        first = app.children.register(DIRECTOR, "phone-1", command)
+        stored = self.count(app)
+        again = app.children.register(DIRECTOR, "phone-1", command)
+        assert again.replayed and not first.replayed
+        assert again.result == first.result
+        assert self.count(app) == stored
+
+    def test_same_submission_id_with_other_content_is_refused_and_stores_nothing(self, app: Huhang, clock: Clock) -> None:
+        command = registration(clock)
+        app.children.register(DIRECTOR, "phone-1", command)
+        stored = self.count(app)
+        changed = registration(clock, submission_id=command.submission_id, name="王小红")
+        with pytest.raises(SubmissionConflict):
+            app.children.register(DIRECTOR, "phone-1", changed)
+        assert self.count(app) == stored
+
+    def test_replay_holds_across_a_restart(self, settings: Settings, clock: Clock) -> None:
+        command = registration(clock)
+        with bootstrap(settings, clock) as app:
+            first = app.children.register(DIRECTOR, "phone-1", command)
+        clock.advance(days=3)
+        with bootstrap(settings, clock) as app:
+            stored = self.count(app)
+            again = app.children.register(DIRECTOR, "phone-1", command)
+            assert again.replayed and again.result == first.result
+            assert self.count(app) == stored
+
+    def test_concurrent_duplicates_in_threads_store_one_set(self, app: Huhang, clock: Clock) -> None:
+        command = registration(clock)
+        start = threading.Barrier(8)
+
+        def submit() -> Any:
+            start.wait(timeout=10)
+            return app.children.register(DIRECTOR, "phone-1", command)
+
+        with ThreadPoolExecutor(8) as pool:
+            outcomes = list(pool.map(lambda _: submit(), range(8)))
+        assert len({o.result["child_id"] for o in outcomes}) == 1
+        assert sum(not o.replayed for o in outcomes) == 1
+        assert self.count(app) == 2  # the child's registration and the submission's receipt
+
+    def test_concurrent_duplicates_in_processes_store_one_set(self, settings: Settings, clock: Clock) -> None:
+        command = registration(clock, occurred_at=None)
+        with bootstrap(settings, clock):
+            pass  # tables exist before the processes race
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Manager() as manager:
+            barrier = manager.Barrier(3)
+            with ctx.Pool(3) as pool:
+                results = pool.starmap(submit_in_process, [(settings, command, barrier)] * 3)
+        assert len({r["child_id"] for r in results}) == 1
+        with bootstrap(settings, clock) as app:
+            assert self.count(app) == 2
+
+    # -- concurrency --------------------------------------------------------------------------
+
+    def test_concurrent_writers_on_one_child_lose_no_update(self, app: Huhang, clock: Clock) -> None:
+        child_id = self.register(app, clock)
+        codes = ["orphan", "disabled", "idle_minor", "crime_victim", "unregistered", "divorced_family"]
+        start = threading.Barrier(len(codes))
+
+        def add(code: str) -> None:
+            start.wait(timeout=10)
+            command = ChangeCategories(submission_id=uuid4(), add=[code], reason="found on visit")
+            app.children.change_categories(DIRECTOR, "phone-1", child_id, command)
+
+        with ThreadPoolExecutor(len(codes)) as pool:
+            list(pool.map(add, codes))
+        child = app.children.get(DIRECTOR, child_id)
+        assert child.version == 1 + len(codes)
+        assert set(codes) <= set(child.categories)
+
+    def test_order_dependent_command_on_a_stale_version_is_refused_with_current_state(self, app: Huhang, clock: Clock) -> None:
+        child_id = self.register(app, clock)
+        app.children.assess_risk(DIRECTOR, "phone-1", child_id, AssessRisk(submission_id=uuid4(), level="yellow"))
+        stale = TransferChild(submission_id=uuid4(), to_jurisdiction="520302/002/001", reason="moved", expected_version=1)
+        with pytest.raises(StaleVersion) as refused:
+            app.children.transfer(SUPERVISOR, "tablet", child_id, stale)
+        assert refused.value.extra["current"]["version"] == 2
+
+    # -- refusals store nothing -----------------------------------------------------------------
+
+    def test_refused_commands_append_nothing(self, app: Huhang, clock: Clock) -> None:
+        before = self.count(app)
+        with pytest.raises(UnknownCode):
+            app.children.register(DIRECTOR, "phone-1", registration(clock, categories=["nonsense"]))
+        with pytest.raises(OccurredInFuture):
+            app.children.register(DIRECTOR, "phone-1", registration(clock, occurred_at=clock.now + timedelta(minutes=6)))
+        with pytest.raises(ChildNotFound):
+            app.children.register(DIRECTOR, "phone-1", registration(clock, jurisdiction="520302/002/001"))
+        assert self.count(app) == before
+
+    # -- tamper evidence ----------------------------------------------------------------------
+
+    def child_with_history(self, app: Huhang, clock: Clock, gradings: int = 4) -> UUID:
+        child_id = self.register(app, clock)
+        for level in ["blue", "yellow", "orange", "red"][:gradings]:
+            clock.advance(minutes=1)
+            app.children.assess_risk(DIRECTOR, "phone-1", child_id, AssessRisk(submission_id=uuid4(), level=level))
+        return child_id
+
+    def test_verifier_passes_an_untouched_store(self, app: Huhang, clock: Clock) -> None:
+        self.child_with_history(app, clock)
+        result = verify(app.store)
+        assert result.ok and result.events_checked == self.count(app)
+
+    def test_edited_row_is_found(self, settings: Settings, app: Huhang, clock: Clock) -> None:
+        child_id = self.child_with_history(app, clock)
+        p = self.param
+        rows = self.sql(settings, f"SELECT state FROM {self.table} WHERE originator_id = {p} AND originator_version = 3",
+                        (self.key(child_id),))
+        edited = self.edit(bytes(rows[0][0]))
+        self.sql(settings, f"UPDATE {self.table} SET state = {p} WHERE originator_id = {p} AND originator_version = 3",
+                 (edited, self.key(child_id)))
+        result = verify(app.store)
+        assert not result.ok
+        assert [(b.stream_id, b.version) for b in result.broken] == [(child_id, 3)]
+        assert self.edit_found_as in result.broken[0].reason
+
+    edit_found_as = "hash"
+
+    def edit(self, state: bytes) -> bytes:
+        """What a forger would do to a stored grading: make it say something milder."""
+        edited = state.replace(b'"level":"yellow"', b'"level":"blue"')
+        assert edited != state
+        return edited
+
+    def test_deleted_middle_row_is_found(self, settings: Settings, app: Huhang, clock: Clock) -> None:
+        child_id = self.child_with_history(app, clock)
+        p = self.param
+        self.sql(settings, f"DELETE FROM {self.table} WHERE originator_id = {p} AND originator_version = 2",
+                 (self.key(child_id),))
+        result = verify(app.store)
+        assert [(b.stream_id, b.version) for b in result.broken] == [(child_id, 3)]
+        assert "missing version" in result.broken[0].reason
+
+    def test_deleted_last_rows_after_an_anchor_are_found(self, settings: Settings, app: Huhang, clock: Clock) -> None:
+        child_id = self.child_with_history(app, clock)
+        record_anchor(app.store)
+        p = self.param
+        self.sql(settings, f"DELETE FROM {self.table} WHERE originator_id = {p} AND originator_version >= 4",
+                 (self.key(child_id),))
+        result = verify(app.store)
+        assert [(b.stream_id, b.version) for b in result.broken] == [(child_id, 5)]
+        assert "anchored version 5 is gone" in result.broken[0].reason
+
+    def test_anchor_root_covers_every_stream_head(self, app: Huhang, clock: Clock) -> None:
+        child_id = self.child_with_history(app, clock)
+        anchor = record_anchor(app.store)
+        versions = {h.stream_id: h.version for h in anchor.heads}
+        assert versions.pop(child_id) == 5
+        assert sorted(versions.values()) == [1] * 5  # one receipt per submission
+        assert anchor.root == merkle_root(anchor.heads)
+        assert anchor.up_to_notification_id == self.count(app) - 1
+
+    # -- schema evolution -----------------------------------------------------------------------
+
+    def test_stored_version_1_event_is_upcast_when_read(self, app: Huhang, clock: Clock) -> None:
+        child_id = self.register(app, clock)
+        child = app.children.get(DIRECTOR, child_id)
+        at = clock.now.isoformat()
+        v1 = {
+            "type": "RiskAssessed", "originator_id": str(child_id), "originator_version": 2,
+            "event_id": str(uuid4()), "schema_version": 1, "prev_hash": child.head_hash,
+            "meta": {"actor_id": None, "actor_role": "child_director", "device_id": "old-app",
+                     "submission_id": str(uuid4()), "occurred_at": at, "recorded_at": at, "geo": None, "late": False},
+            "level": "orange", "reason": "监护人外出务工",
+        }
+        v1["hash"] = codec.hash_state(v1)
+        topic = "events.children:RiskAssessed"
+        state = msgspec.json.encode(v1)
+        if app.store.mapper.cipher:
+            state = app.store.mapper.cipher.encrypt(state)
+        app.store.recorder.insert_events([StoredEvent(originator_id=child_id, originator_version=2, topic=topic, state=state)])
+        upcast = app.store.stream(child_id)[-1]
+        assert isinstance(upcast, RiskAssessed) and upcast.reasons == ["监护人外出务工"]
+        assert app.children.get(DIRECTOR, child_id).risk_level == "orange"
+        assert verify(app.store).ok
