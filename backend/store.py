@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, cast
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Final, TypeVar, cast
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
 
+import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import Environment, EnvType, get_topic, resolve_topic
@@ -106,6 +110,43 @@ class EventStore(Application[UUID]):
         return cast(MsgspecMapper, self.mapper)
 
 
+SCHEMA_LOCK_KEY: Final = 0x48756861  # any constant shared by every Huhang process
+
+
+@contextmanager
+def schema_lock(env: dict[str, str]) -> Iterator[None]:
+    """One process at a time creates tables (and on PostgreSQL types and functions).
+
+    The library's create statements race when several processes start at once: on PostgreSQL
+    "tuple concurrently updated" and duplicate pg_type rows, on SQLite "database is locked" while
+    switching to WAL. An advisory lock (PostgreSQL) or a file lock (SQLite) serialises them.
+    """
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        with open(env["SQLITE_DBNAME"] + ".lock", "w") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+        return
+    conninfo = psycopg.conninfo.make_conninfo(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        connect_timeout=env["POSTGRES_CONNECT_TIMEOUT"],
+    )
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
+
+
 def open_store(settings: Settings) -> EventStore:
     """The event store the settings describe (tables created if missing)."""
-    return EventStore(env=store_environment(settings))
+    env = store_environment(settings)
+    with schema_lock(env):
+        return EventStore(env=env)

@@ -51,6 +51,13 @@ def submit_in_process(settings: Settings, command: RegisterChild, barrier: Any) 
         return app.children.register(DIRECTOR, "phone-1", command).result
 
 
+def open_in_process(settings: Settings, barrier: Any) -> bool:
+    """Run in a separate process: open the store at the same moment as the others."""
+    barrier.wait(timeout=30)
+    with bootstrap(settings) as app:
+        return app.store.recorder.max_notification_id() is None
+
+
 class StoreContract(Backend):
     """What every event-store backend must do; a backend mixin gives settings and raw SQL."""
 
@@ -117,6 +124,13 @@ class StoreContract(Backend):
         assert len({r["child_id"] for r in results}) == 1
         with bootstrap(settings, clock) as app:
             assert self.count(app) == 2
+
+    def test_processes_starting_at_once_on_an_empty_database_all_open_the_store(self, settings: Settings) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Manager() as manager:
+            barrier = manager.Barrier(4)
+            with ctx.Pool(4) as pool:
+                assert pool.starmap(open_in_process, [(settings, barrier)] * 4) == [True] * 4
 
     # -- concurrency --------------------------------------------------------------------------
 
