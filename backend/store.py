@@ -57,7 +57,7 @@ def store_environment(settings: Settings) -> dict[str, str]:
         env["CIPHER_KEY"] = settings.cipher_key
     url = settings.database_url
     if url and url.startswith(("postgresql://", "postgres://")):
-        env.update(_postgres_environment(url))
+        env.update(postgres_environment(url))
     else:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         env.update(
@@ -68,7 +68,7 @@ def store_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def _postgres_environment(url: str) -> dict[str, str]:
+def postgres_environment(url: str) -> dict[str, str]:
     parts = urlparse(url)
     query = parse_qs(parts.query)
     return {

@@ -24,17 +24,17 @@ def next_visit_due(
 ) -> datetime | None:
     """When the next visit is due.
 
-    The last visit plus the interval of the current level; a grading to a higher level makes the
-    next visit due by the new interval from that grading, if that is sooner. Never visited: from
-    registration.
+    The last visit (never visited: registration) plus the interval of the current level. A grading
+    to a higher level after the last visit restarts the clock: the next visit is due by the new
+    interval from that grading.
     """
     if level is None:
         return None
     interval = policy.visit_intervals[level]
-    due = (last_visit_at or registered_at) + interval
-    if graded_up_at is not None:
-        due = min(due, graded_up_at + interval)
-    return due
+    start = last_visit_at or registered_at
+    if graded_up_at is not None and graded_up_at > start:
+        start = graded_up_at
+    return start + interval
 
 
 def is_higher(new: str, old: str | None) -> bool:

@@ -37,6 +37,8 @@ class Outcome(msgspec.Struct, frozen=True):
 
     result: dict[str, Any]
     replayed: bool = False
+    position: int = 0
+    """The notification id of the last event stored (0 for a replay): read models at or past it show the write."""
 
 
 def utc_now() -> datetime:
@@ -90,10 +92,10 @@ class Core:
                 receipt_id, meta, fingerprint=fingerprint, command=name, result=change.result, event_ids=event_ids
             )
             try:
-                self.guarded(lambda: self.store.save(*change.aggregates, receipt))
+                recordings = self.guarded(lambda: self.store.save(*change.aggregates, receipt))
             except IntegrityError:
                 continue
-            return Outcome(change.result)
+            return Outcome(change.result, position=max(r.notification.id for r in recordings))
         raise StaleVersion("the record kept changing while this was saved; send it again")
 
     def replay(self, prior: Receipt, fingerprint: str) -> Outcome:

@@ -111,9 +111,9 @@ def test_grading_up_makes_the_next_visit_due_by_the_new_interval_from_the_gradin
     registered = datetime(2026, 1, 1, tzinfo=UTC)
     last = datetime(2026, 3, 1, tzinfo=UTC)
     graded = datetime(2026, 3, 10, tzinfo=UTC)
-    assert next_visit_due(Policy(), RiskLevel.RED, last, graded, registered) == last + timedelta(days=3)
-    later_last = datetime(2026, 3, 9, tzinfo=UTC)
-    assert next_visit_due(Policy(), RiskLevel.ORANGE, later_last, graded, registered) == later_last + timedelta(days=7)
+    assert next_visit_due(Policy(), RiskLevel.RED, last, graded, registered) == graded + timedelta(days=3)
+    visited_after = datetime(2026, 3, 11, tzinfo=UTC)
+    assert next_visit_due(Policy(), RiskLevel.RED, visited_after, graded, registered) == visited_after + timedelta(days=3)
 
 
 def test_visit_intervals_are_configurable() -> None:

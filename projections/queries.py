@@ -1,0 +1,154 @@
+"""Queries over the read models: a child's status, caseloads, referrals, sync."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from projections.db import ReadDB
+from projections.tables import ChildRow, ReferralRow, VisitRow, referral_due_by, utc_text
+
+_child = msgspec.json.Decoder(ChildRow)
+_referral = msgspec.json.Decoder(ReferralRow)
+_visit = msgspec.json.Decoder(VisitRow)
+
+
+class BadCursor(ValueError):
+    """A cursor the server cannot read (tampered, or from another list)."""
+
+
+def encode_cursor(*values: Any) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode(list(values))).decode()
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    try:
+        values = msgspec.json.decode(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, msgspec.DecodeError):
+        raise BadCursor("unreadable cursor") from None
+    if not isinstance(values, list) or len(values) != size:
+        raise BadCursor("unreadable cursor")
+    return values
+
+
+def in_scope_sql(column: str, scope: str) -> tuple[str, list[Any]]:
+    """SQL for the one scope rule (whole segments) on a jurisdiction column."""
+    return f"({column} = ? OR {column} LIKE ?)", [scope, scope + "/%"]
+
+
+def child_row(db: ReadDB, child_id: str) -> ChildRow | None:
+    found = db.query("SELECT doc FROM rm_children WHERE child_id = ?", (child_id,))
+    return _child.decode(found[0][0]) if found else None
+
+
+class Caseload(msgspec.Struct, kw_only=True):
+    """Filters of the caseload list."""
+
+    scope: str
+    jurisdiction: str | None = None
+    risk_level: str | None = None
+    category: str | None = None
+    due_before: datetime | None = None
+    overdue_at: datetime | None = None
+
+
+def caseload(db: ReadDB, q: Caseload, limit: int, cursor: str | None) -> tuple[list[ChildRow], str | None]:
+    """Children in scope ordered by when their next visit is due (soonest first), paged."""
+    where, params = in_scope_sql("jurisdiction", q.scope)
+    clauses = [where]
+    if q.jurisdiction:
+        sql, more = in_scope_sql("jurisdiction", q.jurisdiction)
+        clauses.append(sql)
+        params += more
+    if q.risk_level == "blue":
+        clauses.append("(risk_level = 'blue' OR (risk_level IS NULL AND categories <> ','))")
+    elif q.risk_level:
+        clauses.append("risk_level = ?")
+        params.append(q.risk_level)
+    if q.category:
+        clauses.append("categories LIKE ?")
+        params.append(f"%,{q.category},%")
+    for bound in (q.due_before, q.overdue_at):
+        if bound is not None:
+            clauses.append("next_visit_due < ?")
+            params.append(utc_text(bound))
+    if cursor:
+        due, child_id = decode_cursor(cursor, 2)
+        clauses.append("(COALESCE(next_visit_due, '9999') > ? OR (COALESCE(next_visit_due, '9999') = ? AND child_id > ?))")
+        params += [due, due, child_id]
+    rows = db.query(
+        f"SELECT doc, COALESCE(next_visit_due, '9999') FROM rm_children WHERE {' AND '.join(clauses)} "
+        f"ORDER BY COALESCE(next_visit_due, '9999'), child_id LIMIT ?",
+        (*params, limit + 1),
+    )
+    items = [_child.decode(r[0]) for r in rows[:limit]]
+    more = len(rows) > limit
+    return items, encode_cursor(rows[limit - 1][1], items[-1].child_id) if more else None
+
+
+def changed_since(db: ReadDB, scope: str, position: int, limit: int) -> list[ChildRow]:
+    """Children in scope whose status changed after `position`, in log order."""
+    where, params = in_scope_sql("jurisdiction", scope)
+    rows = db.query(
+        f"SELECT doc FROM rm_children WHERE {where} AND changed_at > ? ORDER BY changed_at, child_id LIMIT ?",
+        (*params, position, limit),
+    )
+    return [_child.decode(r[0]) for r in rows]
+
+
+def left_scope_since(db: ReadDB, scope: str, position: int, upto: int) -> list[str]:
+    """Children moved out of the scope after `position` (up to `upto`) that are not back in it now."""
+    moved, params = in_scope_sql("m.from_jurisdiction", scope)
+    now_in, more = in_scope_sql("c.jurisdiction", scope)
+    rows = db.query(
+        f"SELECT DISTINCT m.child_id FROM rm_moves m JOIN rm_children c ON c.child_id = m.child_id "
+        f"WHERE {moved} AND m.position > ? AND m.position <= ? AND NOT {now_in} ORDER BY m.child_id",
+        (*params, position, upto, *more),
+    )
+    return [r[0] for r in rows]
+
+
+def visit_row(db: ReadDB, visit_id: str) -> VisitRow | None:
+    found = db.query("SELECT doc FROM rm_visits WHERE visit_id = ?", (visit_id,))
+    return _visit.decode(found[0][0]) if found else None
+
+
+class ReferralQuery(msgspec.Struct, kw_only=True):
+    scope: str
+    department: str | None = None
+    status: str | None = None
+    overdue_at: datetime | None = None
+
+
+def referrals(db: ReadDB, q: ReferralQuery, limit: int, cursor: str | None) -> tuple[list[ReferralRow], str | None]:
+    """Referrals about children in scope (a handler passes their department), newest id order, paged."""
+    where, params = in_scope_sql("c.jurisdiction", q.scope)
+    clauses = [where]
+    if q.department:
+        clauses.append("r.department = ?")
+        params.append(q.department)
+    if q.status:
+        clauses.append("r.status = ?")
+        params.append(q.status)
+    if q.overdue_at is not None:
+        clauses.append("r.due_by < ?")
+        params.append(utc_text(q.overdue_at))
+    if cursor:
+        clauses.append("r.referral_id > ?")
+        params.append(decode_cursor(cursor, 1)[0])
+    rows = db.query(
+        f"SELECT r.doc FROM rm_referrals r JOIN rm_children c ON c.child_id = r.child_id "
+        f"WHERE {' AND '.join(clauses)} ORDER BY r.referral_id LIMIT ?",
+        (*params, limit + 1),
+    )
+    items = [_referral.decode(r[0]) for r in rows[:limit]]
+    return items, encode_cursor(items[-1].referral_id) if len(rows) > limit else None
+
+
+def referral_overdue(r: ReferralRow, now: datetime) -> bool:
+    """Not accepted by its accept-by time, or not completed by its complete-by time."""
+    due = referral_due_by(r)
+    return due is not None and now > due

@@ -1,0 +1,72 @@
+"""The runner: follows the notification log from its checkpoint, one transaction per batch."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from backend.settings import Policy
+from backend.store import EventStore
+from projections.batch import Batch, DBRows
+from projections.db import ReadDB
+from projections.projectors import apply
+from projections.tables import CHECKPOINTS_DDL, TABLES
+
+MAIN = "main"
+
+
+def create_tables(db: ReadDB) -> None:
+    db.execute(CHECKPOINTS_DDL)
+    for table in TABLES:
+        for statement in table.create_statements():
+            db.execute(statement)
+
+
+class Runner:
+    """Applies events to read models; rows and checkpoint commit together, so nothing is skipped or applied twice."""
+
+    def __init__(self, store: EventStore, db: ReadDB, policy: Policy, name: str = MAIN, batch_size: int = 2000) -> None:
+        self.store = store
+        self.db = db
+        self.policy = policy
+        self.name = name
+        self.batch_size = batch_size
+        self.lock = threading.Lock()
+        create_tables(db)
+        db.execute(
+            "INSERT INTO rm_checkpoints (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (name,)
+        )
+
+    def checkpoint(self) -> int:
+        return int(self.db.query("SELECT position FROM rm_checkpoints WHERE name = ?", (self.name,))[0][0])
+
+    def run_batch(self) -> int:
+        """Apply the next batch of events, if any; returns how many were read."""
+        with self.lock, self.db.transaction():
+            lock = " FOR UPDATE" if self.db.is_postgres else ""
+            position = int(self.db.query(f"SELECT position FROM rm_checkpoints WHERE name = ?{lock}", (self.name,))[0][0])
+            notifications = self.store.recorder.select_notifications(start=position + 1, limit=self.batch_size)
+            if not notifications:
+                return 0
+            batch = Batch(DBRows(self.db), self.policy)
+            to_event = self.store.mapper.to_domain_event
+            for n in notifications:
+                apply(batch, to_event(n), n.id)
+            batch.flush()
+            self.db.execute("UPDATE rm_checkpoints SET position = ? WHERE name = ?", (notifications[-1].id, self.name))
+            return len(notifications)
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Apply everything in the log; returns the number of events applied."""
+        total = 0
+        while count := self.run_batch():
+            total += count
+            if progress:
+                progress(count)
+        return total
+
+    def ensure(self, position: int) -> None:
+        """Return once the read models include `position` (a client reads its own write)."""
+        while self.checkpoint() < position:
+            if not self.run_batch():
+                return

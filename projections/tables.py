@@ -1,0 +1,206 @@
+"""Read-model rows (msgspec structs stored as JSON) and the tables that hold them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import msgspec
+
+
+def utc_text(moment: datetime | None) -> str | None:
+    """A time as UTC ISO text, so that text order is time order in both databases."""
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+class ChildRow(msgspec.Struct, kw_only=True):
+    child_id: str
+    name: str
+    sex: str
+    birth_date: str
+    id_number: str | None = None
+    address: str = ""
+    household_position: str | None = None
+    home_geo: dict[str, Any] | None = None
+    guardians: list[dict[str, Any]] = []
+    jurisdiction: str
+    categories: list[str] = []
+    risk_level: str | None = None
+    risk_reasons: list[str] = []
+    risk_occurred_at: datetime | None = None
+    graded_up_at: datetime | None = None
+    red_since: datetime | None = None
+    registered_at: datetime
+    last_visit_at: datetime | None = None
+    next_visit_due: datetime | None = None
+    open_referrals: list[str] = []
+    active_interventions: list[str] = []
+    conflicting_assessments: bool = False
+    incomplete_visits: list[str] = []
+    last_visit_flags: list[str] = []
+    version: int = 0
+    changed_at: int = 0
+
+
+class VisitRow(msgspec.Struct, kw_only=True):
+    visit_id: str
+    child_id: str
+    occurred_at: datetime
+    recorded_at: datetime
+    late: bool
+    actor_id: str | None
+    visit_type: str
+    child_seen: bool
+    guardian_present: bool
+    observations: dict[str, str]
+    photos: list[str]
+    missing_photos: list[str]
+    flags: list[str]
+    notes: str
+    follow_up: str | None
+    geo: dict[str, Any] | None
+
+
+class ReferralRow(msgspec.Struct, kw_only=True):
+    referral_id: str
+    child_id: str
+    department: str
+    status: str
+    reason: str
+    urgency: str
+    sent_at: datetime
+    accept_by: datetime
+    complete_by: datetime
+    accepted_at: datetime | None = None
+    completed_at: datetime | None = None
+    declined_reason: str | None = None
+    outcome: str | None = None
+    escalations: int = 0
+    notes: list[str] = []
+    report_id: str | None = None
+
+
+def referral_due_by(r: ReferralRow) -> datetime | None:
+    """The deadline a referral is now working against: accept-by when sent, complete-by when accepted."""
+    if r.status == "sent":
+        return r.accept_by
+    if r.status == "accepted":
+        return r.complete_by
+    return None
+
+
+class InterventionRow(msgspec.Struct, kw_only=True):
+    intervention_id: str
+    child_id: str
+    type: str
+    plan: str
+    department: str
+    status: str
+    planned_at: datetime
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    reviews: int = 0
+    outcome: str | None = None
+
+
+class ReportRow(msgspec.Struct, kw_only=True):
+    report_id: str
+    jurisdiction: str
+    source: str
+    urgency: str
+    received_at: datetime
+    child_id: str | None = None
+    triaged_at: datetime | None = None
+    decision: str | None = None
+    referral_id: str | None = None
+
+
+class LinkRow(msgspec.Struct, kw_only=True):
+    """Which child a stream is about (visits, referrals … and the child's own stream)."""
+
+    stream_id: str
+    child_id: str
+    kind: str
+
+
+class MoveRow(msgspec.Struct, kw_only=True):
+    """A child leaving one jurisdiction for another, at a position of the log (for sync)."""
+
+    key: str
+    position: int
+    child_id: str
+    from_jurisdiction: str
+    to_jurisdiction: str
+
+
+class Table(msgspec.Struct, frozen=True):
+    """A read-model table: its key, its row type and the columns queries filter on."""
+
+    name: str
+    key: str
+    row_type: type[Any]
+    columns: dict[str, Callable[[Any], Any]]
+    indexes: tuple[str, ...] = ()
+
+    def create_statements(self) -> list[str]:
+        cols = "".join(f", {c} TEXT" if c != "changed_at" and c != "position" else f", {c} BIGINT" for c in self.columns)
+        statements = [f"CREATE TABLE IF NOT EXISTS {self.name} ({self.key} TEXT PRIMARY KEY{cols}, doc TEXT NOT NULL)"]
+        statements += [
+            f"CREATE INDEX IF NOT EXISTS {self.name}_{c} ON {self.name} ({c})" for c in self.indexes
+        ]
+        return statements
+
+    def upsert_statement(self) -> str:
+        names = [self.key, *self.columns, "doc"]
+        marks = ", ".join("?" for _ in names)
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
+        return f"INSERT INTO {self.name} ({', '.join(names)}) VALUES ({marks}) ON CONFLICT ({self.key}) DO UPDATE SET {updates}"
+
+    def values(self, row: Any, encode: Callable[[Any], bytes]) -> tuple[Any, ...]:
+        return (getattr(row, self.key), *(f(row) for f in self.columns.values()), encode(row).decode())
+
+
+CHILDREN: Final = Table(
+    "rm_children",
+    "child_id",
+    ChildRow,
+    {
+        "jurisdiction": lambda r: r.jurisdiction,
+        "risk_level": lambda r: r.risk_level,
+        "categories": lambda r: "," + ",".join(r.categories) + ",",
+        "next_visit_due": lambda r: utc_text(r.next_visit_due),
+        "changed_at": lambda r: r.changed_at,
+    },
+    indexes=("jurisdiction", "next_visit_due", "changed_at"),
+)
+VISITS: Final = Table(
+    "rm_visits", "visit_id", VisitRow,
+    {"child_id": lambda r: r.child_id, "occurred_at": lambda r: utc_text(r.occurred_at)}, indexes=("child_id",),
+)
+REFERRALS: Final = Table(
+    "rm_referrals", "referral_id", ReferralRow,
+    {
+        "child_id": lambda r: r.child_id,
+        "department": lambda r: r.department,
+        "status": lambda r: r.status,
+        "due_by": lambda r: utc_text(referral_due_by(r)),
+    },
+    indexes=("child_id", "department"),
+)
+INTERVENTIONS: Final = Table(
+    "rm_interventions", "intervention_id", InterventionRow,
+    {"child_id": lambda r: r.child_id, "status": lambda r: r.status}, indexes=("child_id",),
+)
+REPORTS: Final = Table(
+    "rm_reports", "report_id", ReportRow, {"jurisdiction": lambda r: r.jurisdiction}, indexes=("jurisdiction",),
+)
+LINKS: Final = Table("rm_links", "stream_id", LinkRow, {"child_id": lambda r: r.child_id}, indexes=("child_id",))
+MOVES: Final = Table(
+    "rm_moves", "key", MoveRow,
+    {"position": lambda r: r.position, "from_jurisdiction": lambda r: r.from_jurisdiction},
+    indexes=("position",),
+)
+
+TABLES: Final = (CHILDREN, VISITS, REFERRALS, INTERVENTIONS, REPORTS, LINKS, MOVES)
+CHECKPOINTS_DDL: Final = "CREATE TABLE IF NOT EXISTS rm_checkpoints (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
