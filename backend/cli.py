@@ -72,6 +72,13 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from mobile_api.main import serve  # the edge is loaded only to serve
+
+    serve(settings, args.host, args.port, args.workers, args.demo)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="huhang", description="Huhang child-protection backend")
     sub = p.add_subparsers(dest="command", required=True)
@@ -90,12 +97,23 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--children", type=int, default=300)
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--months", type=int, default=6)
+    serve = sub.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="load the demo county into an empty store and print logins")
     sub.add_parser("anchor", help="anchor every stream head (Merkle root)")
     sub.add_parser("verify", help="verify every hash chain and anchor")
     return p
 
 
-COMMANDS = {"users": cmd_users, "demo-data": cmd_demo_data, "anchor": cmd_anchor, "verify": cmd_verify}
+COMMANDS = {
+    "users": cmd_users,
+    "demo-data": cmd_demo_data,
+    "anchor": cmd_anchor,
+    "verify": cmd_verify,
+    "serve": cmd_serve,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

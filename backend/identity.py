@@ -44,6 +44,7 @@ PERMISSIONS: Final[dict[str, frozenset[Role]]] = {
     "audit.read": frozenset({_A, _S}),
     "audit.verify": frozenset({_A}),
     "users.manage": frozenset({_AD}),
+    "sync": frozenset({_F, _D, _S}),
 }
 
 

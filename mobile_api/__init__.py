@@ -1,0 +1,1 @@
+"""The HTTP edge: the Litestar app the mobile app, supervisors and auditors talk to."""

@@ -53,6 +53,18 @@ class Caseload(msgspec.Struct, kw_only=True):
     category: str | None = None
     due_before: datetime | None = None
     overdue_at: datetime | None = None
+    department: str | None = None
+    """Set for a department handler: only children referred to (or helped by) that department."""
+
+
+def handler_sees_child(db: ReadDB, child_id: str, department: str | None) -> bool:
+    """A department handler sees a child once a referral or intervention names their department."""
+    found = db.query(
+        "SELECT 1 FROM rm_referrals WHERE child_id = ? AND department = ? "
+        "UNION SELECT 1 FROM rm_interventions WHERE child_id = ? AND department = ?",
+        (child_id, department, child_id, department),
+    )
+    return bool(found)
 
 
 def caseload(db: ReadDB, q: Caseload, limit: int, cursor: str | None) -> tuple[list[ChildRow], str | None]:
@@ -68,6 +80,12 @@ def caseload(db: ReadDB, q: Caseload, limit: int, cursor: str | None) -> tuple[l
     elif q.risk_level:
         clauses.append("risk_level = ?")
         params.append(q.risk_level)
+    if q.department is not None:
+        clauses.append(
+            "child_id IN (SELECT child_id FROM rm_referrals WHERE department = ? "
+            "UNION SELECT child_id FROM rm_interventions WHERE department = ?)"
+        )
+        params += [q.department, q.department]
     if q.category:
         clauses.append("categories LIKE ?")
         params.append(f"%,{q.category},%")
@@ -89,12 +107,13 @@ def caseload(db: ReadDB, q: Caseload, limit: int, cursor: str | None) -> tuple[l
     return items, encode_cursor(rows[limit - 1][1], items[-1].child_id) if more else None
 
 
-def changed_since(db: ReadDB, scope: str, position: int, limit: int) -> list[ChildRow]:
-    """Children in scope whose status changed after `position`, in log order."""
+def changed_since(db: ReadDB, scope: str, position: int, after_child: str, limit: int) -> list[ChildRow]:
+    """Children in scope whose status changed after (`position`, `after_child`), in log order."""
     where, params = in_scope_sql("jurisdiction", scope)
     rows = db.query(
-        f"SELECT doc FROM rm_children WHERE {where} AND changed_at > ? ORDER BY changed_at, child_id LIMIT ?",
-        (*params, position, limit),
+        f"SELECT doc FROM rm_children WHERE {where} AND (changed_at > ? OR (changed_at = ? AND child_id > ?)) "
+        f"ORDER BY changed_at, child_id LIMIT ?",
+        (*params, position, position, after_child, limit),
     )
     return [_child.decode(r[0]) for r in rows]
 

@@ -190,7 +190,8 @@ REFERRALS: Final = Table(
 )
 INTERVENTIONS: Final = Table(
     "rm_interventions", "intervention_id", InterventionRow,
-    {"child_id": lambda r: r.child_id, "status": lambda r: r.status}, indexes=("child_id",),
+    {"child_id": lambda r: r.child_id, "status": lambda r: r.status, "department": lambda r: r.department},
+    indexes=("child_id",),
 )
 REPORTS: Final = Table(
     "rm_reports", "report_id", ReportRow, {"jurisdiction": lambda r: r.jurisdiction}, indexes=("jurisdiction",),

@@ -10,7 +10,7 @@ from backend.errors import ChildNotFound, StaleVersion
 from backend.identity import Actor, authorize, check_in_scope
 from backend.rules.jurisdiction import parse_jurisdiction
 from backend.usecases.core import Change, Core, Outcome
-from backend.usecases.views import child_view
+from backend.usecases.views import child_view, registered_status
 from events.base import Meta
 from events.children import RiskAssessed
 
@@ -43,7 +43,7 @@ class Children:
 
         def handle(meta: Meta) -> Change:
             child = Child.register(uuid4(), meta, registration_fields(command))
-            return Change([child], child_view(child))
+            return Change([child], registered_status(child, self.core.policy, actor, meta.recorded_at))
 
         return self.core.submit("child.register", actor, device_id, command, None, handle)
 

@@ -1,0 +1,84 @@
+"""What every controller shares: the caller, write answers, paging, the JSON content-type rule."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Final, TypeVar
+
+import msgspec
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import Parameter
+
+from backend.identity import authorize
+from backend.usecases.core import Outcome
+from backend.users import User
+from mobile_api.auth import Caller, Unauthenticated
+from mobile_api.services import Services
+
+T = TypeVar("T")
+
+Limit = Annotated[int, Parameter(ge=1, le=500, description="page size (max 500)")]
+Cursor = Annotated[str | None, Parameter(description="opaque cursor from next_cursor")]
+BEARER: Final = [{"BearerToken": []}]
+
+
+def provide_services(state: State) -> Services:
+    services: Services = state.services
+    return services
+
+
+def provide_caller(request: Request[Any, Any, Any], services: Services) -> Caller:
+    """The signed-in user behind the bearer token; a disabled user is refused at once."""
+    return caller_of(request, services)
+
+
+def caller_of(connection: ASGIConnection[Any, Any, Any, Any], services: Services) -> Caller:
+    """Resolve the caller once per request (guards and handlers share it)."""
+    cached: Caller | None = connection.state.get("caller")
+    if cached is not None:
+        return cached
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("a bearer token is required")
+    user_id, device_id = services.tokens.read(token.strip())
+    user = services.app.core.load(User, user_id)
+    if user is None or user.disabled:
+        raise Unauthenticated("the token's user is unknown or disabled")
+    caller = Caller(actor=user.as_actor(), device_id=device_id)
+    connection.state["caller"] = caller
+    return caller
+
+
+def permission(action: str) -> Any:
+    """A route guard: the caller's role may take `action` (403 otherwise)."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        services: Services = connection.app.state.services
+        authorize(caller_of(connection, services).actor, action)
+
+    return guard
+
+
+def written(services: Services, outcome: Outcome, shape: type[T]) -> Response[T]:
+    """201 with the resource on first arrival; 200 with the same body and Idempotent-Replayed on a replay."""
+    services.project(outcome)
+    content = msgspec.convert(outcome.result, shape)
+    if outcome.replayed:
+        return Response(content, status_code=200, headers={"Idempotent-Replayed": "true"})
+    return Response(content, status_code=201)
+
+
+JSON_WRITE_EXEMPT: Final = ("/api/v1/media",)
+
+
+def require_json(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """A guard: a write must send its body as JSON (415 otherwise), except photo uploads."""
+    method = connection.scope.get("method", "GET")
+    if method in ("POST", "PUT", "PATCH") and not connection.url.path.startswith(JSON_WRITE_EXEMPT):
+        media_type = connection.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise HTTPException(status_code=415, detail="send the body as application/json")

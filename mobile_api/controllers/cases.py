@@ -1,0 +1,137 @@
+"""Reports, referrals and interventions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, Parameter
+
+from backend.commands import (
+    InterventionStep,
+    PlanIntervention,
+    ReceiveReport,
+    ReferralStep,
+    SendReferral,
+    TriageReport,
+)
+from backend.errors import InvalidInput
+from events.vocabulary import Department, ReferralStatus, Role
+from mobile_api.auth import Caller
+from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, written
+from mobile_api.schemas import InterventionResult, Referral, ReferralPage, ReferralResult, ReportResult, TriageResult
+from mobile_api.services import Services
+from projections.queries import BadCursor, ReferralQuery, referrals
+from projections.views import referral_view
+
+ReferralId = FromPath[UUID]
+InterventionId = FromPath[UUID]
+CallerDep = NamedDependency[Caller]
+ServicesDep = NamedDependency[Services]
+
+
+class ReportsController(Controller):
+    path = "/api/v1/reports"
+    tags = ["reports"]
+    guards = [require_json]
+    security = BEARER
+
+    @post("/", operation_id="receiveReport", guards=[permission("report.receive")], sync_to_thread=True)
+    def receive(self, data: ReceiveReport, caller: CallerDep, services: ServicesDep) -> Response[ReportResult]:
+        """Take in a hotline call, mandatory report, sentinel report or walk-in."""
+        return written(services, services.app.reports.receive(caller.actor, caller.device_id, data), ReportResult)
+
+    @post("/{report_id:uuid}/triage", operation_id="triageReport", guards=[permission("report.triage")], sync_to_thread=True)
+    def triage(self, report_id: FromPath[UUID], data: TriageReport, caller: CallerDep, services: ServicesDep) -> Response[TriageResult]:
+        """Link the report to a known or newly registered child and decide; a referral is made at once."""
+        outcome = services.app.reports.triage(caller.actor, caller.device_id, report_id, data)
+        return written(services, outcome, TriageResult)
+
+
+class ReferralsController(Controller):
+    path = "/api/v1/referrals"
+    tags = ["referrals"]
+    guards = [require_json]
+    security = BEARER
+
+    @post("/", operation_id="sendReferral", guards=[permission("referral.send")], sync_to_thread=True)
+    def send(self, data: SendReferral, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
+        """Refer a child to a department; the answer has accept_by and complete_by."""
+        return written(services, services.app.referrals.send(caller.actor, caller.device_id, data), ReferralResult)
+
+    @post("/{referral_id:uuid}/accept", operation_id="acceptReferral", guards=[permission("referral.respond")], sync_to_thread=True)
+    def accept(self, referral_id: ReferralId, data: ReferralStep, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
+        outcome = services.app.referrals.accept(caller.actor, caller.device_id, referral_id, data)
+        return written(services, outcome, ReferralResult)
+
+    @post("/{referral_id:uuid}/decline", operation_id="declineReferral", guards=[permission("referral.respond")], sync_to_thread=True)
+    def decline(self, referral_id: ReferralId, data: ReferralStep, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
+        outcome = services.app.referrals.decline(caller.actor, caller.device_id, referral_id, data)
+        return written(services, outcome, ReferralResult)
+
+    @post("/{referral_id:uuid}/progress", operation_id="noteReferralProgress", guards=[permission("referral.respond")], sync_to_thread=True)
+    def progress(self, referral_id: ReferralId, data: ReferralStep, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
+        outcome = services.app.referrals.progress(caller.actor, caller.device_id, referral_id, data)
+        return written(services, outcome, ReferralResult)
+
+    @post("/{referral_id:uuid}/complete", operation_id="completeReferral", guards=[permission("referral.complete")], sync_to_thread=True)
+    def complete(self, referral_id: ReferralId, data: ReferralStep, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
+        outcome = services.app.referrals.complete(caller.actor, caller.device_id, referral_id, data)
+        return written(services, outcome, ReferralResult)
+
+    @post("/{referral_id:uuid}/escalate", operation_id="escalateReferral", guards=[permission("referral.escalate")], sync_to_thread=True)
+    def escalate(self, referral_id: ReferralId, data: ReferralStep, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
+        outcome = services.app.referrals.escalate(caller.actor, caller.device_id, referral_id, data)
+        return written(services, outcome, ReferralResult)
+
+    @get("/", operation_id="listReferrals", guards=[permission("child.read")], sync_to_thread=True)
+    def list_referrals(
+        self,
+        caller: CallerDep,
+        services: ServicesDep,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        status: ReferralStatus | None = None,
+        department: Department | None = None,
+        overdue: Annotated[bool, Parameter(default=False)] = False,
+    ) -> ReferralPage:
+        """Referrals about children in scope; a department handler sees only their department's."""
+        actor = caller.actor
+        if actor.role == Role.DEPARTMENT_HANDLER:
+            department = Department(actor.department) if actor.department else department
+        now = services.clock()
+        query = ReferralQuery(scope=actor.scope, department=department, status=status, overdue_at=now if overdue else None)
+        try:
+            rows, next_cursor = referrals(services.read_db, query, limit, cursor)
+        except BadCursor:
+            raise InvalidInput("the cursor is not one this list gave", field="cursor") from None
+        return ReferralPage(items=[Referral(**referral_view(r, now)) for r in rows], next_cursor=next_cursor)
+
+
+class InterventionsController(Controller):
+    path = "/api/v1/interventions"
+    tags = ["interventions"]
+    guards = [require_json, permission("intervention.manage")]
+    security = BEARER
+
+    @post("/", operation_id="planIntervention", sync_to_thread=True)
+    def plan(self, data: PlanIntervention, caller: CallerDep, services: ServicesDep) -> Response[InterventionResult]:
+        """Plan an intervention with a responsible department."""
+        return written(services, services.app.interventions.plan(caller.actor, caller.device_id, data), InterventionResult)
+
+    @post("/{intervention_id:uuid}/start", operation_id="startIntervention", sync_to_thread=True)
+    def start(self, intervention_id: InterventionId, data: InterventionStep, caller: CallerDep, services: ServicesDep) -> Response[InterventionResult]:
+        outcome = services.app.interventions.start(caller.actor, caller.device_id, intervention_id, data)
+        return written(services, outcome, InterventionResult)
+
+    @post("/{intervention_id:uuid}/review", operation_id="reviewIntervention", sync_to_thread=True)
+    def review(self, intervention_id: InterventionId, data: InterventionStep, caller: CallerDep, services: ServicesDep) -> Response[InterventionResult]:
+        outcome = services.app.interventions.review(caller.actor, caller.device_id, intervention_id, data)
+        return written(services, outcome, InterventionResult)
+
+    @post("/{intervention_id:uuid}/end", operation_id="endIntervention", sync_to_thread=True)
+    def end(self, intervention_id: InterventionId, data: InterventionStep, caller: CallerDep, services: ServicesDep) -> Response[InterventionResult]:
+        outcome = services.app.interventions.end(caller.actor, caller.device_id, intervention_id, data)
+        return written(services, outcome, InterventionResult)

@@ -1,0 +1,127 @@
+"""Children: register, read, list the caseload, grade, re-categorise, transfer, correct, conferences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, Parameter
+
+from backend.commands import (
+    AssessRisk,
+    ChangeCategories,
+    CorrectRecord,
+    HoldConference,
+    RegisterChild,
+    TransferChild,
+)
+from backend.errors import ChildNotFound, InvalidInput
+from backend.identity import Actor
+from backend.rules.jurisdiction import parse_jurisdiction, within_scope
+from events.vocabulary import Category, RiskLevel, Role
+from mobile_api.auth import Caller
+from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, written
+from mobile_api.schemas import ChildChange, ChildPage, ChildStatus, ConferenceResult
+from mobile_api.services import Services
+from projections.queries import BadCursor, Caseload, caseload, child_row, handler_sees_child
+from projections.tables import ChildRow
+from projections.views import child_status
+
+
+def visible_child(services: Services, actor: Actor, child_id: UUID) -> ChildRow:
+    """The child's row if the caller may see it; otherwise it does not exist for them (404)."""
+    row = child_row(services.read_db, str(child_id))
+    if row is None or not within_scope(row.jurisdiction, actor.scope):
+        raise ChildNotFound("no such child")
+    if actor.role == Role.DEPARTMENT_HANDLER and not handler_sees_child(services.read_db, row.child_id, actor.department):
+        raise ChildNotFound("no such child")
+    return row
+
+
+def status_of(services: Services, actor: Actor, row: ChildRow) -> ChildStatus:
+    return ChildStatus(**child_status(row, services.clock(), services.settings.policy, actor.role))
+
+
+class ChildrenController(Controller):
+    path = "/api/v1/children"
+    tags = ["children"]
+    guards = [require_json]
+    security = BEARER
+
+    @post("/", operation_id="registerChild", guards=[permission("child.register")], sync_to_thread=True)
+    def register(self, data: RegisterChild, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildStatus]:
+        """Register a child (201 with the child's status)."""
+        outcome = services.app.children.register(caller.actor, caller.device_id, data)
+        return written(services, outcome, ChildStatus)
+
+    @get("/", operation_id="listChildren", guards=[permission("child.read")], sync_to_thread=True)
+    def list_children(
+        self,
+        caller: NamedDependency[Caller],
+        services: NamedDependency[Services],
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        jurisdiction: str | None = None,
+        risk_level: RiskLevel | None = None,
+        category: Category | None = None,
+        due_before: datetime | None = None,
+        overdue: Annotated[bool, Parameter(default=False)] = False,
+    ) -> ChildPage:
+        """The caseload in scope, soonest due first, with filters."""
+        actor = caller.actor
+        if due_before is not None and due_before.tzinfo is None:
+            raise InvalidInput("due_before needs a UTC offset", field="due_before")
+        query = Caseload(
+            scope=actor.scope,
+            jurisdiction=parse_jurisdiction(jurisdiction) if jurisdiction else None,
+            risk_level=risk_level,
+            category=category,
+            due_before=due_before,
+            overdue_at=services.clock() if overdue else None,
+            department=actor.department if actor.role == Role.DEPARTMENT_HANDLER else None,
+        )
+        try:
+            rows, next_cursor = caseload(services.read_db, query, limit, cursor)
+        except BadCursor:
+            raise InvalidInput("the cursor is not one this list gave", field="cursor") from None
+        return ChildPage(items=[status_of(services, actor, r) for r in rows], next_cursor=next_cursor)
+
+    @get("/{child_id:uuid}", operation_id="getChild", guards=[permission("child.read")], sync_to_thread=True)
+    def get_child(self, child_id: FromPath[UUID], caller: NamedDependency[Caller], services: NamedDependency[Services]) -> ChildStatus:
+        """One child's current status."""
+        return status_of(services, caller.actor, visible_child(services, caller.actor, child_id))
+
+    @post("/{child_id:uuid}/risk-assessments", operation_id="assessRisk", guards=[permission("child.assess_risk")], sync_to_thread=True)
+    def assess_risk(self, child_id: FromPath[UUID], data: AssessRisk, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
+        """Grade the child red, orange, yellow or blue."""
+        outcome = services.app.children.assess_risk(caller.actor, caller.device_id, child_id, data)
+        return written(services, outcome, ChildChange)
+
+    @post("/{child_id:uuid}/categories", operation_id="changeCategories", guards=[permission("child.change_categories")], sync_to_thread=True)
+    def change_categories(self, child_id: FromPath[UUID], data: ChangeCategories, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
+        """Add and remove categories."""
+        outcome = services.app.children.change_categories(caller.actor, caller.device_id, child_id, data)
+        return written(services, outcome, ChildChange)
+
+    @post("/{child_id:uuid}/transfer", operation_id="transferChild", guards=[permission("child.transfer")], sync_to_thread=True)
+    def transfer(self, child_id: FromPath[UUID], data: TransferChild, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
+        """Move the child to another jurisdiction."""
+        outcome = services.app.children.transfer(caller.actor, caller.device_id, child_id, data)
+        return written(services, outcome, ChildChange)
+
+    @post("/{child_id:uuid}/corrections", operation_id="correctRecord", guards=[permission("child.correct")], sync_to_thread=True)
+    def correct(self, child_id: FromPath[UUID], data: CorrectRecord, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
+        """Correct a wrong fact; the original stays in history."""
+        outcome = services.app.children.correct(caller.actor, caller.device_id, child_id, data)
+        return written(services, outcome, ChildChange)
+
+    @post("/{child_id:uuid}/conferences", operation_id="holdConference", guards=[permission("conference.hold")], sync_to_thread=True)
+    def conference(self, child_id: FromPath[UUID], data: HoldConference, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ConferenceResult]:
+        """Record a case conference about the child."""
+        outcome = services.app.interventions.hold_conference(caller.actor, caller.device_id, child_id, data)
+        return written(services, outcome, ConferenceResult)
+
+

@@ -1,0 +1,91 @@
+"""Sign-in, the caller's record, the vocabulary, health and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+
+from backend.errors import UserDisabledError, UserNotFound
+from events.vocabulary import (
+    DEFAULT_VISIT_INTERVALS,
+    Category,
+    Department,
+    InterventionType,
+    ReportSource,
+    RiskLevel,
+    Role,
+    VisitType,
+    terms,
+)
+from mobile_api.auth import Caller, Unauthenticated
+from mobile_api.common import BEARER, require_json
+from mobile_api.schemas import Health, LoginRequest, LoginResponse, RiskTerm, UserInfo, Vocabulary
+from mobile_api.services import Services
+
+
+def user_info(caller: Caller) -> UserInfo:
+    a = caller.actor
+    return UserInfo(id=str(a.id), username=a.username, role=a.role.value, scope=a.scope, department=a.department)
+
+
+class SessionController(Controller):
+    path = "/api/v1"
+    tags = ["session"]
+    guards = [require_json]
+
+    @post("/auth/login", operation_id="login", status_code=200, sync_to_thread=True)
+    def login(self, data: LoginRequest, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> LoginResponse:
+        """Exchange a username and password for a bearer token bound to this device."""
+        address = request.client.host if request.client else "unknown"
+        keys = (f"user:{data.username.strip().lower()}", f"addr:{address}")
+        services.throttle.check(*keys)
+        try:
+            user = services.app.users.authenticate(data.username, data.password)
+        except (UserNotFound, UserDisabledError):
+            services.throttle.failed(*keys)
+            raise Unauthenticated("wrong username or password") from None
+        services.throttle.succeeded(keys[0])
+        token, expires = services.tokens.issue(user.id, data.device_id)
+        caller = Caller(actor=user.as_actor(), device_id=data.device_id)
+        return LoginResponse(access_token=token, token_type="bearer", expires_at=expires.isoformat(), user=user_info(caller))
+
+    @get("/me", operation_id="me", security=BEARER, sync_to_thread=False)
+    def me(self, caller: NamedDependency[Caller]) -> UserInfo:
+        """The caller's own account."""
+        return user_info(caller)
+
+    @get("/vocabulary", operation_id="vocabulary", security=BEARER, sync_to_thread=False)
+    def vocabulary(self, caller: NamedDependency[Caller]) -> Vocabulary:
+        """Every code the app shows, with Chinese and English labels and the visit interval per risk level."""
+        intervals = DEFAULT_VISIT_INTERVALS
+        return Vocabulary(
+            categories=terms(Category),
+            risk_levels=[
+                RiskTerm(code=t.code, zh=t.zh, en=t.en, visit_interval_days=intervals[RiskLevel(t.code)].days)
+                for t in terms(RiskLevel)
+            ],
+            departments=terms(Department),
+            intervention_types=terms(InterventionType),
+            visit_types=terms(VisitType),
+            report_sources=terms(ReportSource),
+            roles=terms(Role),
+        )
+
+
+class HealthController(Controller):
+    path = "/"
+    tags = ["operations"]
+
+    @get("/health", operation_id="health", sync_to_thread=False)
+    def health(self) -> Health:
+        """The process is up."""
+        return Health(status="ok")
+
+    @get("/ready", operation_id="ready", sync_to_thread=True)
+    def ready(self, services: NamedDependency[Services]) -> Response[Health]:
+        """The event store (and read models) answer; 503 names what does not."""
+        checks = services.readiness()
+        ok = all(v == "ok" for v in checks.values())
+        return Response(Health(status="ok" if ok else "unavailable", checks=checks), status_code=200 if ok else 503)

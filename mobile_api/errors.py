@@ -1,0 +1,85 @@
+"""One registry: every refusal becomes a JSON body with status_code, code, detail (and extra)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Final
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from backend import errors as e
+from mobile_api.auth import TooManyAttempts, Unauthenticated
+
+log = logging.getLogger("huhang.api")
+
+STATUS: Final[list[tuple[type[e.DomainError], int]]] = [
+    (Unauthenticated, 401),
+    (TooManyAttempts, 429),
+    (e.Forbidden, 403),
+    (e.NotFound, 404),
+    (e.Conflict, 409),
+    (e.UserDisabledError, 401),
+    (e.InvalidInput, 422),
+    (e.StoreUnavailable, 503),
+]
+"""Domain error → HTTP status; the first matching class wins."""
+
+HTTP_CODES: Final = {
+    400: "malformed_body", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_attempts",
+    503: "unavailable",
+}
+
+
+def body(status: int, code: str, detail: str, extra: Any = None) -> Response[dict[str, Any]]:
+    content: dict[str, Any] = {"status_code": status, "code": code, "detail": detail}
+    if extra:
+        content["extra"] = extra
+    headers = {"Retry-After": str(extra["retry_after"])} if isinstance(extra, dict) and "retry_after" in extra else None
+    return Response(content, status_code=status, media_type=MediaType.JSON, headers=headers)
+
+
+def domain_error(_: Request[Any, Any, Any], exc: e.DomainError) -> Response[dict[str, Any]]:
+    status = next((s for cls, s in STATUS if isinstance(exc, cls)), 422)
+    extra: dict[str, Any] = dict(exc.extra)
+    if exc.field:
+        extra["field"] = exc.field
+    return body(status, exc.code, exc.detail, extra or None)
+
+
+_FIELD = re.compile(r"`\$\.([^`]+)`|field `([^`]+)`")
+
+
+def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    """Unparseable JSON is 400; well-formed JSON with wrong fields is 422 naming each field."""
+    if not isinstance(exc.extra, list) or not exc.extra:
+        return body(400, "malformed_body", str(exc.detail))
+    fields = []
+    for item in exc.extra:
+        message = str(item.get("message", ""))
+        match = _FIELD.search(message)
+        key = item.get("key")
+        name = (match.group(1) or match.group(2)) if match else (key if key not in (None, "data") else "body")
+        fields.append({"field": name, "message": message, "source": item.get("source")})
+    return body(422, "invalid_input", "the request does not match the schema", fields)
+
+
+def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    status = exc.status_code
+    return body(status, HTTP_CODES.get(status, "error"), str(exc.detail))
+
+
+def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """A fault of ours: logged with its trace, answered without one."""
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return body(500, "internal_error", "something went wrong on the server; the request was not completed")
+
+
+HANDLERS: Final = {
+    e.DomainError: domain_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

@@ -1,0 +1,52 @@
+"""Serving: the ASGI factory for uvicorn workers and `huhang serve`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import uvicorn
+from litestar import Litestar
+
+from backend.settings import Settings
+from mobile_api.app import create_app
+
+DEMO_LOGINS = "demo-logins.txt"
+
+
+def asgi() -> Litestar:
+    """The app for one server worker, from HUHANG_* settings."""
+    return create_app(Settings.from_env())
+
+
+def load_demo(settings: Settings, children: int = 300) -> Path:
+    """Fill an empty store with the demo county once; the logins are kept beside the data."""
+    from backend.bootstrap import bootstrap
+    from backend.demo import demo_clock, generate, iter_accounts
+
+    logins = settings.data_dir / DEMO_LOGINS
+    clock = demo_clock()
+    with bootstrap(settings, clock) as app:
+        if app.store.recorder.max_notification_id():
+            return logins
+        accounts, _, _ = generate(app, clock, children, seed=1)
+    logins.write_text("\n".join(iter_accounts(accounts)) + "\n", encoding="utf-8")
+    logins.chmod(0o600)
+    return logins
+
+
+def serve(settings: Settings, host: str, port: int, workers: int, demo: bool) -> None:
+    """Run the API with uvicorn; with `demo`, load and print the demo county first."""
+    logging.basicConfig(level=logging.INFO)
+    if demo:
+        logins = load_demo(settings)
+        if logins.exists():
+            print("Demo logins (username, password, role @ scope):")
+            print(logins.read_text(encoding="utf-8"))
+        else:
+            print("The store already held data, so no demo county was loaded.")
+    print(f"Huhang API on http://{host}:{port}  (OpenAPI: /schema/openapi.json)", flush=True)
+    if workers > 1:
+        uvicorn.run("mobile_api.main:asgi", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

@@ -1,0 +1,61 @@
+"""Everything a request handler may use, built once from settings (the composition root of the edge)."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from backend.bootstrap import Huhang, bootstrap
+from backend.settings import Settings
+from backend.usecases.core import Outcome, utc_now
+from mobile_api.auth import LoginThrottle, TokenIssuer
+from projections.db import ReadDB, open_read_db
+from projections.runner import Runner
+
+
+def jwt_secret(settings: Settings) -> str:
+    """The configured secret, or one kept in the data folder (a single-machine install)."""
+    if settings.jwt_secret:
+        return settings.jwt_secret
+    path = settings.data_dir / "token.secret"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Services:
+    """The write side, the read side and the token issuer, shared by every request."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.app: Huhang = bootstrap(settings, clock)
+        self.read_db: ReadDB = open_read_db(settings)
+        self.runner = Runner(self.app.store, open_read_db(settings), settings.policy)
+        self.tokens = TokenIssuer(jwt_secret(settings), settings.token_ttl, clock)
+        self.throttle = LoginThrottle(clock)
+        self.read_lock = threading.Lock()
+
+    def project(self, outcome: Outcome) -> None:
+        """Bring the read models up to this write, so the writer reads it at once."""
+        if outcome.position:
+            self.runner.ensure(outcome.position)
+
+    def readiness(self) -> dict[str, str]:
+        """Each dependency and whether it answers."""
+        checks = {}
+        try:
+            self.app.store.recorder.max_notification_id()
+            checks["event_store"] = "ok"
+        except Exception as exc:  # any failure to answer means not ready; the reason is reported
+            checks["event_store"] = f"down: {type(exc).__name__}"
+        return checks
+
+    def close(self) -> None:
+        self.runner.db.close()
+        self.read_db.close()
+        self.app.close()
