@@ -57,5 +57,6 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
         openapi_config=openapi_config(),
         request_max_body_size=JSON_BODY_LIMIT,
         state=State({"services": built}),
+        on_startup=[built.start],
         on_shutdown=[built.close],
     )

@@ -41,8 +41,10 @@ def body(status: int, code: str, detail: str, extra: Any = None) -> Response[dic
     return Response(content, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
-def domain_error(_: Request[Any, Any, Any], exc: e.DomainError) -> Response[dict[str, Any]]:
+def domain_error(request: Request[Any, Any, Any], exc: e.DomainError) -> Response[dict[str, Any]]:
     status = next((s for cls, s in STATUS if isinstance(exc, cls)), 422)
+    if status == 503:
+        log.warning("%s %s: %s (%r)", request.method, request.url.path, exc.detail, exc.__cause__)
     extra: dict[str, Any] = dict(exc.extra)
     if exc.field:
         extra["field"] = exc.field

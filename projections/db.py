@@ -20,7 +20,8 @@ class ReadDB(ABC):
     is_postgres = False
 
     @abstractmethod
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> None: ...
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; returns the number of rows it changed."""
 
     @abstractmethod
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None: ...
@@ -43,8 +44,8 @@ class SQLiteDB(ReadDB):
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
 
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self.conn.execute(statement, params)
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
+        return self.conn.execute(statement, params).rowcount
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
@@ -88,8 +89,8 @@ class PostgresDB(ReadDB):
     def _sql(statement: str) -> str:
         return statement.replace("?", "%s")
 
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self.conn.execute(self._sql(statement), params)  # type: ignore[arg-type]
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
+        return self.conn.execute(self._sql(statement), params).rowcount  # type: ignore[arg-type]
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:

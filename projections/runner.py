@@ -15,6 +15,10 @@ from projections.tables import CHECKPOINTS_DDL, TABLES
 MAIN = "main"
 
 
+class _Overtaken(Exception):
+    """Another runner committed this batch first; ours is discarded (rolled back) and re-read."""
+
+
 def create_tables(db: ReadDB) -> None:
     db.execute(CHECKPOINTS_DDL)
     for table in TABLES:
@@ -41,10 +45,14 @@ class Runner:
         return int(self.db.query("SELECT position FROM rm_checkpoints WHERE name = ?", (self.name,))[0][0])
 
     def run_batch(self) -> int:
-        """Apply the next batch of events, if any; returns how many were read."""
-        with self.lock, self.db.transaction():
-            lock = " FOR UPDATE" if self.db.is_postgres else ""
-            position = int(self.db.query(f"SELECT position FROM rm_checkpoints WHERE name = ?{lock}", (self.name,))[0][0])
+        """Apply the next batch of events, if any; returns how many were read (0 if another runner won).
+
+        Events are read and applied in memory first, then rows and checkpoint are written in one
+        short transaction that only commits if the checkpoint is still where the batch began. (Holding
+        the write transaction while reading the log would block the event store's own writer.)
+        """
+        with self.lock:
+            position = self.checkpoint()
             notifications = self.store.recorder.select_notifications(start=position + 1, limit=self.batch_size)
             if not notifications:
                 return 0
@@ -52,21 +60,34 @@ class Runner:
             to_event = self.store.mapper.to_domain_event
             for n in notifications:
                 apply(batch, to_event(n), n.id)
-            batch.flush()
-            self.db.execute("UPDATE rm_checkpoints SET position = ? WHERE name = ?", (notifications[-1].id, self.name))
+            with self.db.transaction():
+                moved = self.db.execute(
+                    "UPDATE rm_checkpoints SET position = ? WHERE name = ? AND position = ?",
+                    (notifications[-1].id, self.name, position),
+                )
+                if moved != 1:
+                    raise _Overtaken
+                batch.flush()
             return len(notifications)
+
+    def _run(self) -> int:
+        try:
+            return self.run_batch()
+        except _Overtaken:
+            return -1
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Apply everything in the log; returns the number of events applied."""
         total = 0
-        while count := self.run_batch():
-            total += count
-            if progress:
-                progress(count)
+        while count := self._run():
+            if count > 0:
+                total += count
+                if progress:
+                    progress(count)
         return total
 
     def ensure(self, position: int) -> None:
         """Return once the read models include `position` (a client reads its own write)."""
         while self.checkpoint() < position:
-            if not self.run_batch():
+            if not self._run():
                 return

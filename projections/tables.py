@@ -199,7 +199,7 @@ REPORTS: Final = Table(
 LINKS: Final = Table("rm_links", "stream_id", LinkRow, {"child_id": lambda r: r.child_id}, indexes=("child_id",))
 MOVES: Final = Table(
     "rm_moves", "key", MoveRow,
-    {"position": lambda r: r.position, "from_jurisdiction": lambda r: r.from_jurisdiction},
+    {"position": lambda r: r.position, "child_id": lambda r: r.child_id, "from_jurisdiction": lambda r: r.from_jurisdiction},
     indexes=("position",),
 )
 

@@ -1,0 +1,176 @@
+"""Every endpoint × every role × in scope / out of scope / other department, with the exact status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from backend.identity import PERMISSIONS
+from events.vocabulary import Role
+from tests.e2e.conftest import PLACE_A, PLACE_B, USERS, World, child_body
+from tests.e2e.server import sub
+
+ROLES = {username: Role(role) for username, role, _, _ in USERS}
+DEPARTMENTS = {username: dept for username, _, _, dept in USERS}
+MATRIX_USERS = ["grid", "director", "supervisor", "police", "education", "auditor", "admin"]
+ONLY_THROUGH_OWN_DEPARTMENT = {
+    "getChild", "getVisit", "acceptReferral", "declineReferral", "noteReferralProgress", "completeReferral",
+    "startIntervention", "reviewIntervention", "endIntervention",
+}
+
+
+class Fresh:
+    """Resources made for one call by accounts that may make them (so each call meets a fresh state)."""
+
+    def __init__(self, world: World) -> None:
+        self.w = world
+
+    def child(self, target: str) -> str:
+        return self.w.child_a if target == "A" else self.w.child_b
+
+    def place(self, target: str) -> str:
+        return PLACE_A if target == "A" else PLACE_B
+
+    def handler(self, target: str) -> str:
+        return "police" if target == "A" else "police_b"
+
+    def referral(self, target: str, days_ago: int = 0) -> str:
+        at = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
+        body = sub(child_id=self.child(target), to_department="police", reason="需要协助", occurred_at=at)
+        return self.w.as_("county").post("/api/v1/referrals", body).json()["referral_id"]
+
+    def accepted_referral(self, target: str) -> str:
+        referral_id = self.referral(target)
+        self.w.as_(self.handler(target)).post(f"/api/v1/referrals/{referral_id}/accept", sub(note="受理")).raise_for_status()
+        return referral_id
+
+    def intervention(self, target: str, started: bool = False) -> str:
+        body = sub(child_id=self.child(target), type="psychological", plan="每周一次", responsible_department="police")
+        iid = self.w.as_("county").post("/api/v1/interventions", body).json()["intervention_id"]
+        if started:
+            self.w.as_("county").post(f"/api/v1/interventions/{iid}/start", sub()).raise_for_status()
+        return iid
+
+    def report(self, target: str) -> str:
+        body = sub(source="hotline", reporter={"role": "neighbour"}, description="孩子独自在家",
+                   jurisdiction=self.place(target), child_id=self.child(target))
+        return self.w.as_("county").post("/api/v1/reports", body).json()["report_id"]
+
+    def visit(self, target: str) -> str:
+        body = sub(child_id=self.child(target), visit_type="home", child_seen=True, guardian_present=True)
+        return self.w.as_("county").post("/api/v1/visits", body).json()["visit_id"]
+
+    def assessment_event(self, target: str) -> str:
+        body = sub(level="yellow", reasons=["学习困难"])
+        answer = self.w.as_("county").post(f"/api/v1/children/{self.child(target)}/risk-assessments", body)
+        return str(answer.json()["assessment"]["event_id"])
+
+
+Build = Callable[[Fresh, str, str], tuple[str, str, dict[str, Any] | None]]
+
+
+@dataclass
+class Endpoint:
+    operation: str
+    permission: str | None
+    ok: int
+    build: Build
+    targeted: bool = True
+
+
+def _post(path: str, body: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    return "POST", path, body
+
+
+def _plan_body(f: Fresh, t: str, user: str) -> dict[str, Any]:
+    return sub(child_id=f.child(t), type="legal_aid", plan="法律援助", responsible_department=DEPARTMENTS[user] or "police")
+
+
+ENDPOINTS = [
+    Endpoint("me", None, 200, lambda f, t, u: ("GET", "/api/v1/me", None), targeted=False),
+    Endpoint("vocabulary", None, 200, lambda f, t, u: ("GET", "/api/v1/vocabulary", None), targeted=False),
+    Endpoint("registerChild", "child.register", 201, lambda f, t, u: _post("/api/v1/children", child_body(f.place(t)))),
+    Endpoint("listChildren", "child.read", 200, lambda f, t, u: ("GET", "/api/v1/children", None), targeted=False),
+    Endpoint("getChild", "child.read", 200, lambda f, t, u: ("GET", f"/api/v1/children/{f.child(t)}", None)),
+    Endpoint("assessRisk", "child.assess_risk", 201,
+             lambda f, t, u: _post(f"/api/v1/children/{f.child(t)}/risk-assessments", sub(level="blue"))),
+    Endpoint("changeCategories", "child.change_categories", 201,
+             lambda f, t, u: _post(f"/api/v1/children/{f.child(t)}/categories", sub(add=["idle_minor"], reason="辍学"))),
+    Endpoint("transferChild", "child.transfer", 201,
+             lambda f, t, u: _post(f"/api/v1/children/{f.w.as_('county').post('/api/v1/children', child_body(f.place(t))).json()['child_id']}/transfer",
+                                   sub(to_jurisdiction=f.place(t).rsplit("/", 1)[0] + "/09", reason="搬家"))),
+    Endpoint("correctRecord", "child.correct", 201,
+             lambda f, t, u: _post(f"/api/v1/children/{f.child(t)}/corrections",
+                                   sub(corrects={"event_id": f.assessment_event(t)}, changes={"address": "某村 2 号"}, reason="笔误"))),
+    Endpoint("holdConference", "conference.hold", 201,
+             lambda f, t, u: _post(f"/api/v1/children/{f.child(t)}/conferences", sub(participants=["民政"], decisions=["跟进"]))),
+    Endpoint("recordVisit", "visit.record", 201,
+             lambda f, t, u: _post("/api/v1/visits", sub(child_id=f.child(t), visit_type="home", child_seen=True, guardian_present=True))),
+    Endpoint("getVisit", "child.read", 200, lambda f, t, u: ("GET", f"/api/v1/visits/{f.visit(t)}", None)),
+    Endpoint("receiveReport", "report.receive", 201,
+             lambda f, t, u: _post("/api/v1/reports", sub(source="walk_in", reporter={"role": "parent"}, description="求助",
+                                                          jurisdiction=f.place(t)))),
+    Endpoint("triageReport", "report.triage", 201,
+             lambda f, t, u: _post(f"/api/v1/reports/{f.report(t)}/triage", sub(child_id=f.child(t), decision="monitor"))),
+    Endpoint("sendReferral", "referral.send", 201,
+             lambda f, t, u: _post("/api/v1/referrals", sub(child_id=f.child(t), to_department="education", reason="辍学"))),
+    Endpoint("acceptReferral", "referral.respond", 201,
+             lambda f, t, u: _post(f"/api/v1/referrals/{f.referral(t)}/accept", sub(note="受理"))),
+    Endpoint("declineReferral", "referral.respond", 201,
+             lambda f, t, u: _post(f"/api/v1/referrals/{f.referral(t)}/decline", sub(note="不属本部门"))),
+    Endpoint("noteReferralProgress", "referral.respond", 201,
+             lambda f, t, u: _post(f"/api/v1/referrals/{f.accepted_referral(t)}/progress", sub(note="已走访"))),
+    Endpoint("completeReferral", "referral.complete", 201,
+             lambda f, t, u: _post(f"/api/v1/referrals/{f.accepted_referral(t)}/complete", sub(outcome="已解决"))),
+    Endpoint("escalateReferral", "referral.escalate", 201,
+             lambda f, t, u: _post(f"/api/v1/referrals/{f.referral(t, days_ago=2)}/escalate", sub(note="超时未受理"))),
+    Endpoint("listReferrals", "child.read", 200, lambda f, t, u: ("GET", "/api/v1/referrals", None), targeted=False),
+    Endpoint("planIntervention", "intervention.manage", 201, lambda f, t, u: _post("/api/v1/interventions", _plan_body(f, t, u))),
+    Endpoint("startIntervention", "intervention.manage", 201,
+             lambda f, t, u: _post(f"/api/v1/interventions/{f.intervention(t)}/start", sub())),
+    Endpoint("reviewIntervention", "intervention.manage", 201,
+             lambda f, t, u: _post(f"/api/v1/interventions/{f.intervention(t, started=True)}/review", sub(note="好转"))),
+    Endpoint("endIntervention", "intervention.manage", 201,
+             lambda f, t, u: _post(f"/api/v1/interventions/{f.intervention(t, started=True)}/end", sub(outcome="结案"))),
+    Endpoint("sync", "sync", 200, lambda f, t, u: ("GET", "/api/v1/sync", None), targeted=False),
+]
+
+
+def expected(endpoint: Endpoint, user: str, target: str) -> int:
+    if endpoint.permission and ROLES[user] not in PERMISSIONS[endpoint.permission]:
+        return 403
+    if endpoint.targeted and target == "B":
+        return 404
+    if user == "education" and endpoint.operation in ONLY_THROUGH_OWN_DEPARTMENT:
+        return 404
+    return endpoint.ok
+
+
+def run_matrix(world: World) -> list[str]:
+    # The police handler sees child A through a referral to the police.
+    fresh = Fresh(world)
+    fresh.referral("A")
+    wrong = []
+    for endpoint in ENDPOINTS:
+        for user in MATRIX_USERS:
+            for target in ("A", "B") if endpoint.targeted else ("A",):
+                method, path, body = endpoint.build(fresh, target, user)
+                api = world.as_(user)
+                answer = api.post(path, body) if method == "POST" else api.get(path)
+                want = expected(endpoint, user, target)
+                if answer.status_code != want:
+                    wrong.append(f"{endpoint.operation} as {user} on {target}: {answer.status_code} (want {want}) {answer.text[:160]}")
+    return wrong
+
+
+def test_every_endpoint_role_and_scope_answers_exactly(world: World) -> None:
+    assert run_matrix(world) == []
+
+
+def test_every_operation_of_the_openapi_document_is_in_the_matrix(world: World) -> None:
+    document = world.as_("admin").http.get("/schema/openapi.json").json()
+    operations = {op["operationId"] for item in document["paths"].values() for op in item.values() if isinstance(op, dict)}
+    covered = {e.operation for e in ENDPOINTS} | {"login", "health", "ready"}
+    assert operations - covered == set()
