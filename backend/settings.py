@@ -35,6 +35,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     cipher_key: str | None = None
     jwt_secret: str | None = None
     token_ttl: timedelta = timedelta(hours=12)
+    aggregate_cache_size: int = 10_000
     policy: Policy = msgspec.field(default_factory=Policy)
 
     @property

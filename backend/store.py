@@ -52,7 +52,11 @@ class MsgspecMapper(Mapper[UUID]):
 
 def store_environment(settings: Settings) -> dict[str, str]:
     """The eventsourcing environment for the configured database."""
-    env: dict[str, str] = {"MAPPER_TOPIC": get_topic(MsgspecMapper)}
+    env: dict[str, str] = {
+        "MAPPER_TOPIC": get_topic(MsgspecMapper),
+        # Keep recently used aggregates; each load fetches only events newer than the cached version.
+        "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size),
+    }
     if settings.cipher_key:
         env["CIPHER_KEY"] = settings.cipher_key
     url = settings.database_url
@@ -97,9 +101,10 @@ class EventStore(Application[UUID]):
     def load(self, cls: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate of that kind, or None when no such stream of that kind exists."""
         try:
-            return self.repository.get(aggregate_id, projector_func=cls.project)  # type: ignore[arg-type]
+            aggregate = self.repository.get(aggregate_id, projector_func=cls.project)  # type: ignore[arg-type]
         except AggregateNotFoundError:
             return None
+        return aggregate if isinstance(aggregate, cls) else None
 
     def stream(self, stream_id: UUID, upto_version: int | None = None) -> list[Event]:
         """The events of one stream, in order."""

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
-import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -16,7 +14,6 @@ from projections.db import ReadDB, open_read_db
 from projections.runner import Runner
 
 POLL_SECONDS = 1.0
-log = logging.getLogger("huhang.projections")
 
 
 def jwt_secret(settings: Settings) -> str:
@@ -42,21 +39,10 @@ class Services:
         self.runner = Runner(self.app.store, open_read_db(settings), settings.policy)
         self.tokens = TokenIssuer(jwt_secret(settings), settings.token_ttl, clock)
         self.throttle = LoginThrottle(clock)
-        self._stop = threading.Event()
-        self._poller: threading.Thread | None = None
 
     def start(self) -> None:
-        """Follow the log in the background too, for events written elsewhere (the CLI, other processes)."""
-        self._stop.clear()
-        self._poller = threading.Thread(target=self._poll, name="projection-poller", daemon=True)
-        self._poller.start()
-
-    def _poll(self) -> None:
-        while not self._stop.wait(POLL_SECONDS):
-            try:
-                self.runner.catch_up()
-            except Exception:  # a failed round is retried on the next tick; the reason is logged
-                log.exception("projection catch-up failed")
+        """Follow the log in a background thread: woken by local writes, polling for everyone else's."""
+        self.runner.follow(POLL_SECONDS)
 
     def project(self, outcome: Outcome) -> None:
         """Bring the read models up to this write, so the writer reads it at once."""
@@ -74,9 +60,7 @@ class Services:
         return checks
 
     def close(self) -> None:
-        self._stop.set()
-        if self._poller is not None:
-            self._poller.join(timeout=5)
+        self.runner.stop()
         self.runner.db.close()
         self.read_db.close()
         self.app.close()

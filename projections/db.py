@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -37,12 +38,49 @@ class ReadDB(ABC):
     def close(self) -> None: ...
 
 
+class PerThread:
+    """One connection per thread: a connection (and its transaction) is never shared between threads."""
+
+    def __init__(self, connect: Callable[[], Any]) -> None:
+        self._connect = connect
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close_all(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
 class SQLiteDB(ReadDB):
     def __init__(self, settings: Settings) -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(settings.sqlite_path, isolation_level=None, check_same_thread=False, timeout=30)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
+        path = settings.sqlite_path
+
+        def connect() -> sqlite3.Connection:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            return conn
+
+        self.connections = PerThread(connect)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection = self.connections.get()
+        return conn
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
         return self.conn.execute(statement, params).rowcount
@@ -65,7 +103,7 @@ class SQLiteDB(ReadDB):
         self.conn.execute("COMMIT")
 
     def close(self) -> None:
-        self.conn.close()
+        self.connections.close_all()
 
 
 class PostgresDB(ReadDB):
@@ -83,7 +121,12 @@ class PostgresDB(ReadDB):
             connect_timeout=env["POSTGRES_CONNECT_TIMEOUT"],
             options=f"-c search_path={schema}",
         )
-        self.conn: psycopg.Connection[Any] = psycopg.connect(conninfo, autocommit=True)
+        self.connections = PerThread(lambda: psycopg.connect(conninfo, autocommit=True))
+
+    @property
+    def conn(self) -> psycopg.Connection[Any]:
+        conn: psycopg.Connection[Any] = self.connections.get()
+        return conn
 
     @staticmethod
     def _sql(statement: str) -> str:
@@ -106,7 +149,7 @@ class PostgresDB(ReadDB):
             yield
 
     def close(self) -> None:
-        self.conn.close()
+        self.connections.close_all()
 
 
 def open_read_db(settings: Settings) -> ReadDB:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 
@@ -13,6 +14,7 @@ from projections.projectors import apply
 from projections.tables import CHECKPOINTS_DDL, TABLES
 
 MAIN = "main"
+log = logging.getLogger("huhang.projections")
 
 
 class _Overtaken(Exception):
@@ -36,6 +38,11 @@ class Runner:
         self.name = name
         self.batch_size = batch_size
         self.lock = threading.Lock()
+        self.applied = threading.Condition()
+        self.position = 0
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
         create_tables(db)
         db.execute(
             "INSERT INTO rm_checkpoints (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (name,)
@@ -68,13 +75,20 @@ class Runner:
                 if moved != 1:
                     raise _Overtaken
                 batch.flush()
+            self._applied_up_to(notifications[-1].id)
             return len(notifications)
 
     def _run(self) -> int:
         try:
             return self.run_batch()
         except _Overtaken:
+            self._applied_up_to(self.checkpoint())
             return -1
+
+    def _applied_up_to(self, position: int) -> None:
+        with self.applied:
+            self.position = max(self.position, position)
+            self.applied.notify_all()
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Apply everything in the log; returns the number of events applied."""
@@ -86,8 +100,41 @@ class Runner:
                     progress(count)
         return total
 
-    def ensure(self, position: int) -> None:
-        """Return once the read models include `position` (a client reads its own write)."""
+    def ensure(self, position: int, timeout: float = 10.0) -> None:
+        """Return once the read models include `position` (a client reads its own write).
+
+        With the follower running, wake it and wait: under load one batch serves many writers.
+        Without it (or if it does not answer in time) apply the batches here.
+        """
+        if self._thread is not None and self._thread.is_alive():
+            self._wake.set()
+            with self.applied:
+                if self.applied.wait_for(lambda: self.position >= position, timeout=timeout):
+                    return
         while self.checkpoint() < position:
             if not self._run():
                 return
+
+    def follow(self, poll_seconds: float = 1.0) -> None:
+        """Start a thread that applies new events when woken, and at least every `poll_seconds`."""
+        self._stop.clear()
+        self._applied_up_to(self.checkpoint())
+
+        def loop() -> None:
+            while not self._stop.is_set():
+                self._wake.wait(poll_seconds)
+                self._wake.clear()
+                try:
+                    self.catch_up()
+                except Exception:  # a failed round is retried on the next wake-up; the reason is logged
+                    log.exception("projection round failed")
+
+        self._thread = threading.Thread(target=loop, name=f"projection-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
