@@ -8,6 +8,7 @@ from types import TracebackType
 
 from backend.settings import Settings
 from backend.store import EventStore, open_store
+from backend.usecases.audit import Audit
 from backend.usecases.children import Children
 from backend.usecases.core import Core, utc_now
 from backend.usecases.interventions import Interventions
@@ -30,6 +31,7 @@ class Huhang:
         self.reports = Reports(self.core, self.children, self.referrals)
         self.interventions = Interventions(self.core, self.children)
         self.users = Users(self.core)
+        self.audit = Audit(self.core)
 
     def close(self) -> None:
         self.store.close()

@@ -11,7 +11,7 @@ from uuid import UUID
 import msgspec
 
 from backend.aggregate import Aggregate
-from backend.errors import EventNotFound, InvalidInput, UnknownCode
+from backend.errors import EventNotFound, IllegalTransition, InvalidInput, UnknownCode
 from backend.rules.id_number import validate_id_number
 from backend.rules.jurisdiction import parse_jurisdiction
 from backend.rules.policy import is_higher
@@ -23,6 +23,7 @@ from events.children import (
     CorrectionRecorded,
     Guardian,
     ProfileChanged,
+    RecordSealed,
     RiskAssessed,
 )
 from events.vocabulary import Category, RiskLevel, Role, Sex
@@ -73,6 +74,7 @@ class Child(Aggregate):
         self.graded_up_at: datetime | None = None
         self.gradings: list[Grading] = []
         self.conflicting_assessments = False
+        self.sealed = False
         self.event_ids: set[UUID] = set()
 
     # -- commands ---------------------------------------------------------------------------
@@ -139,6 +141,14 @@ class Child(Aggregate):
             changes=self._checked_changes(changes, meta),
             reason=reason,
         )
+
+    def seal(self, meta: Meta, reason: str, order_reference: str) -> None:
+        """Seal the record under a sealing order; sealing twice is refused."""
+        if self.sealed:
+            raise IllegalTransition("the record is already sealed")
+        if not reason:
+            raise InvalidInput("a sealing states its reason", field="reason")
+        self.trigger(RecordSealed, meta, reason=reason, order_reference=order_reference)
 
     def _checked_changes(self, changes: dict[str, Any], meta: Meta) -> dict[str, Any]:
         if not changes:
@@ -207,6 +217,11 @@ class Child(Aggregate):
     @when.register
     def _(self, event: ProfileChanged) -> None:
         self.profile.update(_typed(event.changes))
+        self.event_ids.add(event.event_id)
+
+    @when.register
+    def _(self, event: RecordSealed) -> None:
+        self.sealed = True
         self.event_ids.add(event.event_id)
 
     @when.register

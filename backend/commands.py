@@ -73,6 +73,11 @@ class TransferChild(Command, frozen=True, kw_only=True):
     expected_version: int | None = None
 
 
+class SealRecord(Command, frozen=True, kw_only=True):
+    reason: Text
+    order_reference: Short = ""
+
+
 class EventRef(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     event_id: UUID
 

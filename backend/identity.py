@@ -32,6 +32,7 @@ PERMISSIONS: Final[dict[str, frozenset[Role]]] = {
     "child.change_profile": frozenset({_D, _S}),
     "child.transfer": frozenset({_S}),
     "child.correct": frozenset({_D, _S}),
+    "child.seal": frozenset({_S}),
     "visit.record": frozenset({_D, _F, _S}),
     "report.receive": frozenset({_F, _D, _S}),
     "report.triage": frozenset({_D, _S}),

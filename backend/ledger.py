@@ -8,7 +8,7 @@ from uuid import UUID, uuid5
 
 from backend.aggregate import Aggregate
 from events.base import Event
-from events.ledger import AnchorRecorded, StreamHead, SubmissionAccepted
+from events.ledger import AnchorRecorded, SensitiveDataViewed, StreamHead, SubmissionAccepted
 
 SUBMISSION_NAMESPACE: Final = UUID("0b9f4e0e-8d1c-4b8e-9a55-5b8f1f7f2c01")
 ANCHOR_STREAM_ID: Final = UUID("9d1c2f7a-3b4e-4f6a-8c2d-1e0f9a8b7c6d")
@@ -57,3 +57,17 @@ class Anchors(Aggregate):
     @when.register
     def _(self, event: AnchorRecorded) -> None:
         self.last = list(event.heads)
+
+
+class AccessRecord(Aggregate):
+    """One showing of sensitive or sealed data (its own stream: reads never contend)."""
+
+    CREATED: ClassVar = SensitiveDataViewed
+
+    @singledispatchmethod
+    def when(self, event: Event) -> None:
+        self.unhandled(event)
+
+    @when.register
+    def _(self, event: SensitiveDataViewed) -> None:
+        pass

@@ -74,3 +74,10 @@ class CorrectionRecorded(Event, frozen=True, kw_only=True):
     corrects_event_id: UUID
     changes: dict[str, Any]
     reason: str
+
+
+class RecordSealed(Event, frozen=True, kw_only=True):
+    """A sealing order (犯罪记录封存): criminal-record matters are hidden from all but auditors."""
+
+    reason: str
+    order_reference: str = ""

@@ -31,3 +31,11 @@ class AnchorRecorded(Event, frozen=True, kw_only=True):
     root: str
     heads: list[StreamHead]
     up_to_notification_id: int
+
+
+class SensitiveDataViewed(Event, frozen=True, kw_only=True):
+    """Someone was shown sensitive or sealed data about a child: who, when (meta), what, where."""
+
+    child_id: UUID
+    kinds: list[str]
+    endpoint: str

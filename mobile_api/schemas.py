@@ -67,6 +67,8 @@ class ChildStatus(msgspec.Struct, frozen=True):
     evidence_complete: bool
     flags: list[str]
     guardians: list[dict[str, Any]]
+    sealed: bool
+    withheld: list[str]
     version: int
 
 
@@ -120,6 +122,8 @@ class Visit(msgspec.Struct, frozen=True):
     notes: str
     follow_up: str | None
     geo: dict[str, Any] | None
+    due_at: str | None
+    on_time: bool
     evidence_complete: bool
 
 

@@ -13,7 +13,13 @@ from projections.tables import TABLES, Table
 R = TypeVar("R")
 
 _encoder = msgspec.json.Encoder()
-_decoders = {t.name: msgspec.json.Decoder(t.row_type) for t in TABLES}
+_decoders: dict[str, msgspec.json.Decoder[Any]] = {}
+
+
+def _decoder(table: Table) -> msgspec.json.Decoder[Any]:
+    if table.name not in _decoders:
+        _decoders[table.name] = msgspec.json.Decoder(table.row_type)
+    return _decoders[table.name]
 
 
 class RowSource(Protocol):
@@ -25,39 +31,41 @@ class RowSource(Protocol):
 
 
 class DBRows:
-    """Rows in the read-model database."""
+    """Rows in the read-model database (in tables named with `suffix` while a rebuild builds them anew)."""
 
-    def __init__(self, db: ReadDB) -> None:
+    def __init__(self, db: ReadDB, suffix: str = "") -> None:
         self.db = db
+        self.suffix = suffix
 
     def load(self, table: Table, key: str) -> Any | None:
-        found = self.db.query(f"SELECT doc FROM {table.name} WHERE {table.key} = ?", (key,))
-        return _decoders[table.name].decode(found[0][0]) if found else None
+        found = self.db.query(f"SELECT doc FROM {table.name}{self.suffix} WHERE {table.key} = ?", (key,))
+        return _decoder(table).decode(found[0][0]) if found else None
 
     def store(self, table: Table, rows: list[Any]) -> None:
-        self.db.executemany(table.upsert_statement(), [table.values(r, _encoder.encode) for r in rows])
+        self.db.executemany(table.upsert_statement(self.suffix), [table.values(r, _encoder.encode) for r in rows])
 
 
 class MemoryRows:
     """Rows in memory: the same projectors replayed for one child without touching the database."""
 
     def __init__(self) -> None:
-        self.tables: dict[str, dict[str, Any]] = {t.name: {} for t in TABLES}
+        self.tables: dict[str, dict[str, Any]] = {}
 
     def load(self, table: Table, key: str) -> Any | None:
-        return self.tables[table.name].get(key)
+        return self.tables.get(table.name, {}).get(key)
 
     def store(self, table: Table, rows: list[Any]) -> None:
         for row in rows:
-            self.tables[table.name][getattr(row, table.key)] = row
+            self.tables.setdefault(table.name, {})[getattr(row, table.key)] = row
 
 
 class Batch:
     """What projectors see: get and put rows by key; the runner flushes once per batch."""
 
-    def __init__(self, source: RowSource, policy: Policy) -> None:
+    def __init__(self, source: RowSource, policy: Policy, tables: tuple[Table, ...] = TABLES) -> None:
         self.source = source
         self.policy = policy
+        self.tables = tables
         self.cache: dict[tuple[str, str], Any] = {}
         self.dirty: dict[str, dict[str, Any]] = {}
 
@@ -76,7 +84,7 @@ class Batch:
     def flush(self) -> int:
         """Write every changed row; the caller holds the transaction."""
         written = 0
-        for table in TABLES:
+        for table in self.tables:
             rows = list(self.dirty.get(table.name, {}).values())
             if rows:
                 self.source.store(table, rows)

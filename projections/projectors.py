@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import msgspec
@@ -31,11 +31,14 @@ from events.children import (
     ChildTransferred,
     CorrectionRecorded,
     ProfileChanged,
+    RecordSealed,
     RiskAssessed,
 )
+from events.ledger import SensitiveDataViewed
 from events.vocabulary import RiskLevel
 from projections.batch import Batch
 from projections.tables import (
+    ACCESS,
     CHILDREN,
     INTERVENTIONS,
     LINKS,
@@ -43,6 +46,7 @@ from projections.tables import (
     REFERRALS,
     REPORTS,
     VISITS,
+    AccessRow,
     ChildRow,
     InterventionRow,
     LinkRow,
@@ -132,16 +136,32 @@ def profile_changed(b: Batch, e: ProfileChanged | CorrectionRecorded, position: 
         _touch(b, row, position)
 
 
+def record_sealed(b: Batch, e: RecordSealed, position: int) -> None:
+    if row := _own(b, e):
+        row.sealed = True
+        _touch(b, row, position)
+
+
+def data_viewed(b: Batch, e: SensitiveDataViewed, position: int) -> None:
+    b.put(ACCESS, AccessRow(
+        access_id=str(e.originator_id), child_id=str(e.child_id), at=e.meta.recorded_at,
+        actor_id=str(e.meta.actor_id) if e.meta.actor_id else None, actor_role=e.meta.actor_role,
+        device_id=e.meta.device_id, kinds=list(e.kinds), endpoint=e.endpoint,
+    ))
+
+
 def visit_recorded(b: Batch, e: VisitRecorded, position: int) -> None:
     _link(b, e.originator_id, e.child_id, "visit")
+    row = _child(b, e.child_id)
+    due = row.next_visit_due if row else None
     b.put(VISITS, VisitRow(
         visit_id=str(e.originator_id), child_id=str(e.child_id), occurred_at=e.meta.occurred_at,
         recorded_at=e.meta.recorded_at, late=e.meta.late, actor_id=str(e.meta.actor_id) if e.meta.actor_id else None,
         visit_type=e.visit_type, child_seen=e.child_seen, guardian_present=e.guardian_present,
         observations=msgspec.to_builtins(e.observations), photos=list(e.photos), missing_photos=list(e.photos),
         flags=list(e.flags), notes=e.notes, follow_up=e.follow_up, geo=msgspec.to_builtins(e.meta.geo),
+        due_at=due, on_time=due is None or e.meta.occurred_at <= due,
     ))
-    row = _child(b, e.child_id)
     if row is None:
         return
     if row.last_visit_at is None or e.meta.occurred_at >= row.last_visit_at:  # an older visit synced late changes nothing
@@ -285,12 +305,14 @@ PROJECTORS: Final[dict[type[Event], Projector]] = {
     InterventionReviewed: intervention_reviewed,
     InterventionEnded: intervention_ended,
     CaseConferenceHeld: conference_held,
+    RecordSealed: record_sealed,
+    SensitiveDataViewed: data_viewed,
 }
 """Event type → projector. Events not listed (receipts, anchors, accounts) change no read model."""
 
 
-def apply(b: Batch, event: Event, position: int) -> None:
-    """Apply one event to the rows of a batch."""
-    projector = PROJECTORS.get(type(event))
+def apply(b: Batch, event: Event, position: int, table: Mapping[type[Event], Projector] = PROJECTORS) -> None:
+    """Apply one event to the rows of a batch, through the projector the table names for its type."""
+    projector = table.get(type(event))
     if projector is not None:
         projector(b, event, position)

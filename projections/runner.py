@@ -11,9 +11,9 @@ from backend.store import EventStore
 from projections.batch import Batch, DBRows
 from projections.db import ReadDB
 from projections.projectors import apply
-from projections.tables import CHECKPOINTS_DDL, TABLES
+from projections.registry import PROJECTIONS, Projection
+from projections.tables import CHECKPOINTS_DDL
 
-MAIN = "main"
 log = logging.getLogger("huhang.projections")
 
 
@@ -21,21 +21,34 @@ class _Overtaken(Exception):
     """Another runner committed this batch first; ours is discarded (rolled back) and re-read."""
 
 
-def create_tables(db: ReadDB) -> None:
+def create_tables(db: ReadDB, projection: Projection, suffix: str = "") -> None:
+    """The projection's tables; tables built for a rebuild (a suffix) get their indexes at the swap."""
     db.execute(CHECKPOINTS_DDL)
-    for table in TABLES:
-        for statement in table.create_statements():
+    for table in projection.tables:
+        statements = table.create_statements(suffix)
+        for statement in statements if not suffix else statements[:1]:
             db.execute(statement)
 
 
 class Runner:
-    """Applies events to read models; rows and checkpoint commit together, so nothing is skipped or applied twice."""
+    """Applies events to one projection's tables; rows and checkpoint commit together, so nothing is
+    skipped or applied twice. `suffix` names the tables a rebuild builds beside the live ones."""
 
-    def __init__(self, store: EventStore, db: ReadDB, policy: Policy, name: str = MAIN, batch_size: int = 2000) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        db: ReadDB,
+        policy: Policy,
+        projection: Projection = PROJECTIONS["main"],
+        suffix: str = "",
+        batch_size: int = 2000,
+    ) -> None:
         self.store = store
         self.db = db
         self.policy = policy
-        self.name = name
+        self.projection = projection
+        self.suffix = suffix
+        self.name = projection.name + suffix
         self.batch_size = batch_size
         self.lock = threading.Lock()
         self.applied = threading.Condition()
@@ -43,34 +56,39 @@ class Runner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        create_tables(db)
+        create_tables(db, projection, suffix)
         db.execute(
-            "INSERT INTO rm_checkpoints (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (name,)
+            "INSERT INTO rm_checkpoints (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (self.name,)
         )
 
     def checkpoint(self) -> int:
-        return int(self.db.query("SELECT position FROM rm_checkpoints WHERE name = ?", (self.name,))[0][0])
+        return self.checkpoint_and_generation()[0]
+
+    def checkpoint_and_generation(self) -> tuple[int, int]:
+        row = self.db.query("SELECT position, generation FROM rm_checkpoints WHERE name = ?", (self.name,))[0]
+        return int(row[0]), int(row[1])
 
     def run_batch(self) -> int:
-        """Apply the next batch of events, if any; returns how many were read (0 if another runner won).
+        """Apply the next batch of events, if any; returns how many were read.
 
         Events are read and applied in memory first, then rows and checkpoint are written in one
         short transaction that only commits if the checkpoint is still where the batch began. (Holding
         the write transaction while reading the log would block the event store's own writer.)
         """
         with self.lock:
-            position = self.checkpoint()
+            position, generation = self.checkpoint_and_generation()
             notifications = self.store.recorder.select_notifications(start=position + 1, limit=self.batch_size)
             if not notifications:
                 return 0
-            batch = Batch(DBRows(self.db), self.policy)
+            batch = Batch(DBRows(self.db, self.suffix), self.policy, self.projection.tables)
             to_event = self.store.mapper.to_domain_event
+            projectors = self.projection.projectors
             for n in notifications:
-                apply(batch, to_event(n), n.id)
+                apply(batch, to_event(n), n.id, projectors)
             with self.db.transaction():
                 moved = self.db.execute(
-                    "UPDATE rm_checkpoints SET position = ? WHERE name = ? AND position = ?",
-                    (notifications[-1].id, self.name, position),
+                    "UPDATE rm_checkpoints SET position = ? WHERE name = ? AND position = ? AND generation = ?",
+                    (notifications[-1].id, self.name, position, generation),
                 )
                 if moved != 1:
                     raise _Overtaken

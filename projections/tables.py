@@ -37,6 +37,7 @@ class ChildRow(msgspec.Struct, kw_only=True):
     open_referrals: list[str] = []
     active_interventions: list[str] = []
     conflicting_assessments: bool = False
+    sealed: bool = False
     incomplete_visits: list[str] = []
     last_visit_flags: list[str] = []
     version: int = 0
@@ -60,6 +61,8 @@ class VisitRow(msgspec.Struct, kw_only=True):
     notes: str
     follow_up: str | None
     geo: dict[str, Any] | None
+    due_at: datetime | None = None
+    on_time: bool = True
 
 
 class ReferralRow(msgspec.Struct, kw_only=True):
@@ -134,6 +137,22 @@ class MoveRow(msgspec.Struct, kw_only=True):
     to_jurisdiction: str
 
 
+INTEGER_COLUMNS: Final = frozenset({"changed_at", "position"})
+
+
+class AccessRow(msgspec.Struct, kw_only=True):
+    """One showing of sensitive or sealed data."""
+
+    access_id: str
+    child_id: str
+    at: datetime
+    actor_id: str | None
+    actor_role: str
+    device_id: str
+    kinds: list[str]
+    endpoint: str
+
+
 class Table(msgspec.Struct, frozen=True):
     """A read-model table: its key, its row type and the columns queries filter on."""
 
@@ -143,19 +162,24 @@ class Table(msgspec.Struct, frozen=True):
     columns: dict[str, Callable[[Any], Any]]
     indexes: tuple[str, ...] = ()
 
-    def create_statements(self) -> list[str]:
-        cols = "".join(f", {c} TEXT" if c != "changed_at" and c != "position" else f", {c} BIGINT" for c in self.columns)
-        statements = [f"CREATE TABLE IF NOT EXISTS {self.name} ({self.key} TEXT PRIMARY KEY{cols}, doc TEXT NOT NULL)"]
-        statements += [
-            f"CREATE INDEX IF NOT EXISTS {self.name}_{c} ON {self.name} ({c})" for c in self.indexes
-        ]
+    def create_statements(self, suffix: str = "") -> list[str]:
+        name = self.name + suffix
+        cols = "".join(f", {c} BIGINT" if c in INTEGER_COLUMNS else f", {c} TEXT" for c in self.columns)
+        statements = [f"CREATE TABLE IF NOT EXISTS {name} ({self.key} TEXT PRIMARY KEY{cols}, doc TEXT NOT NULL)"]
+        statements += [f"CREATE INDEX IF NOT EXISTS {name}_{c} ON {name} ({c})" for c in self.indexes]
         return statements
 
-    def upsert_statement(self) -> str:
+    def index_names(self, suffix: str = "") -> list[str]:
+        return [f"{self.name}{suffix}_{c}" for c in self.indexes]
+
+    def upsert_statement(self, suffix: str = "") -> str:
         names = [self.key, *self.columns, "doc"]
         marks = ", ".join("?" for _ in names)
         updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
-        return f"INSERT INTO {self.name} ({', '.join(names)}) VALUES ({marks}) ON CONFLICT ({self.key}) DO UPDATE SET {updates}"
+        return (
+            f"INSERT INTO {self.name}{suffix} ({', '.join(names)}) VALUES ({marks}) "
+            f"ON CONFLICT ({self.key}) DO UPDATE SET {updates}"
+        )
 
     def values(self, row: Any, encode: Callable[[Any], bytes]) -> tuple[Any, ...]:
         return (getattr(row, self.key), *(f(row) for f in self.columns.values()), encode(row).decode())
@@ -176,7 +200,8 @@ CHILDREN: Final = Table(
 )
 VISITS: Final = Table(
     "rm_visits", "visit_id", VisitRow,
-    {"child_id": lambda r: r.child_id, "occurred_at": lambda r: utc_text(r.occurred_at)}, indexes=("child_id",),
+    {"child_id": lambda r: r.child_id, "occurred_at": lambda r: utc_text(r.occurred_at)},
+    indexes=("child_id", "occurred_at"),
 )
 REFERRALS: Final = Table(
     "rm_referrals", "referral_id", ReferralRow,
@@ -203,5 +228,14 @@ MOVES: Final = Table(
     indexes=("position",),
 )
 
-TABLES: Final = (CHILDREN, VISITS, REFERRALS, INTERVENTIONS, REPORTS, LINKS, MOVES)
-CHECKPOINTS_DDL: Final = "CREATE TABLE IF NOT EXISTS rm_checkpoints (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+ACCESS: Final = Table(
+    "rm_access", "access_id", AccessRow, {"child_id": lambda r: r.child_id, "at": lambda r: utc_text(r.at)},
+    indexes=("child_id",),
+)
+
+TABLES: Final = (CHILDREN, VISITS, REFERRALS, INTERVENTIONS, REPORTS, LINKS, MOVES, ACCESS)
+CHECKPOINTS_DDL: Final = (
+    "CREATE TABLE IF NOT EXISTS rm_checkpoints "
+    "(name TEXT PRIMARY KEY, position BIGINT NOT NULL, generation BIGINT NOT NULL DEFAULT 0)"
+)
+"""A projection's position in the log; `generation` changes when a rebuild swaps its tables in."""

@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from backend.identity import FULL_ID_NUMBER_ROLES
+from backend.privacy import Disclosure
 from backend.rules.id_number import mask_id_number
 from backend.rules.policy import effective_level
 from backend.settings import Policy
@@ -36,10 +37,16 @@ def child_flags(row: ChildRow, now: datetime, policy: Policy) -> list[str]:
     return flags
 
 
-def child_status(row: ChildRow, now: datetime, policy: Policy, role: Role) -> dict[str, Any]:
-    """The child status of the API: every field, with the ID number masked unless the role needs it."""
+def child_status(row: ChildRow, now: datetime, policy: Policy, role: Role) -> tuple[dict[str, Any], set[str]]:
+    """The child status of the API, and the kinds of protected data it shows (to be logged as read).
+
+    The ID number is masked unless the role needs it; sensitive and sealed categories are shown only
+    to roles cleared for them, and everyone else sees that something is withheld.
+    """
     level = effective_level(row.risk_level, row.categories)
-    return {
+    disclosure = Disclosure(role, row.sealed)
+    categories = disclosure.categories(row.categories)
+    status = {
         "child_id": row.child_id,
         "name": row.name,
         "sex": row.sex,
@@ -47,7 +54,7 @@ def child_status(row: ChildRow, now: datetime, policy: Policy, role: Role) -> di
         "id_number": row.id_number if role in FULL_ID_NUMBER_ROLES else mask_id_number(row.id_number),
         "jurisdiction": row.jurisdiction,
         "address": row.address,
-        "categories": row.categories,
+        "categories": categories,
         "risk_level": level.value if level else None,
         "graded": row.risk_level is not None,
         "risk_reasons": row.risk_reasons,
@@ -59,8 +66,11 @@ def child_status(row: ChildRow, now: datetime, policy: Policy, role: Role) -> di
         "evidence_complete": not row.incomplete_visits,
         "flags": child_flags(row, now, policy),
         "guardians": row.guardians,
+        "sealed": row.sealed,
+        "withheld": sorted(disclosure.withheld),
         "version": row.version,
     }
+    return status, disclosure.disclosed
 
 
 def referral_view(row: ReferralRow, now: datetime) -> dict[str, Any]:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from uuid import UUID, uuid4
 
 from backend.children import Child
-from backend.commands import AssessRisk, ChangeCategories, ChangeProfile, CorrectRecord, RegisterChild, TransferChild
+from backend.commands import (
+    AssessRisk,
+    ChangeCategories,
+    ChangeProfile,
+    CorrectRecord,
+    RegisterChild,
+    SealRecord,
+    TransferChild,
+)
 from backend.errors import ChildNotFound, StaleVersion
 from backend.identity import Actor, authorize, check_in_scope
 from backend.rules.jurisdiction import parse_jurisdiction
@@ -99,6 +107,16 @@ class Children:
             return Change([child], child_view(child))
 
         return self.core.submit("child.correct", actor, device_id, command, child_id, handle)
+
+    def seal(self, actor: Actor, device_id: str, child_id: UUID, command: SealRecord) -> Outcome:
+        authorize(actor, "child.seal")
+
+        def handle(meta: Meta) -> Change:
+            child = self.get(actor, child_id)
+            child.seal(meta, command.reason, command.order_reference)
+            return Change([child], child_view(child))
+
+        return self.core.submit("child.seal", actor, device_id, command, child_id, handle)
 
     @staticmethod
     def check_version(child: Child, expected: int | None) -> None:

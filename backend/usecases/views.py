@@ -9,6 +9,7 @@ import msgspec
 
 from backend.children import Child
 from backend.identity import FULL_ID_NUMBER_ROLES, Actor
+from backend.privacy import Disclosure
 from backend.rules.id_number import mask_id_number
 from backend.rules.policy import effective_level, next_visit_due
 from backend.settings import Policy
@@ -39,6 +40,8 @@ def registered_status(child: Child, policy: Policy, actor: Actor, now: datetime)
     level = effective_level(child.risk_level, child.categories)
     due = next_visit_due(policy, level, None, None, registered_at)
     id_number = profile.get("id_number")
+    disclosure = Disclosure(actor.role, sealed=False)
+    categories = disclosure.categories(child.categories)
     return msgspec.to_builtins(
         {
             "child_id": child.id,
@@ -48,7 +51,7 @@ def registered_status(child: Child, policy: Policy, actor: Actor, now: datetime)
             "id_number": id_number if actor.role in FULL_ID_NUMBER_ROLES else mask_id_number(id_number),
             "jurisdiction": child.jurisdiction,
             "address": profile["address"],
-            "categories": child.categories,
+            "categories": categories,
             "risk_level": level.value if level else None,
             "graded": False,
             "risk_reasons": [],
@@ -60,6 +63,8 @@ def registered_status(child: Child, policy: Policy, actor: Actor, now: datetime)
             "evidence_complete": True,
             "flags": ["overdue"] if due is not None and due < now else [],
             "guardians": profile["guardians"],
+            "sealed": False,
+            "withheld": sorted(disclosure.withheld),
             "version": child.version,
         }
     )

@@ -16,6 +16,7 @@ from backend.commands import (
     CorrectRecord,
     HoldConference,
     RegisterChild,
+    SealRecord,
     TransferChild,
 )
 from backend.errors import ChildNotFound, InvalidInput
@@ -41,8 +42,12 @@ def visible_child(services: Services, actor: Actor, child_id: UUID) -> ChildRow:
     return row
 
 
-def status_of(services: Services, actor: Actor, row: ChildRow) -> ChildStatus:
-    return ChildStatus(**child_status(row, services.clock(), services.settings.policy, actor.role))
+def status_of(services: Services, caller: Caller, row: ChildRow, endpoint: str) -> ChildStatus:
+    """The status this caller may see; showing sensitive or sealed data is recorded in the access log."""
+    status, disclosed = child_status(row, services.clock(), services.settings.policy, caller.actor.role)
+    if disclosed:
+        services.app.audit.record_access(caller.actor, caller.device_id, UUID(row.child_id), disclosed, endpoint)
+    return ChildStatus(**status)
 
 
 class ChildrenController(Controller):
@@ -87,12 +92,12 @@ class ChildrenController(Controller):
             rows, next_cursor = caseload(services.read_db, query, limit, cursor)
         except BadCursor:
             raise InvalidInput("the cursor is not one this list gave", field="cursor") from None
-        return ChildPage(items=[status_of(services, actor, r) for r in rows], next_cursor=next_cursor)
+        return ChildPage(items=[status_of(services, caller, r, "listChildren") for r in rows], next_cursor=next_cursor)
 
     @get("/{child_id:uuid}", operation_id="getChild", guards=[permission("child.read")], sync_to_thread=True)
     def get_child(self, child_id: FromPath[UUID], caller: NamedDependency[Caller], services: NamedDependency[Services]) -> ChildStatus:
         """One child's current status."""
-        return status_of(services, caller.actor, visible_child(services, caller.actor, child_id))
+        return status_of(services, caller, visible_child(services, caller.actor, child_id), "getChild")
 
     @post("/{child_id:uuid}/risk-assessments", operation_id="assessRisk", guards=[permission("child.assess_risk")], sync_to_thread=True)
     def assess_risk(self, child_id: FromPath[UUID], data: AssessRisk, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
@@ -116,6 +121,12 @@ class ChildrenController(Controller):
     def correct(self, child_id: FromPath[UUID], data: CorrectRecord, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
         """Correct a wrong fact; the original stays in history."""
         outcome = services.app.children.correct(caller.actor, caller.device_id, child_id, data)
+        return written(services, outcome, ChildChange)
+
+    @post("/{child_id:uuid}/seal", operation_id="sealRecord", guards=[permission("child.seal")], sync_to_thread=True)
+    def seal(self, child_id: FromPath[UUID], data: SealRecord, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
+        """Seal the child's criminal-record matters under a sealing order (犯罪记录封存)."""
+        outcome = services.app.children.seal(caller.actor, caller.device_id, child_id, data)
         return written(services, outcome, ChildChange)
 
     @post("/{child_id:uuid}/conferences", operation_id="holdConference", guards=[permission("conference.hold")], sync_to_thread=True)

@@ -46,5 +46,6 @@ class SyncController(Controller):
         removed = left_scope_since(services.read_db, actor.scope, position, upto) if cursor else []
         next_cursor = encode_cursor(rows[-1].changed_at, rows[-1].child_id) if has_more else encode_cursor(upto, "")
         return SyncPage(
-            children=[status_of(services, actor, r) for r in rows], removed=removed, cursor=next_cursor, has_more=has_more
+            children=[status_of(services, caller, r, "sync") for r in rows], removed=removed, cursor=next_cursor,
+            has_more=has_more,
         )

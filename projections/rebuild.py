@@ -1,0 +1,63 @@
+"""Rebuild a projection from the first event into new tables, then swap them in at once.
+
+Readers never see a half-built model: the live tables keep answering until the swap, which drops
+them and renames the new ones in one transaction. Events the live runner applied meanwhile are
+applied again to the new tables after the swap (the checkpoint moves back to the rebuilt position
+and its generation changes, so a batch computed on the old tables cannot commit into the new).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from backend.settings import Policy
+from backend.store import EventStore
+from projections.db import ReadDB
+from projections.registry import Projection
+from projections.runner import Runner
+
+NEXT = "_next"
+
+
+def drop_tables(db: ReadDB, projection: Projection, suffix: str) -> None:
+    for table in projection.tables:
+        for index in table.index_names(suffix):
+            db.execute(f"DROP INDEX IF EXISTS {index}")
+        db.execute(f"DROP TABLE IF EXISTS {table.name}{suffix}")
+    db.execute("DELETE FROM rm_checkpoints WHERE name = ?", (projection.name + suffix,))
+
+
+def rebuild(
+    store: EventStore,
+    db: ReadDB,
+    policy: Policy,
+    projection: Projection,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = 20_000,
+) -> int:
+    """Build `projection` anew beside the live tables and swap it in; returns the events applied."""
+    Runner(store, db, policy, projection)  # the live tables and checkpoint exist
+    drop_tables(db, projection, NEXT)  # leftovers of an interrupted rebuild
+    builder = Runner(store, db, policy, projection, suffix=NEXT, batch_size=batch_size)
+    applied = builder.catch_up(progress)
+    swap(db, projection, builder.checkpoint())
+    return applied
+
+
+def swap(db: ReadDB, projection: Projection, position: int) -> None:
+    """Replace the live tables by the rebuilt ones and move the checkpoint, in one transaction."""
+    with db.transaction():
+        for table in projection.tables:
+            for index in table.index_names():
+                db.execute(f"DROP INDEX IF EXISTS {index}")
+            db.execute(f"DROP TABLE IF EXISTS {table.name}")
+            db.execute(f"ALTER TABLE {table.name}{NEXT} RENAME TO {table.name}")
+            if db.is_postgres:  # the primary key's index keeps its name; free it for the next rebuild
+                db.execute(f"ALTER INDEX IF EXISTS {table.name}{NEXT}_pkey RENAME TO {table.name}_pkey")
+            for statement in table.create_statements()[1:]:
+                db.execute(statement)
+        db.execute(
+            "UPDATE rm_checkpoints SET position = ?, generation = generation + 1 WHERE name = ?",
+            (position, projection.name),
+        )
+        db.execute("DELETE FROM rm_checkpoints WHERE name = ?", (projection.name + NEXT,))
