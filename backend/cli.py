@@ -79,6 +79,24 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from projections.cli import rebuild_command  # the read side is loaded only when asked for
+
+    return rebuild_command(settings, args.names)
+
+
+def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
+    from projections.cli import project_command
+
+    return project_command(settings, args.poll, args.once)
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from projections.cli import report_command
+
+    return report_command(settings, args.jurisdiction, args.from_, args.to, args.format, args.out)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="huhang", description="Huhang child-protection backend")
     sub = p.add_subparsers(dest="command", required=True)
@@ -102,6 +120,17 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--demo", action="store_true", help="load the demo county into an empty store and print logins")
+    rebuild = sub.add_parser("rebuild", help="rebuild projections from the first event, then swap them in")
+    rebuild.add_argument("names", nargs="*", help="projections to rebuild (default: all)")
+    project = sub.add_parser("project", help="run the projections as a standalone process following the log")
+    project.add_argument("--poll", type=float, default=1.0, help="seconds between polls")
+    project.add_argument("--once", action="store_true", help="catch up once and exit")
+    report = sub.add_parser("report", help="write the statistics summary for a jurisdiction and period")
+    report.add_argument("--jurisdiction", required=True)
+    report.add_argument("--from", dest="from_", required=True, help="start date or time (China time if no offset)")
+    report.add_argument("--to", required=True, help="end date or time (exclusive)")
+    report.add_argument("--format", choices=["xlsx", "csv", "json"], default="xlsx")
+    report.add_argument("--out", required=True)
     sub.add_parser("anchor", help="anchor every stream head (Merkle root)")
     sub.add_parser("verify", help="verify every hash chain and anchor")
     return p
@@ -113,6 +142,9 @@ COMMANDS = {
     "anchor": cmd_anchor,
     "verify": cmd_verify,
     "serve": cmd_serve,
+    "rebuild": cmd_rebuild,
+    "project": cmd_project,
+    "report": cmd_report,
 }
 
 

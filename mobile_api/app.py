@@ -11,9 +11,11 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from backend.settings import Settings
 from mobile_api.common import provide_caller, provide_services
+from mobile_api.controllers.audit import AuditController
 from mobile_api.controllers.cases import InterventionsController, ReferralsController, ReportsController
 from mobile_api.controllers.children import ChildrenController
 from mobile_api.controllers.session import HealthController, SessionController
+from mobile_api.controllers.stats import StatsController
 from mobile_api.controllers.sync import SyncController
 from mobile_api.controllers.visits import VisitsController
 from mobile_api.errors import HANDLERS
@@ -30,6 +32,8 @@ CONTROLLERS = [
     ReferralsController,
     InterventionsController,
     SyncController,
+    AuditController,
+    StatsController,
 ]
 
 

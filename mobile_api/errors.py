@@ -27,7 +27,7 @@ STATUS: Final[list[tuple[type[e.DomainError], int]]] = [
 """Domain error → HTTP status; the first matching class wins."""
 
 HTTP_CODES: Final = {
-    400: "malformed_body", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_attempts",
     503: "unavailable",
 }
@@ -68,9 +68,16 @@ def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Res
     return body(422, "invalid_input", "the request does not match the schema", fields)
 
 
+MALFORMED_HINTS: Final = ("JSON is malformed", "truncated", "Unexpected character", "decode")
+
+
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
-    return body(status, HTTP_CODES.get(status, "error"), str(exc.detail))
+    detail = str(exc.detail)
+    code = HTTP_CODES.get(status, "error")
+    if status == 400 and any(hint in detail for hint in MALFORMED_HINTS):
+        code = "malformed_body"
+    return body(status, code, detail)
 
 
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:

@@ -211,3 +211,61 @@ class SyncPage(msgspec.Struct, frozen=True):
 class Health(msgspec.Struct, frozen=True):
     status: str
     checks: dict[str, str] = {}
+
+
+class Actor(msgspec.Struct, frozen=True):
+    id: str | None
+    role: str
+
+
+class HistoryEntry(msgspec.Struct, frozen=True):
+    event_id: str
+    stream_id: str
+    version: int
+    type: str
+    occurred_at: str
+    recorded_at: str
+    actor: Actor
+    device_id: str
+    submission_id: str
+    geo: dict[str, Any] | None
+    late: bool
+    flags: list[str]
+    data: dict[str, Any]
+    hash: str
+    prev_hash: str
+
+
+class HistoryPage(msgspec.Struct, frozen=True):
+    child_id: str
+    items: list[HistoryEntry]
+    next_cursor: str | None
+
+
+class BrokenLink(msgspec.Struct, frozen=True):
+    stream_id: str
+    version: int
+    reason: str
+
+
+class VerifyResult(msgspec.Struct, frozen=True):
+    ok: bool
+    streams_checked: int
+    events_checked: int
+    broken: list[BrokenLink]
+
+
+class AccessEntry(msgspec.Struct, frozen=True):
+    access_id: str
+    child_id: str
+    at: str
+    actor_id: str | None
+    actor_role: str
+    device_id: str
+    kinds: list[str]
+    endpoint: str
+
+
+class AccessPage(msgspec.Struct, frozen=True):
+    items: list[AccessEntry]
+    next_cursor: str | None

@@ -11,6 +11,7 @@ from backend.settings import Settings
 from backend.usecases.core import Outcome, utc_now
 from mobile_api.auth import LoginThrottle, TokenIssuer
 from projections.db import ReadDB, open_read_db
+from projections.registry import PROJECTIONS
 from projections.runner import Runner
 
 POLL_SECONDS = 1.0
@@ -36,13 +37,18 @@ class Services:
         self.clock = clock
         self.app: Huhang = bootstrap(settings, clock)
         self.read_db: ReadDB = open_read_db(settings)
-        self.runner = Runner(self.app.store, open_read_db(settings), settings.policy)
+        self.runners = {
+            name: Runner(self.app.store, open_read_db(settings), settings.policy, projection)
+            for name, projection in PROJECTIONS.items()
+        }
+        self.runner = self.runners["main"]
         self.tokens = TokenIssuer(jwt_secret(settings), settings.token_ttl, clock)
         self.throttle = LoginThrottle(clock)
 
     def start(self) -> None:
         """Follow the log in a background thread: woken by local writes, polling for everyone else's."""
-        self.runner.follow(POLL_SECONDS)
+        for runner in self.runners.values():
+            runner.follow(POLL_SECONDS)
 
     def project(self, outcome: Outcome) -> None:
         """Bring the read models up to this write, so the writer reads it at once."""
@@ -60,7 +66,8 @@ class Services:
         return checks
 
     def close(self) -> None:
-        self.runner.stop()
-        self.runner.db.close()
+        for runner in self.runners.values():
+            runner.stop()
+            runner.db.close()
         self.read_db.close()
         self.app.close()

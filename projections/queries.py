@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from projections.db import ReadDB
-from projections.tables import ChildRow, ReferralRow, VisitRow, referral_due_by, utc_text
+from projections.tables import AccessRow, ChildRow, ReferralRow, VisitRow, referral_due_by, utc_text
 
 _child = msgspec.json.Decoder(ChildRow)
 _referral = msgspec.json.Decoder(ReferralRow)
@@ -171,3 +171,16 @@ def referral_overdue(r: ReferralRow, now: datetime) -> bool:
     """Not accepted by its accept-by time, or not completed by its complete-by time."""
     due = referral_due_by(r)
     return due is not None and now > due
+
+
+def access_log(db: ReadDB, child_id: str, limit: int, cursor: str | None) -> tuple[list[AccessRow], str | None]:
+    """Showings of protected data about one child, oldest first, paged."""
+    after_at, after_id = decode_cursor(cursor, 2) if cursor else ("", "")
+    rows = db.query(
+        "SELECT doc, at FROM rm_access WHERE child_id = ? AND (at > ? OR (at = ? AND access_id > ?)) "
+        "ORDER BY at, access_id LIMIT ?",
+        (child_id, after_at, after_at, after_id, limit + 1),
+    )
+    decoder = msgspec.json.Decoder(AccessRow)
+    items = [decoder.decode(r[0]) for r in rows[:limit]]
+    return items, encode_cursor(rows[limit - 1][1], items[-1].access_id) if len(rows) > limit else None

@@ -12,7 +12,7 @@ from projections.batch import Batch, DBRows
 from projections.db import ReadDB
 from projections.projectors import apply
 from projections.registry import PROJECTIONS, Projection
-from projections.tables import CHECKPOINTS_DDL
+from projections.tables import CHECKPOINTS_DDL, SCHEMA_VERSION
 
 log = logging.getLogger("huhang.projections")
 
@@ -21,8 +21,32 @@ class _Overtaken(Exception):
     """Another runner committed this batch first; ours is discarded (rolled back) and re-read."""
 
 
+def check_schema_version(db: ReadDB) -> None:
+    """Read models written by another version of their tables are dropped, to be rebuilt from the log."""
+    db.execute("CREATE TABLE IF NOT EXISTS rm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    found = db.query("SELECT value FROM rm_meta WHERE key = 'schema_version'")
+    if found and found[0][0] == str(SCHEMA_VERSION):
+        return
+    with db.transaction():
+        for projection in PROJECTIONS.values():
+            for table in projection.tables:
+                for suffix in ("", "_next"):
+                    for index in table.index_names(suffix):
+                        db.execute(f"DROP INDEX IF EXISTS {index}")
+                    db.execute(f"DROP TABLE IF EXISTS {table.name}{suffix}")
+        db.execute("DROP TABLE IF EXISTS rm_checkpoints")
+        db.execute(
+            "INSERT INTO rm_meta (key, value) VALUES ('schema_version', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(SCHEMA_VERSION),),
+        )
+    if found:
+        log.warning("read-model tables were of version %s; dropped, to be rebuilt from the log", found[0][0])
+
+
 def create_tables(db: ReadDB, projection: Projection, suffix: str = "") -> None:
     """The projection's tables; tables built for a rebuild (a suffix) get their indexes at the swap."""
+    check_schema_version(db)
     db.execute(CHECKPOINTS_DDL)
     for table in projection.tables:
         statements = table.create_statements(suffix)

@@ -91,7 +91,7 @@ class Api:
         return self.http.post(path, json=body)
 
     def get(self, path: str, **params: Any) -> httpx.Response:
-        return self.http.get(path, params=params)
+        return self.http.get(path, params=params) if params else self.http.get(path)
 
     def close(self) -> None:
         self.http.close()

@@ -138,7 +138,19 @@ ENDPOINTS = [
     Endpoint("endIntervention", "intervention.manage", 201,
              lambda f, t, u: _post(f"/api/v1/interventions/{f.intervention(t, started=True)}/end", sub(outcome="结案"))),
     Endpoint("sync", "sync", 200, lambda f, t, u: ("GET", "/api/v1/sync", None), targeted=False),
+    Endpoint("childHistory", "audit.read", 200,
+             lambda f, t, u: ("GET", f"/api/v1/audit/children/{f.child(t)}/history", None)),
+    Endpoint("childAsOf", "audit.read", 200,
+             lambda f, t, u: ("GET", f"/api/v1/audit/children/{f.child(t)}/as-of?at={_soon()}&basis=occurred", None)),
+    Endpoint("verifyChains", "audit.verify", 200, lambda f, t, u: ("GET", f"/api/v1/audit/verify?child_id={f.child(t)}", None)),
+    Endpoint("accessLog", "audit.verify", 200, lambda f, t, u: ("GET", f"/api/v1/audit/access-log?child_id={f.child(t)}", None)),
+    Endpoint("statsSummary", "audit.read", 200,
+             lambda f, t, u: ("GET", f"/api/v1/stats/summary?jurisdiction={f.place(t).rsplit('/', 3)[0]}", None)),
 ]
+
+
+def _soon() -> str:
+    return (datetime.now(UTC) + timedelta(minutes=1)).isoformat().replace("+00:00", "Z")
 
 
 def expected(endpoint: Endpoint, user: str, target: str) -> int:

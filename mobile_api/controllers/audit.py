@@ -1,0 +1,99 @@
+"""Audit: a child's whole history, its status as of a time, chain verification, the access log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from backend.errors import ChildNotFound, InvalidInput
+from backend.tamper import verify
+from mobile_api.auth import Caller
+from mobile_api.common import BEARER, Cursor, Limit, permission
+from mobile_api.controllers.children import visible_child
+from mobile_api.schemas import AccessEntry, AccessPage, ChildStatus, HistoryEntry, HistoryPage, VerifyResult
+from mobile_api.services import Services
+from projections.audit import as_of, child_events, child_streams, history
+from projections.queries import BadCursor, access_log, decode_cursor, encode_cursor
+from projections.views import child_status
+
+Basis = Literal["recorded", "occurred"]
+
+
+def _aware(moment: datetime, field: str) -> datetime:
+    if moment.tzinfo is None:
+        raise InvalidInput(f"{field} needs a UTC offset", field=field)
+    return moment
+
+
+class AuditController(Controller):
+    path = "/api/v1/audit"
+    tags = ["audit"]
+    security = BEARER
+
+    @get("/children/{child_id:uuid}/history", operation_id="childHistory", guards=[permission("audit.read")], sync_to_thread=True)
+    def child_history(self, child_id: FromPath[UUID], caller: NamedDependency[Caller], services: NamedDependency[Services],
+                      limit: Limit = 200, cursor: Cursor = None) -> HistoryPage:
+        """Every event about the child, in the order recorded, with actor, device, times, place and hash links."""
+        row = visible_child(services, caller.actor, child_id)
+        events = child_events(services.app.store, services.read_db, child_id)
+        start = 0
+        if cursor:
+            try:
+                start = int(decode_cursor(cursor, 1)[0])
+            except (BadCursor, TypeError, ValueError):
+                raise InvalidInput("the cursor is not one this list gave", field="cursor") from None
+        page = events[start : start + limit]
+        entries, disclosed = history(page, caller.actor.role, row.sealed)
+        if disclosed:
+            services.app.audit.record_access(caller.actor, caller.device_id, child_id, disclosed, "childHistory")
+        more = start + limit < len(events)
+        return HistoryPage(
+            child_id=str(child_id),
+            items=[msgspec.convert(e, HistoryEntry) for e in entries],
+            next_cursor=encode_cursor(start + limit) if more else None,
+        )
+
+    @get("/children/{child_id:uuid}/as-of", operation_id="childAsOf", guards=[permission("audit.read")], sync_to_thread=True)
+    def child_as_of(self, child_id: FromPath[UUID], at: datetime, caller: NamedDependency[Caller],
+                    services: NamedDependency[Services], basis: Basis = "recorded") -> ChildStatus:
+        """The child's status as it stood at `at`: what the system knew then (recorded) or what had happened by then (occurred)."""
+        moment = _aware(at, "at")
+        visible_child(services, caller.actor, child_id)
+        events = child_events(services.app.store, services.read_db, child_id)
+        row = as_of(events, moment, basis, services.settings.policy, child_id)
+        if row is None:
+            raise ChildNotFound("the child was not registered at that time")
+        status, disclosed = child_status(row, moment, services.settings.policy, caller.actor.role)
+        if disclosed:
+            services.app.audit.record_access(caller.actor, caller.device_id, child_id, disclosed, "childAsOf")
+        return ChildStatus(**status)
+
+    @get("/verify", operation_id="verifyChains", guards=[permission("audit.verify")], sync_to_thread=True)
+    def verify_chains(self, caller: NamedDependency[Caller], services: NamedDependency[Services],
+                      child_id: UUID | None = None) -> VerifyResult:
+        """Walk the hash chains of one child's streams, or of every stream, and the anchors."""
+        streams = None
+        if child_id is not None:
+            visible_child(services, caller.actor, child_id)
+            streams = child_streams(services.read_db, child_id)
+        result = verify(services.app.store, streams)
+        return msgspec.convert(msgspec.to_builtins(result), VerifyResult)
+
+    @get("/access-log", operation_id="accessLog", guards=[permission("audit.verify")], sync_to_thread=True)
+    def access(self, child_id: UUID, caller: NamedDependency[Caller], services: NamedDependency[Services],
+               limit: Limit = 200, cursor: Cursor = None) -> AccessPage:
+        """Who was shown sensitive or sealed data about the child, when, and where."""
+        visible_child(services, caller.actor, child_id)
+        services.runner.catch_up()
+        try:
+            rows, next_cursor = access_log(services.read_db, str(child_id), limit, cursor)
+        except BadCursor:
+            raise InvalidInput("the cursor is not one this list gave", field="cursor") from None
+        items: list[Any] = [msgspec.convert(msgspec.to_builtins(r), AccessEntry) for r in rows]
+        return AccessPage(items=items, next_cursor=next_cursor)

@@ -1,0 +1,57 @@
+"""Statistics per jurisdiction and period: JSON, or a CSV or XLSX download."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+
+from backend.errors import ChildNotFound, InvalidInput
+from backend.rules.jurisdiction import parse_jurisdiction, within_scope
+from mobile_api.auth import Caller
+from mobile_api.common import BEARER, permission
+from mobile_api.services import Services
+from projections.stats import as_csv, as_json, as_xlsx, summary
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class StatsController(Controller):
+    path = "/api/v1/stats"
+    tags = ["statistics"]
+    security = BEARER
+
+    @get("/summary", operation_id="statsSummary", guards=[permission("audit.read")], sync_to_thread=True)
+    def stats_summary(
+        self,
+        caller: NamedDependency[Caller],
+        services: NamedDependency[Services],
+        jurisdiction: str | None = None,
+        from_: Annotated[datetime | None, Parameter(query="from", description="period start (RFC 3339)")] = None,
+        to: datetime | None = None,
+        format: Literal["json", "csv", "xlsx"] = "json",
+    ) -> Response[Any]:
+        """Children by category and risk; visits; referrals by department; interventions; reports (default: last 90 days)."""
+        scope = parse_jurisdiction(jurisdiction) if jurisdiction else caller.actor.scope
+        if not within_scope(scope, caller.actor.scope):
+            raise ChildNotFound("no such jurisdiction in your scope")
+        now = services.clock()
+        end = to or now
+        start = from_ or end - timedelta(days=90)
+        if start.tzinfo is None or end.tzinfo is None:
+            raise InvalidInput("from and to need a UTC offset", field="from")
+        if start >= end:
+            raise InvalidInput("from must be before to", field="from")
+        tables = summary(services.read_db, scope, start, end, now)
+        name = f"huhang-{scope.replace('/', '-')}-{start:%Y%m%d}-{end:%Y%m%d}"
+        if format == "csv":
+            return Response(as_csv(tables), media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        if format == "xlsx":
+            heading = f"{scope} {start:%Y-%m-%d} — {end:%Y-%m-%d}"
+            return Response(as_xlsx(tables, heading), media_type=XLSX,
+                            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+        return Response({"jurisdiction": scope, "from": start.isoformat(), "to": end.isoformat(), "tables": as_json(tables)})

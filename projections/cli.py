@@ -1,0 +1,93 @@
+"""The read side's commands: rebuild (with a progress bar), a standalone projection process, reports."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from backend.bootstrap import bootstrap
+from backend.settings import Settings
+from projections.db import open_read_db
+from projections.rebuild import rebuild
+from projections.registry import PROJECTIONS
+from projections.runner import Runner
+from projections.stats import as_csv, as_json, as_xlsx, summary
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def rebuild_command(settings: Settings, names: list[str]) -> int:
+    unknown = [n for n in names if n not in PROJECTIONS]
+    if unknown:
+        print(f"unknown projection(s): {', '.join(unknown)}; known: {', '.join(PROJECTIONS)}", file=sys.stderr)
+        return 2
+    with bootstrap(settings) as app:
+        db = open_read_db(settings)
+        total = app.store.recorder.max_notification_id() or 0
+        for name in names or list(PROJECTIONS):
+            columns = (TextColumn(f"rebuild {name}"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("{task.fields[rate]:>10} events/s"), TimeRemainingColumn())
+            with Progress(*columns) as progress:
+                task = progress.add_task(name, total=total, rate="-")
+                started = datetime.now()
+
+                def advance(count: int, task_id: int = task) -> None:
+                    progress.advance(task_id, count)
+                    done = progress.tasks[0].completed
+                    seconds = max((datetime.now() - started).total_seconds(), 1e-6)
+                    progress.update(task_id, rate=f"{done / seconds:,.0f}")
+
+                applied = rebuild(app.store, db, settings.policy, PROJECTIONS[name], advance)
+            print(f"{name}: {applied} events applied and swapped in")
+        db.close()
+    return 0
+
+
+def project_command(settings: Settings, poll: float, once: bool) -> int:
+    """Follow the log and keep every projection current, until interrupted (or once)."""
+    with bootstrap(settings) as app:
+        runners = [Runner(app.store, open_read_db(settings), settings.policy, p) for p in PROJECTIONS.values()]
+        if once:
+            for runner in runners:
+                print(f"{runner.name}: {runner.catch_up()} events applied")
+            return 0
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        for runner in runners:
+            runner.follow(poll)
+        print("following the log; stop with Ctrl-C", flush=True)
+        stop.wait()
+        for runner in runners:
+            runner.stop()
+    return 0
+
+
+def parse_moment(text: str) -> datetime:
+    """A date or time; without an offset it is China time."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
+
+
+def report_command(settings: Settings, jurisdiction: str, start: str, end: str, fmt: str, out: str) -> int:
+    with bootstrap(settings) as app:
+        db = open_read_db(settings)
+        for projection in PROJECTIONS.values():
+            Runner(app.store, db, settings.policy, projection).catch_up()
+        tables = summary(db, jurisdiction, parse_moment(start), parse_moment(end), datetime.now(CHINA))
+        db.close()
+    target = Path(out)
+    if fmt == "xlsx":
+        target.write_bytes(as_xlsx(tables, f"{jurisdiction} {start} — {end}"))
+    elif fmt == "csv":
+        target.write_bytes(as_csv(tables))
+    else:
+        target.write_text(json.dumps(as_json(tables), ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"wrote {target} ({len(tables)} tables)")
+    return 0

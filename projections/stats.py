@@ -1,0 +1,205 @@
+"""Statistics per jurisdiction and period, as tables with Chinese and English headings."""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from events.vocabulary import Category, Department, InterventionType, ReportSource, RiskLevel, label_zh
+from projections.coverage import CoverageRow, quarter_of, village_of
+from projections.db import ReadDB
+from projections.queries import in_scope_sql
+from projections.tables import ChildRow, InterventionRow, ReferralRow, ReportRow, VisitRow, referral_due_by, utc_text
+
+
+class StatTable(msgspec.Struct, frozen=True):
+    """One table of the summary: a name, its column headings (中文 / English) and rows."""
+
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+def _docs(db: ReadDB, sql: str, params: list[Any], row_type: type[Any]) -> list[Any]:
+    decoder = msgspec.json.Decoder(row_type)
+    return [decoder.decode(r[0]) for r in db.query(sql, tuple(params))]
+
+
+def _hours(start: datetime | None, end: datetime | None) -> float | None:
+    return (end - start).total_seconds() / 3600 if start and end else None
+
+
+def _median(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(statistics.median(present), 1) if present else None
+
+
+def summary(db: ReadDB, jurisdiction: str, start: datetime, end: datetime, now: datetime) -> list[StatTable]:
+    """Every table of the summary for children whose jurisdiction lies in `jurisdiction`."""
+    scope, params = in_scope_sql("c.jurisdiction", jurisdiction)
+    children = _docs(db, f"SELECT c.doc FROM rm_children c WHERE {scope}", params, ChildRow)
+    period = [utc_text(start), utc_text(end)]
+    visits = _docs(db, f"SELECT v.doc FROM rm_visits v JOIN rm_children c ON c.child_id = v.child_id "
+                       f"WHERE {scope} AND v.occurred_at >= ? AND v.occurred_at < ?", params + period, VisitRow)
+    referrals = _docs(db, f"SELECT r.doc FROM rm_referrals r JOIN rm_children c ON c.child_id = r.child_id WHERE {scope}",
+                      params, ReferralRow)
+    interventions = _docs(db, f"SELECT i.doc FROM rm_interventions i JOIN rm_children c ON c.child_id = i.child_id "
+                              f"WHERE {scope}", params, InterventionRow)
+    report_scope, report_params = in_scope_sql("jurisdiction", jurisdiction)
+    reports = [r for r in _docs(db, f"SELECT doc FROM rm_reports WHERE {report_scope}", report_params, ReportRow)
+               if start <= r.received_at < end]
+    return [
+        _by_category(children),
+        _by_risk(children),
+        _visits(children, visits, start, end, now),
+        _referrals(referrals, now),
+        _interventions(interventions),
+        _reports(reports),
+        coverage_table(db, jurisdiction, start, end),
+    ]
+
+
+def coverage_table(db: ReadDB, jurisdiction: str, start: datetime, end: datetime) -> StatTable:
+    """Quarterly visit coverage per village: children seen at least once in the quarter / children there now."""
+    quarters = sorted({quarter_of(start), quarter_of(end - timedelta(seconds=1))} | _quarters_between(start, end))
+    scope, params = in_scope_sql("village", jurisdiction)
+    # A village-level scope is wider than or equal to a village; a narrower scope still shows its village.
+    village = village_of(jurisdiction)
+    if village != jurisdiction and len(jurisdiction.split("/")) > 3:
+        scope, params = "village = ?", [village]
+    population = dict(db.query(f"SELECT village, COUNT(*) FROM rm_cov_places WHERE {scope} GROUP BY village", tuple(params)))
+    decoder = msgspec.json.Decoder(CoverageRow)
+    seen = {
+        (row.village, row.quarter): len(row.visited)
+        for row in (decoder.decode(r[0]) for r in db.query(f"SELECT doc FROM rm_cov_quarters WHERE {scope}", tuple(params)))
+    }
+    rows = []
+    for name in sorted(population):
+        for quarter in quarters:
+            visited = seen.get((name, quarter), 0)
+            rows.append([name, quarter, population[name], visited, round(100 * visited / population[name], 1)])
+    columns = ["村(社区) village", "季度 quarter", "儿童 children", "已走访 visited", "覆盖率% coverage"]
+    return StatTable("coverage", "季度走访覆盖率 Quarterly visit coverage per village", columns, rows)
+
+
+def _quarters_between(start: datetime, end: datetime) -> set[str]:
+    found, moment = set(), start
+    while moment < end:
+        found.add(quarter_of(moment))
+        moment += timedelta(days=28)
+    return found
+
+
+def _by_category(children: list[ChildRow]) -> StatTable:
+    counts = Counter(code for c in children for code in c.categories)
+    rows = [[label_zh(Category, m.value), m.value, counts[m.value]] for m in Category]
+    return StatTable("children_by_category", "儿童类别 Children by category", ["类别", "code", "人数 children"], rows)
+
+
+def _by_risk(children: list[ChildRow]) -> StatTable:
+    counts = Counter(c.risk_level or ("blue" if c.categories else "ungraded") for c in children)
+    rows = [[label_zh(RiskLevel, m.value), m.value, counts[m.value]] for m in RiskLevel]
+    rows.append(["未分级", "ungraded", counts["ungraded"]])
+    return StatTable("children_by_risk", "风险等级 Children by risk level", ["等级", "code", "人数 children"], rows)
+
+
+def _visits(children: list[ChildRow], visits: list[VisitRow], start: datetime, end: datetime, now: datetime) -> StatTable:
+    due_in_period = sum(1 for c in children if c.next_visit_due and start <= c.next_visit_due < end)
+    overdue_now = sum(1 for c in children if c.next_visit_due and c.next_visit_due < now)
+    rows = [
+        ["走访次数", "visits_done", len(visits)],
+        ["按时走访", "visits_on_time", sum(1 for v in visits if v.on_time)],
+        ["逾期后补访", "visits_after_due", sum(1 for v in visits if not v.on_time)],
+        ["离线补录(延迟同步)", "visits_synced_late", sum(1 for v in visits if v.late)],
+        ["本期应访(按当前计划)", "visits_due_in_period", due_in_period],
+        ["当前逾期儿童", "children_overdue_now", overdue_now],
+        ["儿童总数", "children", len(children)],
+    ]
+    return StatTable("visits", "走访 Visits", ["指标", "code", "数量 count"], rows)
+
+
+def _referrals(referrals: list[ReferralRow], now: datetime) -> StatTable:
+    rows = []
+    for dept in Department:
+        mine = [r for r in referrals if r.department == dept.value]
+        if not mine:
+            continue
+        status = Counter(r.status for r in mine)
+        overdue = sum(1 for r in mine if (d := referral_due_by(r)) is not None and now > d)
+        rows.append([
+            label_zh(Department, dept.value), dept.value, len(mine), status["sent"], status["accepted"],
+            status["declined"], status["completed"], overdue,
+            _median([_hours(r.sent_at, r.accepted_at) for r in mine]),
+            _median([_hours(r.sent_at, r.completed_at) for r in mine]),
+        ])
+    columns = ["部门", "code", "转介 total", "待受理 sent", "已受理 accepted", "已退回 declined", "已办结 completed",
+               "逾期 overdue", "受理中位小时 median hours to accept", "办结中位小时 median hours to complete"]
+    return StatTable("referrals", "转介 Referrals by department", columns, rows)
+
+
+def _interventions(items: list[InterventionRow]) -> StatTable:
+    rows = []
+    for kind in InterventionType:
+        mine = [i for i in items if i.type == kind.value]
+        status = Counter(i.status for i in mine)
+        rows.append([label_zh(InterventionType, kind.value), kind.value, len(mine), status["planned"],
+                     status["started"], status["ended"]])
+    columns = ["类型", "code", "合计 total", "计划 planned", "实施中 started", "已结束 ended"]
+    return StatTable("interventions", "干预救助 Interventions by type", columns, rows)
+
+
+def _reports(reports: list[ReportRow]) -> StatTable:
+    rows = []
+    for source in ReportSource:
+        mine = [r for r in reports if r.source == source.value]
+        rows.append([label_zh(ReportSource, source.value), source.value, len(mine),
+                     sum(1 for r in mine if r.triaged_at), _median([_hours(r.received_at, r.triaged_at) for r in mine])])
+    columns = ["来源", "code", "报告 reports", "已研判 triaged", "研判中位小时 median hours to triage"]
+    return StatTable("reports", "发现报告 Reports by source", columns, rows)
+
+
+def as_json(tables: list[StatTable]) -> dict[str, Any]:
+    return {t.name: {"title": t.title, "columns": t.columns, "rows": t.rows} for t in tables}
+
+
+def as_csv(tables: list[StatTable]) -> bytes:
+    """One CSV with a blank line between tables; UTF-8 with a BOM so spreadsheet programs read the Chinese."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for table in tables:
+        writer.writerow([table.title])
+        writer.writerow(table.columns)
+        writer.writerows(table.rows)
+        writer.writerow([])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def as_xlsx(tables: list[StatTable], heading: str) -> bytes:
+    """A real spreadsheet: one sheet per table, Chinese headings, bold header rows."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for table in tables:
+        sheet = book.create_sheet(table.name[:31])
+        sheet.append([f"{table.title} — {heading}"])
+        sheet["A1"].font = Font(bold=True)
+        sheet.append(table.columns)
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append(row)
+        for column in sheet.columns:
+            width = max(len(str(c.value or "")) for c in column[1:]) + 4
+            sheet.column_dimensions[column[0].column_letter].width = min(width, 40)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
