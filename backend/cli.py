@@ -88,7 +88,7 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
     from projections.cli import project_command
 
-    return project_command(settings, args.poll, args.once)
+    return project_command(settings, args.poll, args.once, args.batch_size)
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
@@ -125,6 +125,7 @@ def parser() -> argparse.ArgumentParser:
     project = sub.add_parser("project", help="run the projections as a standalone process following the log")
     project.add_argument("--poll", type=float, default=1.0, help="seconds between polls")
     project.add_argument("--once", action="store_true", help="catch up once and exit")
+    project.add_argument("--batch-size", type=int, default=2000, help="events per transaction")
     report = sub.add_parser("report", help="write the statistics summary for a jurisdiction and period")
     report.add_argument("--jurisdiction", required=True)
     report.add_argument("--from", dest="from_", required=True, help="start date or time (China time if no offset)")

@@ -49,10 +49,13 @@ def rebuild_command(settings: Settings, names: list[str]) -> int:
     return 0
 
 
-def project_command(settings: Settings, poll: float, once: bool) -> int:
+def project_command(settings: Settings, poll: float, once: bool, batch_size: int = 2000) -> int:
     """Follow the log and keep every projection current, until interrupted (or once)."""
     with bootstrap(settings) as app:
-        runners = [Runner(app.store, open_read_db(settings), settings.policy, p) for p in PROJECTIONS.values()]
+        runners = [
+            Runner(app.store, open_read_db(settings), settings.policy, p, batch_size=batch_size)
+            for p in PROJECTIONS.values()
+        ]
         if once:
             for runner in runners:
                 print(f"{runner.name}: {runner.catch_up()} events applied")

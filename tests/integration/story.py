@@ -1,0 +1,129 @@
+"""Random but lawful case work, for property tests: a sequence of commands over a few children."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from hypothesis import strategies as st
+
+from backend.bootstrap import Huhang
+from backend.commands import (
+    AssessRisk,
+    ChangeCategories,
+    InterventionStep,
+    PlanIntervention,
+    RecordVisit,
+    ReferralStep,
+    RegisterChild,
+    SendReferral,
+    TransferChild,
+)
+from backend.errors import DomainError
+from backend.identity import Actor
+from events.vocabulary import Role
+from tests.conftest import Clock
+
+SUPERVISOR = Actor(id=UUID(int=21), role=Role.SUPERVISOR, scope="520302", username="s")
+HANDLER = Actor(id=UUID(int=22), role=Role.DEPARTMENT_HANDLER, scope="520302", department="police", username="p")
+PLACES = ["520302/001/001", "520302/001/002", "520302/002/001"]
+
+steps = st.lists(
+    st.tuples(
+        st.sampled_from(["register", "grade", "grade_late", "visit", "visit_offline", "categories", "transfer",
+                         "refer", "accept", "complete", "plan", "start", "end"]),
+        st.integers(min_value=0, max_value=7),
+        st.integers(min_value=1, max_value=600),
+    ),
+    min_size=3,
+    max_size=25,
+)
+
+
+@dataclass
+class Story:
+    """Plays steps against the application, remembering what it made."""
+
+    app: Huhang
+    clock: Clock
+    children: list[UUID] = field(default_factory=list)
+    referrals: list[UUID] = field(default_factory=list)
+    interventions: list[UUID] = field(default_factory=list)
+
+    def play(self, step: tuple[str, int, int]) -> None:
+        kind, pick, minutes = step
+        self.clock.advance(minutes=minutes)
+        if kind == "register" or not self.children:
+            self.register(pick)
+            return
+        try:
+            getattr(self, kind)(pick)
+        except DomainError:
+            pass  # an unlawful step (e.g. completing an unaccepted referral) is refused and changes nothing
+
+    def sub(self, **fields: Any) -> dict[str, Any]:
+        return {"submission_id": uuid4(), **fields}
+
+    def child(self, pick: int) -> UUID:
+        return self.children[pick % len(self.children)]
+
+    def register(self, pick: int) -> None:
+        command = RegisterChild(**self.sub(), name="童", sex="female", birth_date=date(2014, 1, 1),
+                                jurisdiction=PLACES[pick % 3], address="x", categories=["left_behind"])
+        self.children.append(UUID(self.app.children.register(SUPERVISOR, "d", command).result["child_id"]))
+
+    def grade(self, pick: int) -> None:
+        level = ["blue", "yellow", "orange", "red"][pick % 4]
+        self.app.children.assess_risk(SUPERVISOR, "d", self.child(pick), AssessRisk(**self.sub(), level=level))
+
+    def grade_late(self, pick: int) -> None:
+        command = AssessRisk(**self.sub(occurred_at=self.clock.now - timedelta(days=2)), level="blue")
+        self.app.children.assess_risk(SUPERVISOR, "d", self.child(pick), command)
+
+    def visit(self, pick: int, offline: bool = False) -> None:
+        at = self.clock.now - timedelta(days=3 if offline else 0)
+        command = RecordVisit(**self.sub(occurred_at=at), child_id=self.child(pick), visit_type="home",
+                              child_seen=pick % 5 != 0, guardian_present=True,
+                              photos=["ab" * 32] if pick % 3 == 0 else [])
+        self.app.visits.record(SUPERVISOR, "d", command)
+
+    def visit_offline(self, pick: int) -> None:
+        self.visit(pick, offline=True)
+
+    def categories(self, pick: int) -> None:
+        command = ChangeCategories(**self.sub(), add=[["orphan", "disabled", "idle_minor"][pick % 3]], reason="r")
+        self.app.children.change_categories(SUPERVISOR, "d", self.child(pick), command)
+
+    def transfer(self, pick: int) -> None:
+        command = TransferChild(**self.sub(), to_jurisdiction=PLACES[(pick + 1) % 3], reason="moved")
+        self.app.children.transfer(SUPERVISOR, "d", self.child(pick), command)
+
+    def refer(self, pick: int) -> None:
+        command = SendReferral(**self.sub(), child_id=self.child(pick), to_department="police", reason="r")
+        self.referrals.append(UUID(self.app.referrals.send(SUPERVISOR, "d", command).result["referral_id"]))
+
+    def accept(self, pick: int) -> None:
+        if self.referrals:
+            self.app.referrals.accept(HANDLER, "d", self.referrals[pick % len(self.referrals)], ReferralStep(**self.sub()))
+
+    def complete(self, pick: int) -> None:
+        if self.referrals:
+            command = ReferralStep(**self.sub(), outcome="done")
+            self.app.referrals.complete(HANDLER, "d", self.referrals[pick % len(self.referrals)], command)
+
+    def plan(self, pick: int) -> None:
+        command = PlanIntervention(**self.sub(), child_id=self.child(pick), type="psychological", plan="p",
+                                   responsible_department="health")
+        self.interventions.append(UUID(self.app.interventions.plan(SUPERVISOR, "d", command).result["intervention_id"]))
+
+    def start(self, pick: int) -> None:
+        if self.interventions:
+            target = self.interventions[pick % len(self.interventions)]
+            self.app.interventions.start(SUPERVISOR, "d", target, InterventionStep(**self.sub()))
+
+    def end(self, pick: int) -> None:
+        if self.interventions:
+            target = self.interventions[pick % len(self.interventions)]
+            self.app.interventions.end(SUPERVISOR, "d", target, InterventionStep(**self.sub(), outcome="ok"))
