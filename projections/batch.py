@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any, Protocol, TypeVar
 
 import msgspec
@@ -59,26 +60,56 @@ class MemoryRows:
             self.tables.setdefault(table.name, {})[getattr(row, table.key)] = row
 
 
+class RowCache:
+    """Rows kept between batches, least recently used dropped first; size 0 keeps nothing between them."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.rows: OrderedDict[tuple[str, str], Any] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> Any:
+        row = self.rows.get(key, _MISSING)
+        if row is not _MISSING:
+            self.rows.move_to_end(key)
+        return row
+
+    def put(self, key: tuple[str, str], row: Any) -> None:
+        self.rows[key] = row
+        self.rows.move_to_end(key)
+
+    def trim(self) -> None:
+        if not self.size:
+            self.rows.clear()
+        while len(self.rows) > self.size:
+            self.rows.popitem(last=False)
+
+    def clear(self) -> None:
+        self.rows.clear()
+
+
 class Batch:
     """What projectors see: get and put rows by key; the runner flushes once per batch."""
 
-    def __init__(self, source: RowSource, policy: Policy, tables: tuple[Table, ...] = TABLES) -> None:
+    def __init__(
+        self, source: RowSource, policy: Policy, tables: tuple[Table, ...] = TABLES, cache: RowCache | None = None
+    ) -> None:
         self.source = source
         self.policy = policy
         self.tables = tables
-        self.cache: dict[tuple[str, str], Any] = {}
+        self.cache = cache if cache is not None else RowCache(0)
         self.dirty: dict[str, dict[str, Any]] = {}
 
     def get(self, table: Table, key: str, row_type: type[R]) -> R | None:
-        cached = self.cache.get((table.name, key), _MISSING)
+        cached = self.cache.get((table.name, key))
         if cached is _MISSING:
             cached = self.source.load(table, key)
-            self.cache[(table.name, key)] = cached
+            self.cache.put((table.name, key), cached)
         return cached  # type: ignore[no-any-return]
 
     def put(self, table: Table, row: Any) -> None:
         key = getattr(row, table.key)
-        self.cache[(table.name, key)] = row
+        if table.read_back:
+            self.cache.put((table.name, key), row)
         self.dirty.setdefault(table.name, {})[key] = row
 
     def flush(self) -> int:
@@ -90,6 +121,7 @@ class Batch:
                 self.source.store(table, rows)
                 written += len(rows)
         self.dirty.clear()
+        self.cache.trim()
         return written
 
 

@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 from backend.settings import Policy
 from backend.store import EventStore
-from projections.batch import Batch, DBRows
+from eventsourcing.utils import get_topic
+
+from projections.batch import Batch, DBRows, RowCache
 from projections.db import ReadDB
 from projections.projectors import apply
 from projections.registry import PROJECTIONS, Projection
@@ -56,7 +58,8 @@ def create_tables(db: ReadDB, projection: Projection, suffix: str = "") -> None:
 
 class Runner:
     """Applies events to one projection's tables; rows and checkpoint commit together, so nothing is
-    skipped or applied twice. `suffix` names the tables a rebuild builds beside the live ones."""
+    skipped or applied twice. `suffix` names the tables a rebuild builds beside the live ones; only
+    such a runner (the tables' sole writer) keeps rows cached from one batch to the next."""
 
     def __init__(
         self,
@@ -66,6 +69,7 @@ class Runner:
         projection: Projection = PROJECTIONS["main"],
         suffix: str = "",
         batch_size: int = 2000,
+        cache_rows: int = 200_000,
     ) -> None:
         self.store = store
         self.db = db
@@ -80,6 +84,8 @@ class Runner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.topics = [get_topic(cls) for cls in projection.projectors]
+        self.cache = RowCache(cache_rows if suffix else 0)
         create_tables(db, projection, suffix)
         db.execute(
             "INSERT INTO rm_checkpoints (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (self.name,)
@@ -101,10 +107,16 @@ class Runner:
         """
         with self.lock:
             position, generation = self.checkpoint_and_generation()
-            notifications = self.store.recorder.select_notifications(start=position + 1, limit=self.batch_size)
-            if not notifications:
+            head = self.store.recorder.max_notification_id() or 0
+            if head <= position:
                 return 0
-            batch = Batch(DBRows(self.db, self.suffix), self.policy, self.projection.tables)
+            # Only the event types this projection reads are fetched and decoded (receipts are half the log).
+            notifications = self.store.recorder.select_notifications(
+                start=position + 1, limit=self.batch_size, stop=head, topics=self.topics
+            )
+            # A short page means every event up to `head` was seen, relevant or not.
+            reached = notifications[-1].id if len(notifications) == self.batch_size else head
+            batch = Batch(DBRows(self.db, self.suffix), self.policy, self.projection.tables, self.cache)
             to_event = self.store.mapper.to_domain_event
             projectors = self.projection.projectors
             for n in notifications:
@@ -112,13 +124,14 @@ class Runner:
             with self.db.transaction():
                 moved = self.db.execute(
                     "UPDATE rm_checkpoints SET position = ? WHERE name = ? AND position = ? AND generation = ?",
-                    (notifications[-1].id, self.name, position, generation),
+                    (reached, self.name, position, generation),
                 )
                 if moved != 1:
+                    self.cache.clear()
                     raise _Overtaken
                 batch.flush()
-            self._applied_up_to(notifications[-1].id)
-            return len(notifications)
+            self._applied_up_to(reached)
+            return max(len(notifications), 1)
 
     def _run(self) -> int:
         try:

@@ -164,6 +164,8 @@ class Table(msgspec.Struct, frozen=True):
     row_type: type[Any]
     columns: dict[str, Callable[[Any], Any]]
     indexes: tuple[str, ...] = ()
+    read_back: bool = True
+    """False for rows projectors only write (visits, links, moves, access): they are not kept in a cache."""
 
     def create_statements(self, suffix: str = "") -> list[str]:
         name = self.name + suffix
@@ -205,6 +207,7 @@ VISITS: Final = Table(
     "rm_visits", "visit_id", VisitRow,
     {"child_id": lambda r: r.child_id, "occurred_at": lambda r: utc_text(r.occurred_at)},
     indexes=("child_id", "occurred_at"),
+    read_back=False,
 )
 REFERRALS: Final = Table(
     "rm_referrals", "referral_id", ReferralRow,
@@ -224,16 +227,20 @@ INTERVENTIONS: Final = Table(
 REPORTS: Final = Table(
     "rm_reports", "report_id", ReportRow, {"jurisdiction": lambda r: r.jurisdiction}, indexes=("jurisdiction",),
 )
-LINKS: Final = Table("rm_links", "stream_id", LinkRow, {"child_id": lambda r: r.child_id}, indexes=("child_id",))
+LINKS: Final = Table(
+    "rm_links", "stream_id", LinkRow, {"child_id": lambda r: r.child_id}, indexes=("child_id",), read_back=False
+)
 MOVES: Final = Table(
     "rm_moves", "key", MoveRow,
     {"position": lambda r: r.position, "child_id": lambda r: r.child_id, "from_jurisdiction": lambda r: r.from_jurisdiction},
     indexes=("position",),
+    read_back=False,
 )
 
 ACCESS: Final = Table(
     "rm_access", "access_id", AccessRow, {"child_id": lambda r: r.child_id, "at": lambda r: utc_text(r.at)},
     indexes=("child_id",),
+    read_back=False,
 )
 
 TABLES: Final = (CHILDREN, VISITS, REFERRALS, INTERVENTIONS, REPORTS, LINKS, MOVES, ACCESS)
