@@ -25,6 +25,10 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     future_tolerance: timedelta = timedelta(minutes=5)
     max_age: timedelta = timedelta(days=90)
     late_after: timedelta = timedelta(hours=24)
+    far_from_home_m: float = 500.0
+    photo_distance_m: float = 500.0
+    photo_time_window: timedelta = timedelta(hours=12)
+    low_accuracy_m: float = 200.0
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -36,6 +40,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jwt_secret: str | None = None
     token_ttl: timedelta = timedelta(hours=12)
     aggregate_cache_size: int = 10_000
+    s3_endpoint: str | None = None
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_bucket: str = "huhang-photos"
+    s3_secure: bool = False
+    max_photo_bytes: int = 30 * 1024 * 1024
+    max_photo_pixels: int = 50_000_000
     policy: Policy = msgspec.field(default_factory=Policy)
 
     @property
@@ -57,5 +68,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             database_url=env.get("HUHANG_DATABASE_URL") or None,
             cipher_key=env.get("HUHANG_CIPHER_KEY") or None,
             jwt_secret=env.get("HUHANG_JWT_SECRET") or None,
+            s3_endpoint=env.get("HUHANG_S3_ENDPOINT") or None,
+            s3_access_key=env.get("HUHANG_S3_ACCESS_KEY", ""),
+            s3_secret_key=env.get("HUHANG_S3_SECRET_KEY", ""),
+            s3_bucket=env.get("HUHANG_S3_BUCKET", "huhang-photos"),
+            s3_secure=env.get("HUHANG_S3_SECURE", "").lower() in ("1", "true", "yes"),
             policy=policy,
         )

@@ -10,17 +10,14 @@ from backend.aggregate import Aggregate
 from events.base import Event, Geo
 from events.cases import VisitRecorded
 
-LOW_ACCURACY_M = 200.0
-
-
-def visit_flags(child_seen: bool, geo: Geo | None) -> list[str]:
-    """What a reviewer should look at: the child not seen, a position too vague to trust."""
+def visit_flags(child_seen: bool, geo: Geo | None, low_accuracy_m: float = 200.0) -> list[str]:
+    """What a reviewer should look at: the child not seen, a position missing or too vague to trust."""
     flags = []
     if not child_seen:
         flags.append("child_not_seen")
     if geo is None:
         flags.append("no_position")
-    elif geo.accuracy_m is not None and geo.accuracy_m > LOW_ACCURACY_M:
+    elif geo.accuracy_m is not None and geo.accuracy_m > low_accuracy_m:
         flags.append("low_accuracy")
     return flags
 

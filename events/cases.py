@@ -110,3 +110,25 @@ class CaseConferenceHeld(Event, frozen=True, kw_only=True):
     participants: list[str]
     decisions: list[str]
     follow_ups: list[str] = []
+
+
+class ExifPosition(msgspec.Struct, frozen=True, kw_only=True):
+    lat: float
+    lon: float
+
+
+class PhotoStored(Event, frozen=True, kw_only=True):
+    """A photo of a child was stored: its hash names it; EXIF time and place are evidence to check.
+
+    `visit_flags` holds the flags this photo raises on visits already recorded that name it.
+    """
+
+    child_id: UUID
+    sha256: str
+    size: int
+    content_type: str
+    width: int
+    height: int
+    taken_at: datetime | None = None
+    exif_geo: ExifPosition | None = None
+    visit_flags: dict[str, list[str]] = {}

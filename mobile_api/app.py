@@ -14,6 +14,7 @@ from mobile_api.common import provide_caller, provide_services
 from mobile_api.controllers.audit import AuditController
 from mobile_api.controllers.cases import InterventionsController, ReferralsController, ReportsController
 from mobile_api.controllers.children import ChildrenController
+from mobile_api.controllers.media import MediaController
 from mobile_api.controllers.session import HealthController, SessionController
 from mobile_api.controllers.stats import StatsController
 from mobile_api.controllers.sync import SyncController
@@ -34,6 +35,7 @@ CONTROLLERS = [
     SyncController,
     AuditController,
     StatsController,
+    MediaController,
 ]
 
 

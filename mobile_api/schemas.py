@@ -269,3 +269,14 @@ class AccessEntry(msgspec.Struct, frozen=True):
 class AccessPage(msgspec.Struct, frozen=True):
     items: list[AccessEntry]
     next_cursor: str | None
+
+
+class PhotoResult(msgspec.Struct, frozen=True):
+    media_id: str
+    child_id: str
+    width: int
+    height: int
+    content_type: str
+    taken_at: str | None
+    exif_geo: dict[str, float] | None
+    visit_flags: dict[str, list[str]]

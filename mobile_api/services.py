@@ -6,11 +6,19 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 
+from uuid import UUID
+
+import msgspec
+
 from backend.bootstrap import Huhang, bootstrap
+from backend.usecases.photos import NamingVisit
+from events.base import Geo
+from media.stores import ObjectStore, open_object_store
 from backend.settings import Settings
 from backend.usecases.core import Outcome, utc_now
 from mobile_api.auth import LoginThrottle, TokenIssuer
 from projections.db import ReadDB, open_read_db
+from projections.queries import visits_naming
 from projections.registry import PROJECTIONS
 from projections.runner import Runner
 
@@ -35,8 +43,9 @@ class Services:
     def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
         self.settings = settings
         self.clock = clock
-        self.app: Huhang = bootstrap(settings, clock)
         self.read_db: ReadDB = open_read_db(settings)
+        self.app: Huhang = bootstrap(settings, clock, self.visits_naming)
+        self.objects: ObjectStore = open_object_store(settings)
         self.runners = {
             name: Runner(self.app.store, open_read_db(settings), settings.policy, projection)
             for name, projection in PROJECTIONS.items()
@@ -55,14 +64,19 @@ class Services:
         if outcome.position:
             self.runner.ensure(outcome.position)
 
+    def visits_naming(self, child_id: UUID, sha256: str) -> list[NamingVisit]:
+        return [NamingVisit(v.visit_id, msgspec.convert(v.geo, Geo) if v.geo else None, v.occurred_at)
+                for v in visits_naming(self.read_db, str(child_id), sha256)]
+
     def readiness(self) -> dict[str, str]:
         """Each dependency and whether it answers."""
         checks = {}
-        try:
-            self.app.store.recorder.max_notification_id()
-            checks["event_store"] = "ok"
-        except Exception as exc:  # any failure to answer means not ready; the reason is reported
-            checks["event_store"] = f"down: {type(exc).__name__}"
+        for name, probe in (("event_store", self.app.store.recorder.max_notification_id), ("object_store", self.objects.ping)):
+            try:
+                probe()
+                checks[name] = "ok"
+            except Exception as exc:  # any failure to answer means not ready; the reason is reported
+                checks[name] = f"down: {type(exc).__name__}"
         return checks
 
     def close(self) -> None:

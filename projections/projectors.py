@@ -12,6 +12,7 @@ from events.base import Event
 from events.cases import (
     CaseConferenceHeld,
     InterventionEnded,
+    PhotoStored,
     InterventionPlanned,
     InterventionReviewed,
     InterventionStarted,
@@ -43,6 +44,7 @@ from projections.tables import (
     INTERVENTIONS,
     LINKS,
     MOVES,
+    PHOTOS,
     REFERRALS,
     REPORTS,
     VISITS,
@@ -51,6 +53,7 @@ from projections.tables import (
     InterventionRow,
     LinkRow,
     MoveRow,
+    PhotoRow,
     ReferralRow,
     ReportRow,
     VisitRow,
@@ -154,11 +157,12 @@ def visit_recorded(b: Batch, e: VisitRecorded, position: int) -> None:
     _link(b, e.originator_id, e.child_id, "visit")
     row = _child(b, e.child_id)
     due = row.next_visit_due if row else None
+    missing = [sha for sha in e.photos if b.get(PHOTOS, f"{e.child_id}|{sha}", PhotoRow) is None]
     b.put(VISITS, VisitRow(
         visit_id=str(e.originator_id), child_id=str(e.child_id), occurred_at=e.meta.occurred_at,
         recorded_at=e.meta.recorded_at, late=e.meta.late, actor_id=str(e.meta.actor_id) if e.meta.actor_id else None,
         visit_type=e.visit_type, child_seen=e.child_seen, guardian_present=e.guardian_present,
-        observations=msgspec.to_builtins(e.observations), photos=list(e.photos), missing_photos=list(e.photos),
+        observations=msgspec.to_builtins(e.observations), photos=list(e.photos), missing_photos=missing,
         flags=list(e.flags), notes=e.notes, follow_up=e.follow_up, geo=msgspec.to_builtins(e.meta.geo),
         due_at=due, on_time=due is None or e.meta.occurred_at <= due,
     ))
@@ -167,8 +171,34 @@ def visit_recorded(b: Batch, e: VisitRecorded, position: int) -> None:
     if row.last_visit_at is None or e.meta.occurred_at >= row.last_visit_at:  # an older visit synced late changes nothing
         row.last_visit_at = e.meta.occurred_at
         row.last_visit_flags = list(e.flags)
-    if e.photos:
+    if missing:
         row.incomplete_visits = [*row.incomplete_visits, str(e.originator_id)]
+    _touch(b, row, position)
+
+
+def photo_stored(b: Batch, e: PhotoStored, position: int) -> None:
+    """A photo completes the visits that were waiting for it and adds the flags it raises."""
+    child_id, sha = str(e.child_id), e.sha256
+    b.put(PHOTOS, PhotoRow(
+        key=f"{child_id}|{sha}", child_id=child_id, sha256=sha, content_type=e.content_type, width=e.width,
+        height=e.height, taken_at=e.taken_at, exif_geo=msgspec.to_builtins(e.exif_geo), stored_at=e.meta.recorded_at,
+    ))
+    _link(b, e.originator_id, e.child_id, "photo")
+    row = _child(b, e.child_id)
+    if row is None:
+        return
+    still_incomplete = []
+    for visit_id in row.incomplete_visits:
+        visit = b.get(VISITS, visit_id, VisitRow)
+        if visit is None:
+            continue
+        if sha in visit.missing_photos:
+            visit.missing_photos = [m for m in visit.missing_photos if m != sha]
+            visit.flags = list(dict.fromkeys([*visit.flags, *e.visit_flags.get(visit_id, [])]))
+            b.put(VISITS, visit)
+        if visit.missing_photos:
+            still_incomplete.append(visit_id)
+    row.incomplete_visits = still_incomplete
     _touch(b, row, position)
 
 
@@ -307,6 +337,7 @@ PROJECTORS: Final[dict[type[Event], Projector]] = {
     CaseConferenceHeld: conference_held,
     RecordSealed: record_sealed,
     SensitiveDataViewed: data_viewed,
+    PhotoStored: photo_stored,
 }
 """Event type → projector. Events not listed (receipts, anchors, accounts) change no read model."""
 

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from projections.db import ReadDB
-from projections.tables import AccessRow, ChildRow, ReferralRow, VisitRow, referral_due_by, utc_text
+from projections.tables import AccessRow, ChildRow, PhotoRow, ReferralRow, VisitRow, referral_due_by, utc_text
 
 _child = msgspec.json.Decoder(ChildRow)
 _referral = msgspec.json.Decoder(ReferralRow)
@@ -184,3 +184,16 @@ def access_log(db: ReadDB, child_id: str, limit: int, cursor: str | None) -> tup
     decoder = msgspec.json.Decoder(AccessRow)
     items = [decoder.decode(r[0]) for r in rows[:limit]]
     return items, encode_cursor(rows[limit - 1][1], items[-1].access_id) if len(rows) > limit else None
+
+
+def photo_children(db: ReadDB, sha256: str) -> list[tuple[str, str]]:
+    """(child_id, content_type) of every child this photo was stored for."""
+    decoder = msgspec.json.Decoder(PhotoRow)
+    return [(row.child_id, row.content_type) for row in
+            (decoder.decode(r[0]) for r in db.query("SELECT doc FROM rm_photos WHERE sha256 = ?", (sha256,)))]
+
+
+def visits_naming(db: ReadDB, child_id: str, sha256: str) -> list[VisitRow]:
+    """The child's visits whose photo list names this photo."""
+    rows = db.query("SELECT doc FROM rm_visits WHERE child_id = ?", (child_id,))
+    return [v for v in (_visit.decode(r[0]) for r in rows) if sha256 in v.photos]

@@ -137,7 +137,7 @@ class MoveRow(msgspec.Struct, kw_only=True):
     to_jurisdiction: str
 
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 """Bump when a table or row shape changes: older read models are then dropped and rebuilt from the log."""
 
 INTEGER_COLUMNS: Final = frozenset({"changed_at", "position"})
@@ -207,7 +207,6 @@ VISITS: Final = Table(
     "rm_visits", "visit_id", VisitRow,
     {"child_id": lambda r: r.child_id, "occurred_at": lambda r: utc_text(r.occurred_at)},
     indexes=("child_id", "occurred_at"),
-    read_back=False,
 )
 REFERRALS: Final = Table(
     "rm_referrals", "referral_id", ReferralRow,
@@ -243,9 +242,30 @@ ACCESS: Final = Table(
     read_back=False,
 )
 
-TABLES: Final = (CHILDREN, VISITS, REFERRALS, INTERVENTIONS, REPORTS, LINKS, MOVES, ACCESS)
+TABLES: tuple[Table, ...] = (CHILDREN, VISITS, REFERRALS, INTERVENTIONS, REPORTS, LINKS, MOVES, ACCESS)
 CHECKPOINTS_DDL: Final = (
     "CREATE TABLE IF NOT EXISTS rm_checkpoints "
     "(name TEXT PRIMARY KEY, position BIGINT NOT NULL, generation BIGINT NOT NULL DEFAULT 0)"
 )
 """A projection's position in the log; `generation` changes when a rebuild swaps its tables in."""
+
+
+class PhotoRow(msgspec.Struct, kw_only=True):
+    """A photo stored for a child."""
+
+    key: str
+    child_id: str
+    sha256: str
+    content_type: str
+    width: int
+    height: int
+    taken_at: datetime | None = None
+    exif_geo: dict[str, float] | None = None
+    stored_at: datetime
+
+
+PHOTOS: Final = Table(
+    "rm_photos", "key", PhotoRow, {"child_id": lambda r: r.child_id, "sha256": lambda r: r.sha256},
+    indexes=("child_id", "sha256"),
+)
+TABLES = (*TABLES, PHOTOS)

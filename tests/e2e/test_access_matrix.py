@@ -11,6 +11,7 @@ from backend.identity import PERMISSIONS
 from events.vocabulary import Role
 from tests.e2e.conftest import PLACE_A, PLACE_B, USERS, World, child_body
 from tests.e2e.server import sub
+from tests.media.images import jpeg
 
 ROLES = {username: Role(role) for username, role, _, _ in USERS}
 DEPARTMENTS = {username: dept for username, _, _, dept in USERS}
@@ -26,6 +27,7 @@ class Fresh:
 
     def __init__(self, world: World) -> None:
         self.w = world
+        self.photos = 0
 
     def child(self, target: str) -> str:
         return self.w.child_a if target == "A" else self.w.child_b
@@ -61,6 +63,17 @@ class Fresh:
     def visit(self, target: str) -> str:
         body = sub(child_id=self.child(target), visit_type="home", child_seen=True, guardian_present=True)
         return self.w.as_("county").post("/api/v1/visits", body).json()["visit_id"]
+
+    def next(self) -> int:
+        self.photos += 1
+        return self.photos
+
+    def photo(self, target: str) -> str:
+        self.photos += 1
+        data = jpeg(seed=1000 + self.photos)
+        api = self.w.as_("county")
+        answer = api.http.post("/api/v1/media", files={"file": ("p.jpg", data, "image/jpeg")}, data={"child_id": self.child(target)})
+        return str(answer.json()["media_id"])
 
     def assessment_event(self, target: str) -> str:
         body = sub(level="yellow", reasons=["学习困难"])
@@ -137,6 +150,10 @@ ENDPOINTS = [
              lambda f, t, u: _post(f"/api/v1/interventions/{f.intervention(t, started=True)}/review", sub(note="好转"))),
     Endpoint("endIntervention", "intervention.manage", 201,
              lambda f, t, u: _post(f"/api/v1/interventions/{f.intervention(t, started=True)}/end", sub(outcome="结案"))),
+    Endpoint("uploadPhoto", "visit.record", 201,
+             lambda f, t, u: ("UPLOAD", f.child(t), {"seed": 5000 + len(u) * 10 + ord(t) + f.next()})),
+    Endpoint("getPhoto", "child.read", 200, lambda f, t, u: ("GET", f"/api/v1/media/{f.photo(t)}", None)),
+    Endpoint("getThumbnail", "child.read", 200, lambda f, t, u: ("GET", f"/api/v1/media/{f.photo(t)}/thumbnail", None)),
     Endpoint("sync", "sync", 200, lambda f, t, u: ("GET", "/api/v1/sync", None), targeted=False),
     Endpoint("childHistory", "audit.read", 200,
              lambda f, t, u: ("GET", f"/api/v1/audit/children/{f.child(t)}/history", None)),
@@ -173,7 +190,11 @@ def run_matrix(world: World) -> list[str]:
             for target in ("A", "B") if endpoint.targeted else ("A",):
                 method, path, body = endpoint.build(fresh, target, user)
                 api = world.as_(user)
-                answer = api.post(path, body) if method == "POST" else api.get(path)
+                if method == "UPLOAD":
+                    files = {"file": ("p.jpg", jpeg(seed=int(body["seed"]) if body else 0), "image/jpeg")}
+                    answer = api.http.post("/api/v1/media", files=files, data={"child_id": path})
+                else:
+                    answer = api.post(path, body) if method == "POST" else api.get(path)
                 want = expected(endpoint, user, target)
                 if answer.status_code != want:
                     wrong.append(f"{endpoint.operation} as {user} on {target}: {answer.status_code} (want {want}) {answer.text[:160]}")

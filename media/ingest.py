@@ -1,0 +1,155 @@
+"""Photo ingest: stream to disk while hashing, allow-listed decoders, pixel and byte caps, EXIF, thumbnail."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import warnings
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Final
+
+import msgspec
+from PIL import Image, ImageOps
+
+FORMATS: Final = ("JPEG", "PNG", "WEBP", "HEIF")
+CONTENT_TYPES: Final = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
+THUMBNAIL_BOX: Final = (320, 320)
+ZIP_SIGNATURES: Final = (b"PK\x03\x04", b"PK\x05\x06")
+EXIF_IFD, GPS_IFD = 0x8769, 0x8825
+DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL = 0x9003, 0x9011
+
+
+class NotAnImage(Exception):
+    """Not a photo we accept, whatever its name or declared type says (415)."""
+
+
+class TooLarge(Exception):
+    """Over the byte or pixel limit (413)."""
+
+
+class Ingested(msgspec.Struct, kw_only=True):
+    """What ingest learned about one upload; `path` is the original bytes on local disk."""
+
+    sha256: str
+    size: int
+    content_type: str
+    width: int
+    height: int
+    taken_at: datetime | None
+    exif_lat: float | None
+    exif_lon: float | None
+    thumbnail: bytes
+    path: Path
+
+
+def _register_heif() -> None:
+    try:
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+    except ImportError:  # HEIC is then refused like any other unknown format
+        pass
+
+
+_register_heif()
+
+
+async def spool(chunks: AsyncIterator[bytes], folder: Path, max_bytes: int) -> tuple[Path, str, int]:
+    """Write the upload to a temporary file while hashing it; refuse it once it passes `max_bytes`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    handle, name = tempfile.mkstemp(dir=folder, suffix=".upload")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TooLarge(f"the photo is over {max_bytes // 2**20} MiB")
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name), digest.hexdigest(), size
+
+
+def inspect(path: Path, sha256: str, size: int, max_pixels: int) -> Ingested:
+    """Decode the photo fully (CPU-bound: run it off the event loop) and make its thumbnail."""
+    if size == 0:
+        raise NotAnImage("the file is empty")
+    data = path.read_bytes()
+    if any(sig in data for sig in ZIP_SIGNATURES):
+        raise NotAnImage("the file carries an archive inside it")
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+                return _read(image, sha256, size, max_pixels, path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise TooLarge(f"the photo has too many pixels: {exc}") from None
+    except (Image.UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise NotAnImage(f"the file is not a readable photo: {type(exc).__name__}") from None
+
+
+def _read(image: Image.Image, sha256: str, size: int, max_pixels: int, path: Path) -> Ingested:
+    fmt = image.format or ""
+    width, height = image.size
+    if width * height > max_pixels:
+        raise TooLarge("the photo has too many pixels")
+    exif = image.getexif()
+    taken_at = _taken_at(exif)
+    lat, lon = _gps(exif)
+    image.draft("RGB", THUMBNAIL_BOX)  # JPEG decodes at reduced scale; the whole stream is still read
+    image.thumbnail(THUMBNAIL_BOX)
+    oriented = ImageOps.exif_transpose(image) or image
+    out = io.BytesIO()
+    oriented.convert("RGB").save(out, "JPEG", quality=82, optimize=True)  # no exif= argument: no metadata
+    return Ingested(
+        sha256=sha256, size=size, content_type=CONTENT_TYPES[fmt], width=width, height=height, taken_at=taken_at,
+        exif_lat=lat, exif_lon=lon, thumbnail=out.getvalue(), path=path,
+    )
+
+
+def _taken_at(exif: Image.Exif) -> datetime | None:
+    ifd = exif.get_ifd(EXIF_IFD)
+    text, offset = ifd.get(DATETIME_ORIGINAL), ifd.get(OFFSET_TIME_ORIGINAL)
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.strptime(text.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    tz = _offset(offset) if isinstance(offset, str) else timezone(timedelta(hours=8))  # phones here run China time
+    return moment.replace(tzinfo=tz)
+
+
+def _offset(text: str) -> timezone:
+    try:
+        sign = -1 if text.startswith("-") else 1
+        hours, minutes = text.lstrip("+-").split(":")
+        return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+    except ValueError:
+        return timezone(timedelta(hours=8))
+
+
+def _gps(exif: Image.Exif) -> tuple[float | None, float | None]:
+    gps: dict[int, Any] = exif.get_ifd(GPS_IFD)
+    try:
+        lat = _degrees(gps[2]) * (-1 if gps.get(1) == "S" else 1)
+        lon = _degrees(gps[4]) * (-1 if gps.get(3) == "W" else 1)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None, None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None, None
+    return lat, lon
+
+
+def _degrees(dms: Any) -> float:
+    d, m, s = (float(Fraction(v)) if not isinstance(v, float) else v for v in dms)
+    return d + m / 60 + s / 3600

@@ -1,0 +1,136 @@
+"""Photos: upload (ingested off the event loop), and short-lived access to the original and thumbnail."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import anyio
+from litestar import Controller, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath, MultipartBody
+from litestar.response import Redirect
+
+from backend.errors import ChildNotFound, NotFound
+from backend.usecases.photos import PhotoFacts
+from media.ingest import NotAnImage, TooLarge, inspect, spool
+from media.stores import MediaUnavailable, original_key, thumbnail_key
+from mobile_api.auth import Caller
+from mobile_api.common import BEARER, permission
+from mobile_api.controllers.children import visible_child
+from mobile_api.schemas import PhotoResult
+from mobile_api.services import Services
+from projections.queries import photo_children
+
+CHUNK = 1 << 20
+UPLOAD_LIMIT = 32 * 1024 * 1024
+"""The request as a whole; the photo itself is held to the configured limit as it streams in."""
+SHA256 = r"[0-9a-f]{64}"
+
+
+@dataclass
+class PhotoUpload:
+    """The multipart form: the photo's bytes and the child it shows."""
+
+    file: UploadFile
+    child_id: UUID
+
+
+class MediaNotFound(NotFound):
+    code = "media_not_found"
+
+
+async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(CHUNK):
+        yield chunk
+
+
+class MediaController(Controller):
+    path = "/api/v1/media"
+    tags = ["media"]
+    security = BEARER
+
+    @post("/", operation_id="uploadPhoto", guards=[permission("visit.record")], request_max_body_size=UPLOAD_LIMIT)
+    async def upload(
+        self, data: MultipartBody[PhotoUpload], caller: NamedDependency[Caller], services: NamedDependency[Services]
+    ) -> Response[PhotoResult]:
+        """Upload a photo of a child; its media_id is the SHA-256 of its bytes. The same bytes again: 200."""
+        form = data
+        await anyio.to_thread.run_sync(services.app.photos.check, caller.actor, form.child_id)
+        limit = services.settings.max_photo_bytes
+        try:
+            path, sha256, size = await spool(_chunks(form.file), services.settings.data_dir / "uploads", limit)
+        except TooLarge as exc:
+            raise HTTPException(status_code=413, detail=str(exc)) from None
+        try:
+            prior = await anyio.to_thread.run_sync(services.app.photos.recorded, form.child_id, sha256)
+            if prior is not None:
+                return Response(PhotoResult(**prior.result), status_code=200, headers={"Idempotent-Replayed": "true"})
+            ingested = await anyio.to_thread.run_sync(inspect, path, sha256, size, services.settings.max_photo_pixels)
+            facts = PhotoFacts(sha256=sha256, size=size, content_type=ingested.content_type, width=ingested.width,
+                               height=ingested.height, taken_at=ingested.taken_at, exif_lat=ingested.exif_lat,
+                               exif_lon=ingested.exif_lon)
+
+            def store_objects() -> None:
+                services.objects.put_file(original_key(sha256), path, ingested.content_type)
+                services.objects.put_bytes(thumbnail_key(sha256), ingested.thumbnail, "image/jpeg")
+
+            outcome = await anyio.to_thread.run_sync(
+                services.app.photos.record, caller.actor, caller.device_id, form.child_id, facts, store_objects
+            )
+        except NotAnImage as exc:
+            raise HTTPException(status_code=415, detail=str(exc)) from None
+        except TooLarge as exc:
+            raise HTTPException(status_code=413, detail=str(exc)) from None
+        except MediaUnavailable as exc:
+            raise HTTPException(status_code=503, detail=str(exc)) from None
+        finally:
+            path.unlink(missing_ok=True)
+        await anyio.to_thread.run_sync(services.project, outcome)
+        status = 200 if outcome.replayed else 201
+        return Response(PhotoResult(**outcome.result), status_code=status)
+
+    @get("/{media_id:str}", operation_id="getPhoto", guards=[permission("child.read")], sync_to_thread=True)
+    def original(self, media_id: FromPath[str], caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[Any]:
+        """307 to a link valid for 5 minutes (object store), or the bytes (local folder)."""
+        content_type = _visible(services, caller, media_id)
+        return _serve(services, original_key(media_id), content_type)
+
+    @get("/{media_id:str}/thumbnail", operation_id="getThumbnail", guards=[permission("child.read")], sync_to_thread=True)
+    def thumbnail(self, media_id: FromPath[str], caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[Any]:
+        """A JPEG thumbnail, longest side at most 320 px, without any EXIF."""
+        _visible(services, caller, media_id)
+        return _serve(services, thumbnail_key(media_id), "image/jpeg")
+
+
+def _visible(services: Services, caller: Caller, media_id: str) -> str:
+    import re
+
+    if not re.fullmatch(SHA256, media_id):
+        raise MediaNotFound("no such photo")
+    for child_id, content_type in photo_children(services.read_db, media_id):
+        try:
+            visible_child(services, caller.actor, UUID(child_id))
+            return content_type
+        except ChildNotFound:
+            continue
+    raise MediaNotFound("no such photo")
+
+
+def _serve(services: Services, key: str, content_type: str) -> Response[Any]:
+    try:
+        url = services.objects.url(key)
+        if url is not None:
+            return Redirect(url, status_code=307)
+        return Response(services.objects.read(key), media_type=content_type,
+                        headers={"Cache-Control": "private, no-store"})
+    except FileNotFoundError:
+        raise MediaNotFound("no such photo") from None
+    except MediaUnavailable as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from None
+
+
