@@ -86,9 +86,33 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
-    from projections.cli import project_command
+    from projections.cli import project_command, project_from_nats
 
+    if args.source == "nats":
+        return project_from_nats(settings, args.names)
     return project_command(settings, args.poll, args.once, args.batch_size)
+
+
+def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+    import signal
+
+    from backend.relay import Relay
+
+    if not settings.nats_url:
+        print("set HUHANG_NATS_URL to relay events to NATS", file=sys.stderr)
+        return 2
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        with bootstrap(settings) as app:
+            await Relay(app.store, settings, window=args.window).run(stop)
+
+    asyncio.run(run())
+    return 0
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
@@ -126,6 +150,10 @@ def parser() -> argparse.ArgumentParser:
     project.add_argument("--poll", type=float, default=1.0, help="seconds between polls")
     project.add_argument("--once", action="store_true", help="catch up once and exit")
     project.add_argument("--batch-size", type=int, default=2000, help="events per transaction")
+    project.add_argument("--source", choices=["log", "nats"], default="log", help="follow the log, or NATS JetStream")
+    project.add_argument("names", nargs="*", help="projections (default: all); with --source nats, one worker each")
+    relay = sub.add_parser("relay", help="publish every event to NATS JetStream (HUHANG_NATS_URL)")
+    relay.add_argument("--window", type=int, default=500, help="events published before waiting for their acks")
     report = sub.add_parser("report", help="write the statistics summary for a jurisdiction and period")
     report.add_argument("--jurisdiction", required=True)
     report.add_argument("--from", dest="from_", required=True, help="start date or time (China time if no offset)")
@@ -146,6 +174,7 @@ COMMANDS = {
     "rebuild": cmd_rebuild,
     "project": cmd_project,
     "report": cmd_report,
+    "relay": cmd_relay,
 }
 
 

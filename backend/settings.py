@@ -47,6 +47,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     s3_secure: bool = False
     max_photo_bytes: int = 30 * 1024 * 1024
     max_photo_pixels: int = 50_000_000
+    nats_url: str | None = None
+    nats_stream: str = "HUHANG_EVENTS"
+    nats_duplicate_window: timedelta = timedelta(hours=2)
+    nats_max_age: timedelta | None = None
+    nats_replicas: int = 1
     policy: Policy = msgspec.field(default_factory=Policy)
 
     @property
@@ -73,5 +78,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             s3_secret_key=env.get("HUHANG_S3_SECRET_KEY", ""),
             s3_bucket=env.get("HUHANG_S3_BUCKET", "huhang-photos"),
             s3_secure=env.get("HUHANG_S3_SECURE", "").lower() in ("1", "true", "yes"),
+            nats_url=env.get("HUHANG_NATS_URL") or None,
+            nats_replicas=int(env.get("HUHANG_NATS_REPLICAS", "1")),
             policy=policy,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import socket
 from collections.abc import Callable
 from datetime import datetime
 
@@ -71,13 +72,25 @@ class Services:
     def readiness(self) -> dict[str, str]:
         """Each dependency and whether it answers."""
         checks = {}
-        for name, probe in (("event_store", self.app.store.recorder.max_notification_id), ("object_store", self.objects.ping)):
+        probes = [("event_store", self.app.store.recorder.max_notification_id), ("object_store", self.objects.ping)]
+        if self.settings.nats_url:
+            probes.append(("nats", self._nats_answers))
+        for name, probe in probes:
             try:
                 probe()
                 checks[name] = "ok"
             except Exception as exc:  # any failure to answer means not ready; the reason is reported
                 checks[name] = f"down: {type(exc).__name__}"
         return checks
+
+    def _nats_answers(self) -> None:
+        """A TCP handshake with the first NATS server: cheap, and writes never depend on it."""
+        from urllib.parse import urlparse
+
+        first = urlparse((self.settings.nats_url or "").split(",")[0])
+        with socket.create_connection((first.hostname or "127.0.0.1", first.port or 4222), timeout=1) as conn:
+            if not conn.recv(4).startswith(b"INFO"):
+                raise ConnectionError("not a NATS server")
 
     def close(self) -> None:
         for runner in self.runners.values():

@@ -94,3 +94,27 @@ def report_command(settings: Settings, jurisdiction: str, start: str, end: str, 
         target.write_text(json.dumps(as_json(tables), ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"wrote {target} ({len(tables)} tables)")
     return 0
+
+
+def project_from_nats(settings: Settings, names: list[str]) -> int:
+    """One NATS-fed worker per projection (all by default), until interrupted."""
+    import asyncio
+
+    from projections.nats_worker import consume
+
+    if not settings.nats_url:
+        print("set HUHANG_NATS_URL to project from NATS", file=sys.stderr)
+        return 2
+    chosen = [PROJECTIONS[n] for n in names] if names else list(PROJECTIONS.values())
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        with bootstrap(settings) as app:
+            runners = [Runner(app.store, open_read_db(settings), settings.policy, p) for p in chosen]
+            await asyncio.gather(*(consume(r, settings, stop) for r in runners))
+
+    asyncio.run(run())
+    return 0

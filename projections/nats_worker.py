@@ -1,0 +1,73 @@
+"""Projection workers fed from NATS JetStream: a durable pull consumer per projection.
+
+The checkpoint rule is the local runner's: a message is applied once, in the same transaction as
+its rows; a redelivered message (at or below the checkpoint) is acknowledged and skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import msgspec
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from backend.settings import Settings
+from events import codec
+from events.base import Event
+from events.envelope import SUBJECT_PREFIX, Envelope
+from projections.runner import Runner
+
+log = logging.getLogger("huhang.projections.nats")
+_decode = msgspec.json.Decoder(Envelope).decode
+
+
+def to_event(message: Envelope) -> Event:
+    """The stored event again, from its envelope (upcast like any stored event)."""
+    state = dict(message.payload)
+    state.update(
+        type=message.type, originator_id=message.stream_id, originator_version=message.version,
+        event_id=message.event_id, schema_version=message.schema_version, meta=message.metadata,
+        prev_hash=message.prev_hash, hash=message.hash,
+    )
+    return codec.decode(codec.EVENT_TYPES[message.type], msgspec.json.encode(state))
+
+
+async def consume(runner: Runner, settings: Settings, stop: asyncio.Event, batch: int = 500) -> None:
+    """Apply messages to one projection until `stop`."""
+    nc = await nats.connect(settings.nats_url)
+    try:
+        js = nc.jetstream()
+        durable = f"projection-{runner.name}"
+        # At most one batch unacknowledged: a batch that failed is redelivered before anything after it.
+        config = ConsumerConfig(durable_name=durable, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
+                                max_ack_pending=batch, ack_wait=30)
+        subscription = await js.pull_subscribe(f"{SUBJECT_PREFIX}.>", durable=durable, stream=settings.nats_stream,
+                                               config=config)
+        while not stop.is_set():
+            try:
+                messages = await subscription.fetch(batch, timeout=1)
+            except nats.errors.TimeoutError:
+                continue
+            await deliver(runner, messages)
+    finally:
+        await nc.close()
+
+
+async def deliver(runner: Runner, messages: list[Any]) -> int:
+    """Apply a fetched batch, then acknowledge it (a crash before the ack means a redelivery, skipped)."""
+    events = []
+    for message in messages:
+        envelope = _decode(message.data)
+        events.append((envelope.position, to_event(envelope)))
+    try:
+        applied = await asyncio.to_thread(runner.apply_delivered, events)
+    except Exception:
+        for message in messages:
+            await message.nak(delay=1)
+        raise
+    for message in messages:
+        await message.ack()
+    return applied
