@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import socket
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -12,6 +14,7 @@ from uuid import UUID
 import msgspec
 
 from backend.bootstrap import Huhang, bootstrap
+from backend.relay import Relay
 from backend.usecases.photos import NamingVisit
 from events.base import Geo
 from media.stores import ObjectStore, open_object_store
@@ -52,13 +55,28 @@ class Services:
             for name, projection in PROJECTIONS.items()
         }
         self.runner = self.runners["main"]
+        self._relay_stop = asyncio.Event()
+        self._relay_thread: threading.Thread | None = None
+        self._relay_loop: asyncio.AbstractEventLoop | None = None
         self.tokens = TokenIssuer(jwt_secret(settings), settings.token_ttl, clock)
         self.throttle = LoginThrottle(clock)
 
     def start(self) -> None:
-        """Follow the log in a background thread: woken by local writes, polling for everyone else's."""
+        """Follow the log in background threads: projections (woken by local writes, polling for
+        everyone else's) and, when NATS is configured, the relay, which writes never wait for."""
         for runner in self.runners.values():
             runner.follow(POLL_SECONDS)
+        if self.settings.nats_url:
+            self._relay_thread = threading.Thread(target=self._relay, name="relay", daemon=True)
+            self._relay_thread.start()
+
+    def _relay(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._relay_loop = loop
+        try:
+            loop.run_until_complete(Relay(self.app.store, self.settings).run(self._relay_stop))
+        finally:
+            loop.close()
 
     def project(self, outcome: Outcome) -> None:
         """Bring the read models up to this write, so the writer reads it at once."""
@@ -93,6 +111,9 @@ class Services:
                 raise ConnectionError("not a NATS server")
 
     def close(self) -> None:
+        if self._relay_thread is not None and self._relay_loop is not None:
+            self._relay_loop.call_soon_threadsafe(self._relay_stop.set)
+            self._relay_thread.join(timeout=10)
         for runner in self.runners.values():
             runner.stop()
             runner.db.close()

@@ -70,7 +70,7 @@ class Runner:
         projection: Projection = PROJECTIONS["main"],
         suffix: str = "",
         batch_size: int = 2000,
-        cache_rows: int = 200_000,
+        cache_rows: int = 50_000,
     ) -> None:
         self.store = store
         self.db = db

@@ -165,7 +165,8 @@ class Table(msgspec.Struct, frozen=True):
     columns: dict[str, Callable[[Any], Any]]
     indexes: tuple[str, ...] = ()
     read_back: bool = True
-    """False for rows projectors only write (visits, links, moves, access): they are not kept in a cache."""
+    """False for rows projectors (nearly) only write — visits, links, moves, access: a put does not keep
+    them in the rebuild cache (a get still does), so they do not push out the rows that are read back."""
 
     def create_statements(self, suffix: str = "") -> list[str]:
         name = self.name + suffix
@@ -207,6 +208,7 @@ VISITS: Final = Table(
     "rm_visits", "visit_id", VisitRow,
     {"child_id": lambda r: r.child_id, "occurred_at": lambda r: utc_text(r.occurred_at)},
     indexes=("child_id", "occurred_at"),
+    read_back=False,  # read only when a late photo completes a visit: loaded then, not kept from every put
 )
 REFERRALS: Final = Table(
     "rm_referrals", "referral_id", ReferralRow,

@@ -31,6 +31,8 @@ def environment(settings: Settings) -> dict[str, str]:
     env["HUHANG_DATA_DIR"] = str(settings.data_dir)
     if settings.database_url:
         env["HUHANG_DATABASE_URL"] = settings.database_url
+    if settings.nats_url:
+        env["HUHANG_NATS_URL"] = settings.nats_url
     if settings.s3_endpoint:
         env.update(HUHANG_S3_ENDPOINT=settings.s3_endpoint, HUHANG_S3_ACCESS_KEY=settings.s3_access_key,
                    HUHANG_S3_SECRET_KEY=settings.s3_secret_key, HUHANG_S3_BUCKET=settings.s3_bucket)
