@@ -36,7 +36,7 @@ def child_streams(db: ReadDB, child_id: UUID) -> list[UUID]:
 
 def child_events(store: EventStore, db: ReadDB, child_id: UUID) -> list[Event]:
     """The events of all those streams in the order the system recorded them (each stream's order kept)."""
-    streams = [store.stream(s) for s in child_streams(db, child_id)]
+    streams = store.streams(child_streams(db, child_id))
     return list(heapq.merge(*streams, key=lambda e: e.meta.recorded_at))
 
 
