@@ -90,7 +90,7 @@ def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.source == "nats":
         return project_from_nats(settings, args.names)
-    return project_command(settings, args.poll, args.once, args.batch_size)
+    return project_command(settings, args.poll, args.once, args.batch_size, args.names)
 
 
 def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:

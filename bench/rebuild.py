@@ -52,8 +52,12 @@ def ensure_events(settings: Settings, children: int) -> int:
     return count
 
 
-def copy_events(source: Settings, target: Settings, batch: int = 5000) -> None:
-    """The same stored events, byte for byte, into another store (to compare backends on one history)."""
+def copy_events(source: Settings, target: Settings, batch: int = 500) -> None:
+    """The same stored events, byte for byte, into another store (to compare backends on one history).
+
+    Batches stay small: one insert of 5,000 events (≈ 6 MB of parameters) hung in psycopg's pipeline
+    mode here, the server waiting to read while the client waited for results.
+    """
     with bootstrap(source) as src, bootstrap(target) as dst:
         start = 1
         while page := src.store.recorder.select_notifications(start=start, limit=batch):

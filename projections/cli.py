@@ -49,13 +49,13 @@ def rebuild_command(settings: Settings, names: list[str]) -> int:
     return 0
 
 
-def project_command(settings: Settings, poll: float, once: bool, batch_size: int = 2000) -> int:
-    """Follow the log and keep every projection current, until interrupted (or once)."""
+def project_command(
+    settings: Settings, poll: float, once: bool, batch_size: int = 2000, names: list[str] | None = None
+) -> int:
+    """Follow the log and keep the projections (all by default) current, until interrupted (or once)."""
+    chosen = [PROJECTIONS[n] for n in names] if names else list(PROJECTIONS.values())
     with bootstrap(settings) as app:
-        runners = [
-            Runner(app.store, open_read_db(settings), settings.policy, p, batch_size=batch_size)
-            for p in PROJECTIONS.values()
-        ]
+        runners = [Runner(app.store, open_read_db(settings), settings.policy, p, batch_size=batch_size) for p in chosen]
         if once:
             for runner in runners:
                 print(f"{runner.name}: {runner.catch_up()} events applied")
