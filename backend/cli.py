@@ -6,6 +6,7 @@ import argparse
 import getpass
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from backend.bootstrap import bootstrap
 from backend.demo import demo_clock, generate, iter_accounts
@@ -94,24 +95,18 @@ def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
-    import asyncio
-    import signal
-
     from backend.relay import Relay
+    from backend.runtime import run_until_signalled
 
     if not settings.nats_url:
         print("set HUHANG_NATS_URL to relay events to NATS", file=sys.stderr)
         return 2
 
-    async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+    async def relay(stop: Any) -> None:
         with bootstrap(settings) as app:
             await Relay(app.store, settings, window=args.window).run(stop)
 
-    asyncio.run(run())
+    run_until_signalled(relay)
     return 0
 
 

@@ -144,6 +144,19 @@ class EventStore(Application[UUID]):
         return cast(MsgspecMapper, self.mapper)
 
 
+def postgres_conninfo(env: dict[str, str], **options: str) -> str:
+    """A libpq connection string from the eventsourcing environment of the event store."""
+    return str(psycopg.conninfo.make_conninfo(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        connect_timeout=env["POSTGRES_CONNECT_TIMEOUT"],
+        **options,
+    ))
+
+
 SCHEMA_LOCK_KEY: Final = 0x48756861  # any constant shared by every Huhang process
 
 
@@ -163,15 +176,7 @@ def schema_lock(env: dict[str, str]) -> Iterator[None]:
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
         return
-    conninfo = psycopg.conninfo.make_conninfo(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        connect_timeout=env["POSTGRES_CONNECT_TIMEOUT"],
-    )
-    with psycopg.connect(conninfo, autocommit=True) as conn:
+    with psycopg.connect(postgres_conninfo(env), autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
         try:
             yield

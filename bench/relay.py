@@ -12,6 +12,7 @@ import statistics
 import tempfile
 import threading
 import time
+from collections import deque
 from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import uuid4
@@ -51,7 +52,7 @@ def lag(app: Huhang, settings: Settings, rate: int, seconds: float) -> list[floa
     """Write `rate` single-event commits per second; time each until the NATS-fed projection has it."""
     db = open_read_db(settings)
     runner = Runner(app.store, db, settings.policy, PROJECTIONS["main"], suffix="_lag")
-    committed: dict[int, float] = {}
+    committed: deque[tuple[int, float]] = deque()  # (position, commit time), in commit order
     stop = asyncio.Event()
     loop = asyncio.new_event_loop()
 
@@ -72,21 +73,23 @@ def lag(app: Huhang, settings: Settings, rate: int, seconds: float) -> list[floa
         if (pause := target - time.perf_counter()) > 0:
             time.sleep(pause)
         recordings = app.store.save(Child.register(uuid4(), meta, fields))
-        committed[recordings[-1].notification.id] = time.perf_counter()
+        committed.append((recordings[-1].notification.id, time.perf_counter()))
         n += 1
-        reached = runner.position
-        for position in [p for p in committed if p <= reached]:
-            seen.append(time.perf_counter() - committed.pop(position))
+        _collect(committed, runner.position, seen)
     deadline = time.perf_counter() + 10
     while committed and time.perf_counter() < deadline:
-        reached = runner.checkpoint()
-        for position in [p for p in committed if p <= reached]:
-            seen.append(time.perf_counter() - committed.pop(position))
-        time.sleep(0.005)
+        _collect(committed, runner.position, seen)
+        time.sleep(0.002)
     loop.call_soon_threadsafe(stop.set)
     worker.join(timeout=30)
     db.close()
     return seen
+
+
+def _collect(committed: deque[tuple[int, float]], reached: int, seen: list[float]) -> None:
+    now = time.perf_counter()
+    while committed and committed[0][0] <= reached:
+        seen.append(now - committed.popleft()[1])
 
 
 def main() -> None:

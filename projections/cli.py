@@ -100,6 +100,7 @@ def project_from_nats(settings: Settings, names: list[str]) -> int:
     """One NATS-fed worker per projection (all by default), until interrupted."""
     import asyncio
 
+    from backend.runtime import run_until_signalled
     from projections.nats_worker import consume
 
     if not settings.nats_url:
@@ -107,14 +108,10 @@ def project_from_nats(settings: Settings, names: list[str]) -> int:
         return 2
     chosen = [PROJECTIONS[n] for n in names] if names else list(PROJECTIONS.values())
 
-    async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+    async def work(stop: asyncio.Event) -> None:
         with bootstrap(settings) as app:
             runners = [Runner(app.store, open_read_db(settings), settings.policy, p) for p in chosen]
             await asyncio.gather(*(consume(r, settings, stop) for r in runners))
 
-    asyncio.run(run())
+    run_until_signalled(work)
     return 0

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 
 from backend.settings import Settings
-from backend.store import postgres_environment
+from backend.store import postgres_conninfo, postgres_environment
 
 
 class ReadDB(ABC):
@@ -112,15 +112,7 @@ class PostgresDB(ReadDB):
     def __init__(self, url: str) -> None:
         env = postgres_environment(url)
         schema = env["POSTGRES_SCHEMA"] or "public"
-        conninfo = psycopg.conninfo.make_conninfo(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"],
-            connect_timeout=env["POSTGRES_CONNECT_TIMEOUT"],
-            options=f"-c search_path={schema}",
-        )
+        conninfo = postgres_conninfo(env, options=f"-c search_path={schema}")
         self.connections = PerThread(lambda: psycopg.connect(conninfo, autocommit=True))
 
     @property
