@@ -12,12 +12,13 @@ from datetime import datetime
 from uuid import UUID
 
 import msgspec
+from eventsourcing.persistence import PersistenceError
 
 from backend.bootstrap import Huhang, bootstrap
 from backend.relay import Relay
 from backend.usecases.photos import NamingVisit
 from events.base import Geo
-from media.stores import ObjectStore, open_object_store
+from media.stores import MediaUnavailable, ObjectStore, open_object_store
 from backend.settings import Settings
 from backend.usecases.core import Outcome, utc_now
 from mobile_api.auth import LoginThrottle, TokenIssuer
@@ -97,7 +98,7 @@ class Services:
             try:
                 probe()
                 checks[name] = "ok"
-            except Exception as exc:  # any failure to answer means not ready; the reason is reported
+            except (OSError, PersistenceError, MediaUnavailable) as exc:  # not ready: the reason is reported
                 checks[name] = f"down: {type(exc).__name__}"
         return checks
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import contextlib
+import tempfile
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from backend.settings import Settings
 
 POSTGRES_URL = os.environ.get("HUHANG_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -93,3 +99,26 @@ def natsd(tmp_path: object) -> Iterator[object]:
     server.start()
     yield server
     server.stop()
+
+
+@contextlib.contextmanager
+def fresh_settings(backend: str) -> Iterator[Settings]:
+    """Settings on a new SQLite folder or a new PostgreSQL schema (dropped afterwards)."""
+    import psycopg
+
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield Settings(data_dir=Path(folder))
+        return
+    problem = postgres_available()
+    if problem:
+        require_service("PostgreSQL", problem)
+    schema = f"p_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            yield Settings(data_dir=Path(folder), database_url=f"{POSTGRES_URL}?schema={schema}")
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import tempfile
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import msgspec
-import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,30 +19,10 @@ from projections.db import ReadDB, open_read_db
 from projections.queries import child_row
 from projections.registry import PROJECTIONS
 from projections.runner import Runner
-from tests.conftest import POSTGRES_URL, Clock, postgres_available, require_service
+from tests.conftest import Clock, fresh_settings
 from tests.integration.story import Story, steps
 
 BACKENDS = ["sqlite", "postgres"]
-
-
-@contextlib.contextmanager
-def fresh_settings(backend: str) -> Iterator[Settings]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield Settings(data_dir=Path(folder))
-        return
-    problem = postgres_available()
-    if problem:
-        require_service("PostgreSQL", problem)
-    schema = f"p_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            yield Settings(data_dir=Path(folder), database_url=f"{POSTGRES_URL}?schema={schema}")
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 def dump(db: ReadDB, suffix: str = "") -> dict[str, dict[str, Any]]:

@@ -17,7 +17,8 @@ from projections.db import open_read_db
 from projections.registry import PROJECTIONS
 from projections.runner import Runner
 from tests.integration.story import Story
-from tests.integration.test_projection_properties import BACKENDS, clock_now, dump, fresh_settings
+from tests.conftest import fresh_settings
+from tests.integration.test_projection_properties import BACKENDS, clock_now, dump
 
 
 def start_projector(config: Settings) -> subprocess.Popen[bytes]:
