@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any, ClassVar, Self, TypeVar
 from uuid import UUID, uuid4
@@ -86,7 +86,7 @@ class Aggregate:
 class Workflow(Aggregate):
     """An aggregate whose events are steps allowed only from certain states (TRANSITIONS)."""
 
-    TRANSITIONS: ClassVar[dict[type[Event], frozenset[StrEnum]]]
+    TRANSITIONS: ClassVar[Mapping[type[Event], frozenset[StrEnum]]]
     status: StrEnum
 
     def step(self, event_class: type[Event], meta: Meta, **payload: Any) -> None:

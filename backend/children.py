@@ -80,7 +80,7 @@ class Child(Aggregate):
     # -- commands ---------------------------------------------------------------------------
 
     @classmethod
-    def register(cls, child_id: UUID, meta: Meta, fields: ChildRegistered | dict[str, Any]) -> Child:
+    def register(cls, child_id: UUID, meta: Meta, fields: dict[str, Any]) -> Child:
         """Register a child after checking the ID number, jurisdiction and codes."""
         data = dict(fields)
         data["jurisdiction"] = parse_jurisdiction(data["jurisdiction"])

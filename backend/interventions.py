@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import singledispatchmethod
+from collections.abc import Mapping
 from typing import ClassVar, Final
 from uuid import UUID
 
@@ -13,7 +14,7 @@ from events.vocabulary import InterventionStatus
 
 S = InterventionStatus
 
-TRANSITIONS: Final[dict[type[Event], frozenset[InterventionStatus]]] = {
+TRANSITIONS: Final[Mapping[type[Event], frozenset[InterventionStatus]]] = {
     InterventionStarted: frozenset({S.PLANNED}),
     InterventionReviewed: frozenset({S.STARTED}),
     InterventionEnded: frozenset({S.PLANNED, S.STARTED}),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import singledispatchmethod
+from collections.abc import Mapping
 from typing import ClassVar, Final
 from uuid import UUID
 
@@ -22,7 +23,7 @@ from events.vocabulary import ReferralStatus
 
 S = ReferralStatus
 
-TRANSITIONS: Final[dict[type[Event], frozenset[ReferralStatus]]] = {
+TRANSITIONS: Final[Mapping[type[Event], frozenset[ReferralStatus]]] = {
     ReferralAccepted: frozenset({S.SENT}),
     ReferralDeclined: frozenset({S.SENT}),
     ReferralProgressNoted: frozenset({S.ACCEPTED}),

@@ -110,7 +110,7 @@ class EventStore(Application[UUID]):
 
     def stream(self, stream_id: UUID, upto_version: int | None = None) -> list[Event]:
         """The events of one stream, in order."""
-        return list(self.events.get(stream_id, lte=upto_version))
+        return cast(list[Event], list(self.events.get(stream_id, lte=upto_version)))
 
     def streams(self, stream_ids: Sequence[UUID]) -> list[list[Event]]:
         """The events of many streams in one query (an audit replay touches hundreds), each in order."""

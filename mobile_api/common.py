@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 Limit = Annotated[int, Parameter(ge=1, le=500, description="page size (max 500)")]
 Cursor = Annotated[str | None, Parameter(description="opaque cursor from next_cursor")]
-BEARER: Final = [{"BearerToken": []}]
+BEARER: Final[list[dict[str, list[str]]]] = [{"BearerToken": []}]
 
 
 def provide_services(state: State) -> Services:

@@ -103,8 +103,7 @@ def caseload(db: ReadDB, q: Caseload, limit: int, cursor: str | None) -> tuple[l
         (*params, limit + 1),
     )
     items = [_child.decode(r[0]) for r in rows[:limit]]
-    more = len(rows) > limit
-    return items, encode_cursor(rows[limit - 1][1], items[-1].child_id) if more else None
+    return items, encode_cursor(rows[limit - 1][1], items[-1].child_id) if len(rows) > limit else None
 
 
 def changed_since(db: ReadDB, scope: str, position: int, after_child: str, limit: int) -> list[ChildRow]:
