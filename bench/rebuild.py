@@ -72,13 +72,13 @@ def rebuild_phase(settings: Settings) -> None:
         db = open_read_db(settings)
         total = app.store.recorder.max_notification_id() or 0
         for projection in PROJECTIONS.values():
-            done = 0
+            next_sample = 100_000
 
-            def progress(count: int) -> None:
-                nonlocal done
-                done += count
-                if done % 100_000 < count:
+            def progress(position: int) -> None:
+                nonlocal next_sample
+                if position >= next_sample:
                     samples.append(rss_mb())
+                    next_sample += 100_000
 
             started = time.perf_counter()
             applied = rebuild(app.store, db, settings.policy, projection, progress)

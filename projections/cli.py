@@ -9,7 +9,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from backend.bootstrap import bootstrap
 from backend.settings import Settings
@@ -37,11 +37,9 @@ def rebuild_command(settings: Settings, names: list[str]) -> int:
                 task = progress.add_task(name, total=total, rate="-")
                 started = datetime.now()
 
-                def advance(count: int, task_id: int = task) -> None:
-                    progress.advance(task_id, count)
-                    done = progress.tasks[0].completed
+                def advance(position: int, task_id: TaskID = task) -> None:
                     seconds = max((datetime.now() - started).total_seconds(), 1e-6)
-                    progress.update(task_id, rate=f"{done / seconds:,.0f}")
+                    progress.update(task_id, completed=position, rate=f"{position / seconds:,.0f}")
 
                 applied = rebuild(app.store, db, settings.policy, PROJECTIONS[name], advance)
             print(f"{name}: {applied} events applied and swapped in")

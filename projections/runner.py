@@ -161,13 +161,14 @@ class Runner:
             self.applied.notify_all()
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Apply everything in the log; returns the number of events applied."""
+        """Apply everything in the log; returns the number of events applied. `progress` is told the
+        log position reached after each batch (events this projection does not read count too)."""
         total = 0
         while count := self._run():
             if count > 0:
                 total += count
                 if progress:
-                    progress(count)
+                    progress(self.position)
         return total
 
     def ensure(self, position: int, timeout: float = 10.0) -> None:
