@@ -35,8 +35,10 @@ def to_event(message: Envelope) -> Event:
     return codec.decode(codec.EVENT_TYPES[message.type], msgspec.json.encode(state))
 
 
-async def consume(runner: Runner, settings: Settings, stop: asyncio.Event, batch: int = 500) -> None:
-    """Apply messages to one projection until `stop`."""
+async def consume(
+    runner: Runner, settings: Settings, stop: asyncio.Event, batch: int = 500, wait: float = 0.1
+) -> None:
+    """Apply messages to one projection until `stop`; a fetch returns what came within `wait` seconds."""
     nc = await nats.connect(settings.nats_url)
     try:
         js = nc.jetstream()
@@ -48,7 +50,7 @@ async def consume(runner: Runner, settings: Settings, stop: asyncio.Event, batch
                                                config=config)
         while not stop.is_set():
             try:
-                messages = await subscription.fetch(batch, timeout=1)
+                messages = await subscription.fetch(batch, timeout=wait)
             except nats.errors.TimeoutError:
                 continue
             await deliver(runner, messages)
