@@ -25,10 +25,10 @@ from tests.integration.story import Story, steps
 BACKENDS = ["sqlite", "postgres"]
 
 
-def dump(db: ReadDB, suffix: str = "") -> dict[str, dict[str, Any]]:
-    """Every row of every projection's tables, decoded, by table and key."""
+def dump(db: ReadDB, suffix: str = "", names: tuple[str, ...] = tuple(PROJECTIONS)) -> dict[str, dict[str, Any]]:
+    """Every row of the named projections' tables, decoded, by table and key."""
     out: dict[str, dict[str, Any]] = {}
-    for projection in PROJECTIONS.values():
+    for projection in (PROJECTIONS[n] for n in names):
         for table in projection.tables:
             rows = db.query(f"SELECT {table.key}, doc FROM {table.name}{suffix}")
             out[table.name] = {k: msgspec.json.decode(doc) for k, doc in rows}
