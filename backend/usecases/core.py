@@ -12,6 +12,7 @@ import msgspec
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
 from backend.aggregate import Aggregate
+from backend.groupcommit import GroupCommit
 from backend.errors import StaleVersion, StoreUnavailable, SubmissionConflict
 from backend.identity import Actor
 from backend.ledger import Receipt, receipt_id_for
@@ -63,6 +64,7 @@ class Core:
         self.store = store
         self.policy = policy
         self.clock = clock
+        self.commits = GroupCommit(store)
 
     def submit(
         self,
@@ -92,7 +94,7 @@ class Core:
                 receipt_id, meta, fingerprint=fingerprint, command=name, result=change.result, event_ids=event_ids
             )
             try:
-                recordings = self.guarded(lambda: self.store.save(*change.aggregates, receipt))
+                recordings = self.guarded(lambda: self.commits.save(*change.aggregates, receipt))
             except IntegrityError:
                 continue
             return Outcome(change.result, position=max(r.notification.id for r in recordings))
