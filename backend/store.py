@@ -100,10 +100,15 @@ class EventStore(Application[UUID]):
         # Only what our settings say: stray eventsourcing variables in the process must not leak in.
         return Environment(name, dict(env or {}))
 
-    def load(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        """The aggregate of that kind, or None when no such stream of that kind exists."""
+    def load(self, cls: type[A], aggregate_id: UUID, *, for_update: bool = True) -> A | None:
+        """The aggregate of that kind, or None when no such stream of that kind exists.
+
+        `for_update=False` skips copying the cached aggregate: for reads that change nothing.
+        """
         try:
-            aggregate = self.repository.get(aggregate_id, projector_func=cls.project)  # type: ignore[arg-type]
+            aggregate = self.repository.get(
+                aggregate_id, projector_func=cls.project, deepcopy_from_cache=for_update  # type: ignore[arg-type]
+            )
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, cls) else None

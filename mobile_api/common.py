@@ -45,7 +45,7 @@ def caller_of(connection: ASGIConnection[Any, Any, Any, Any], services: Services
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("a bearer token is required")
     user_id, device_id = services.tokens.read(token.strip())
-    user = services.app.core.load(User, user_id)
+    user = services.app.core.load(User, user_id, for_update=False)
     if user is None or user.disabled:
         raise Unauthenticated("the token's user is unknown or disabled")
     caller = Caller(actor=user.as_actor(), device_id=device_id)

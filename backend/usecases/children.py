@@ -37,9 +37,12 @@ class Children:
     def __init__(self, core: Core) -> None:
         self.core = core
 
-    def get(self, actor: Actor, child_id: UUID) -> Child:
-        """The child, if the actor's scope covers it; otherwise it does not exist for them."""
-        child = self.core.load(Child, child_id)
+    def get(self, actor: Actor, child_id: UUID, *, for_update: bool = True) -> Child:
+        """The child, if the actor's scope covers it; otherwise it does not exist for them.
+
+        `for_update=False` for checks that change nothing (no copy of the cached aggregate).
+        """
+        child = self.core.load(Child, child_id, for_update=for_update)
         if child is None:
             raise ChildNotFound("no such child")
         check_in_scope(actor, child.jurisdiction)

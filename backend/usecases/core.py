@@ -84,7 +84,7 @@ class Core:
         receipt_id = receipt_id_for(command.submission_id)
         fingerprint = fingerprint_of(name, actor, target, command)
         for _ in range(MAX_ATTEMPTS):
-            prior = self.guarded(lambda: self.store.load(Receipt, receipt_id))
+            prior = self.guarded(lambda: self.store.load(Receipt, receipt_id, for_update=False))
             if prior is not None:
                 return self.replay(prior, fingerprint)
             meta = self.meta(actor, device_id, command)
@@ -121,8 +121,8 @@ class Core:
             late=is_late(self.policy, occurred, now),
         )
 
-    def load(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        return self.guarded(lambda: self.store.load(cls, aggregate_id))
+    def load(self, cls: type[A], aggregate_id: UUID, *, for_update: bool = True) -> A | None:
+        return self.guarded(lambda: self.store.load(cls, aggregate_id, for_update=for_update))
 
     @staticmethod
     def guarded(call: Callable[[], Any]) -> Any:

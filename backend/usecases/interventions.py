@@ -41,7 +41,7 @@ class Interventions:
         self._check_department(actor, command.responsible_department)
 
         def handle(meta: Meta) -> Change:
-            self.children.get(actor, command.child_id)
+            self.children.get(actor, command.child_id, for_update=False)
             intervention = Intervention.create(
                 uuid4(),
                 meta,
@@ -77,7 +77,7 @@ class Interventions:
             raise InvalidInput("a conference has participants", field="participants")
 
         def handle(meta: Meta) -> Change:
-            self.children.get(actor, child_id)
+            self.children.get(actor, child_id, for_update=False)
             conference = Conference.create(
                 uuid4(),
                 meta,
@@ -116,7 +116,7 @@ class Interventions:
         if actor.role == Role.DEPARTMENT_HANDLER and intervention.department != actor.department:
             raise InterventionNotFound("no such intervention")
         try:
-            self.children.get(actor, intervention.child_id)
+            self.children.get(actor, intervention.child_id, for_update=False)
         except ChildNotFound:
             raise InterventionNotFound("no such intervention") from None
         return intervention

@@ -73,11 +73,11 @@ class Photos:
     def check(self, actor: Actor, child_id: UUID) -> None:
         """Before the bytes are even read: may this caller add photos of this child?"""
         authorize(actor, "visit.record")
-        self.children.get(actor, child_id)
+        self.children.get(actor, child_id, for_update=False)
 
     def recorded(self, child_id: UUID, sha256: str) -> Outcome | None:
         """The earlier answer, if these bytes were already recorded for this child."""
-        photo = self.core.load(Photo, photo_stream_id(child_id, sha256))
+        photo = self.core.load(Photo, photo_stream_id(child_id, sha256), for_update=False)
         return Outcome(photo_view(photo.stored), replayed=True) if photo and photo.stored else None
 
     def record(

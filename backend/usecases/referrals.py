@@ -56,7 +56,7 @@ class Referrals:
         authorize(actor, "referral.send")
 
         def handle(meta: Meta) -> Change:
-            child = self.children.get(actor, command.child_id)
+            child = self.children.get(actor, command.child_id, for_update=False)
             referral = self.make(meta, child, command.to_department, command.reason, command.urgency, None)
             return Change([referral], referral_view(referral))
 
@@ -116,7 +116,7 @@ class Referrals:
         if actor.role == Role.DEPARTMENT_HANDLER and referral.department != actor.department:
             raise ReferralNotFound("no such referral")
         try:
-            self.children.get(actor, referral.child_id)
+            self.children.get(actor, referral.child_id, for_update=False)
         except ChildNotFound:
             raise ReferralNotFound("no such referral") from None
         return referral

@@ -34,7 +34,7 @@ class Reports:
 
         def handle(meta: Meta) -> Change:
             if command.child_id is not None:
-                self.children.get(actor, command.child_id)
+                self.children.get(actor, command.child_id, for_update=False)
             report = Report.create(
                 uuid4(),
                 meta,

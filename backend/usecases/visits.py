@@ -25,14 +25,14 @@ class Visits:
         authorize(actor, "visit.record")
 
         def handle(meta: Meta) -> Change:
-            child = self.children.get(actor, command.child_id)
+            child = self.children.get(actor, command.child_id, for_update=False)
             policy = self.core.policy
             photos = list(dict.fromkeys(command.photos))
             flags = visit_flags(command.child_seen, command.geo, policy.low_accuracy_m)
             flags += home_flags(policy, command.geo, child.profile.get("home_geo"))
             missing = []
             for sha in photos:
-                photo = self.core.load(Photo, photo_stream_id(command.child_id, sha))
+                photo = self.core.load(Photo, photo_stream_id(command.child_id, sha), for_update=False)
                 if photo is None:
                     missing.append(sha)
                 else:
