@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import socket
 import threading
@@ -28,6 +29,7 @@ from projections.registry import PROJECTIONS
 from projections.runner import Runner
 
 POLL_SECONDS = 1.0
+log = logging.getLogger("huhang.api")
 
 
 def jwt_secret(settings: Settings) -> str:
@@ -80,9 +82,17 @@ class Services:
             loop.close()
 
     def project(self, outcome: Outcome) -> None:
-        """Bring the read models up to this write, so the writer reads it at once."""
-        if outcome.position:
+        """Bring the read models up to this write, so the writer reads it at once.
+
+        The write is already stored: if the read side fails here, the answer is still the write's
+        (the follower thread catches up later), never an error that would make the client doubt it.
+        """
+        if not outcome.position:
+            return
+        try:
             self.runner.ensure(outcome.position)
+        except Exception:  # logged; the stored write stands and its answer is given
+            log.exception("read models could not catch up with position %s", outcome.position)
 
     def visits_naming(self, child_id: UUID, sha256: str) -> list[NamingVisit]:
         return [NamingVisit(v.visit_id, msgspec.convert(v.geo, Geo) if v.geo else None, v.occurred_at)

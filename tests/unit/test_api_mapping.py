@@ -97,3 +97,18 @@ def test_vocabulary_has_labels_and_intervals(client: TestClient[Any]) -> None:
     red = next(t for t in vocabulary["risk_levels"] if t["code"] == "red")
     assert red == {"code": "red", "zh": "红", "en": "Red: immediate danger", "visit_interval_days": 3}
     assert {t["code"] for t in vocabulary["departments"]} >= {"police", "civil_affairs", "education"}
+
+
+def test_a_failing_read_side_does_not_turn_a_stored_write_into_an_error(client: TestClient[Any]) -> None:
+    services = client.app.state.services
+
+    def broken(position: int, timeout: float = 10.0) -> None:
+        raise RuntimeError("the read model database is gone")
+
+    services.runner.ensure = broken
+    headers = login(client, "director")
+    body = registration()
+    first = client.post("/api/v1/children", json=body, headers=headers)
+    assert first.status_code == 201
+    again = client.post("/api/v1/children", json=body, headers=headers)
+    assert again.status_code == 200 and again.json() == first.json()
