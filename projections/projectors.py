@@ -7,10 +7,12 @@ from typing import Any, Final
 
 import msgspec
 
+from backend.photos import photo_flags
 from backend.rules.policy import effective_level, is_higher, next_visit_due
 from events.base import Event
 from events.cases import (
     CaseConferenceHeld,
+    ExifPosition,
     InterventionEnded,
     PhotoStored,
     InterventionPlanned,
@@ -157,20 +159,28 @@ def visit_recorded(b: Batch, e: VisitRecorded, position: int) -> None:
     _link(b, e.originator_id, e.child_id, "visit")
     row = _child(b, e.child_id)
     due = row.next_visit_due if row else None
-    missing = [sha for sha in e.photos if b.get(PHOTOS, f"{e.child_id}|{sha}", PhotoRow) is None]
+    stored = {sha: b.get(PHOTOS, f"{e.child_id}|{sha}", PhotoRow) for sha in e.photos}
+    missing = [sha for sha, photo in stored.items() if photo is None]
+    # Photos already stored are checked here too: a visit and its photo synced at the same moment
+    # may each have been decided without seeing the other.
+    flags = list(e.flags)
+    for photo in (p for p in stored.values() if p is not None):
+        exif = ExifPosition(**photo.exif_geo) if photo.exif_geo else None
+        flags += photo_flags(b.policy, e.meta.geo, e.meta.occurred_at, photo.taken_at, exif)
+    flags = list(dict.fromkeys(flags))
     b.put(VISITS, VisitRow(
         visit_id=str(e.originator_id), child_id=str(e.child_id), occurred_at=e.meta.occurred_at,
         recorded_at=e.meta.recorded_at, late=e.meta.late, actor_id=str(e.meta.actor_id) if e.meta.actor_id else None,
         visit_type=e.visit_type, child_seen=e.child_seen, guardian_present=e.guardian_present,
         observations=msgspec.to_builtins(e.observations), photos=list(e.photos), missing_photos=missing,
-        flags=list(e.flags), notes=e.notes, follow_up=e.follow_up, geo=msgspec.to_builtins(e.meta.geo),
+        flags=flags, notes=e.notes, follow_up=e.follow_up, geo=msgspec.to_builtins(e.meta.geo),
         due_at=due, on_time=due is None or e.meta.occurred_at <= due,
     ))
     if row is None:
         return
     if row.last_visit_at is None or e.meta.occurred_at >= row.last_visit_at:  # an older visit synced late changes nothing
         row.last_visit_at = e.meta.occurred_at
-        row.last_visit_flags = list(e.flags)
+        row.last_visit_flags = flags
     if missing:
         row.incomplete_visits = [*row.incomplete_visits, str(e.originator_id)]
     _touch(b, row, position)
