@@ -25,7 +25,6 @@ from events.envelope import SUBJECT_PREFIX, Envelope, subject_for
 log = logging.getLogger("huhang.relay")
 RELAY = "relay"
 _encoder = msgspec.json.Encoder()
-BASE = frozenset({"type", "originator_id", "originator_version", "event_id", "schema_version", "meta", "prev_hash", "hash"})
 
 
 def envelope(n: Notification, state: dict[str, Any]) -> Envelope:
@@ -34,7 +33,7 @@ def envelope(n: Notification, state: dict[str, Any]) -> Envelope:
         event_id=state["event_id"], stream_id=str(n.originator_id), version=n.originator_version, position=n.id,
         type=state["type"], schema_version=int(state.get("schema_version", 1)), topic=n.topic,
         recorded_at=meta["recorded_at"], occurred_at=meta["occurred_at"], metadata=meta,
-        payload={k: v for k, v in state.items() if k not in BASE}, hash=state["hash"], prev_hash=state["prev_hash"],
+        payload=codec.payload_of(state), hash=state["hash"], prev_hash=state["prev_hash"],
     )
 
 

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import Mapper, Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 from eventsourcing.utils import Environment, EnvType, get_topic, resolve_topic
@@ -116,6 +116,13 @@ class EventStore(Application[UUID]):
     def stream(self, stream_id: UUID, upto_version: int | None = None) -> list[Event]:
         """The events of one stream, in order."""
         return cast(list[Event], list(self.events.get(stream_id, lte=upto_version)))
+
+    def notifications(self, topics: Sequence[str] = (), page: int = 5000) -> Iterator[Notification]:
+        """The whole notification log (or the given topics), read page by page."""
+        start = 1
+        while notes := self.recorder.select_notifications(start=start, limit=page, topics=topics):
+            yield from notes
+            start = notes[-1].id + 1
 
     def streams(self, stream_ids: Sequence[UUID]) -> list[list[Event]]:
         """The events of many streams in one query (an audit replay touches hundreds), each in order."""

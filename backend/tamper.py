@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import msgspec
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import StoredEvent
 
 from backend.ledger import ANCHOR_STREAM_ID, Anchors
 from backend.store import EventStore
@@ -16,7 +16,6 @@ from events import codec
 from events.base import Meta
 from events.ledger import AnchorRecorded, StreamHead
 
-PAGE = 5000
 
 
 class Broken(msgspec.Struct, frozen=True):
@@ -49,22 +48,11 @@ def merkle_root(heads: Iterable[StreamHead]) -> str:
     return level[0].hex()
 
 
-def all_notifications(store: EventStore) -> Iterator[Notification]:
-    """The whole notification log, page by page."""
-    start = 1
-    while True:
-        page = store.recorder.select_notifications(start=start, limit=PAGE)
-        if not page:
-            return
-        yield from page
-        start = page[-1].id + 1
-
-
 def record_anchor(store: EventStore, now: datetime | None = None) -> AnchorRecorded:
     """Append an anchor holding every stream's current head and its Merkle root."""
     heads: dict[UUID, StreamHead] = {}
     last_id = 0
-    for n in all_notifications(store):
+    for n in store.notifications():
         last_id = n.id
         if n.originator_id == ANCHOR_STREAM_ID:
             continue
@@ -171,7 +159,7 @@ def verify(store: EventStore, stream_ids: Iterable[UUID] | None = None) -> Verif
                 walker.check(row)
         return walker.finish()
     walker = ChainWalker(store, anchored)
-    for row in all_notifications(store):
+    for row in store.notifications():
         walker.check(row)
     result = walker.finish()
     if bad_anchors:

@@ -40,6 +40,16 @@ _typed_decoders: dict[type[Event], msgspec.json.Decoder[Any]] = {
 
 GENESIS_HASH: Final = "0" * 64
 
+BASE_FIELDS: Final = frozenset(
+    {"type", "originator_id", "originator_version", "event_id", "schema_version", "meta", "prev_hash", "hash"}
+)
+"""The fields every event has (its place, metadata and chain); the rest of its state is its payload."""
+
+
+def payload_of(state: dict[str, Any]) -> dict[str, Any]:
+    """An event's own fields, without the ones every event has."""
+    return {k: v for k, v in state.items() if k not in BASE_FIELDS}
+
 
 def encode(event: Event) -> bytes:
     """The stored bytes of an event."""

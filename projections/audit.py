@@ -15,6 +15,7 @@ from backend.privacy import JUSTICE_DEPARTMENTS, Disclosure
 from backend.rules.id_number import mask_id_number
 from backend.settings import Policy
 from backend.store import EventStore
+from events import codec
 from events.base import Event
 from events.cases import ReferralSent, ReportReceived
 from events.children import CategoriesChanged, ChildRegistered
@@ -25,7 +26,6 @@ from projections.projectors import apply
 from projections.tables import CHILDREN, ChildRow
 
 Basis = Literal["recorded", "occurred"]
-BASE_FIELDS = frozenset({"type", "originator_id", "originator_version", "event_id", "schema_version", "meta", "prev_hash", "hash"})
 
 
 def child_streams(db: ReadDB, child_id: UUID) -> list[UUID]:
@@ -76,7 +76,7 @@ def sealed_matters(events: list[Event]) -> set[UUID]:
 def entry(event: Event, disclosure: Disclosure, sealed_matter: bool = False) -> dict[str, Any]:
     meta = event.meta
     state = msgspec.to_builtins(event)
-    data = {k: v for k, v in state.items() if k not in BASE_FIELDS}
+    data = codec.payload_of(state)
     return {
         "event_id": str(event.event_id),
         "stream_id": str(event.originator_id),

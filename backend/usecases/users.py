@@ -99,9 +99,7 @@ class Users:
     def list(self) -> list[dict[str, Any]]:
         """Every account, in the order they were created."""
         topic = f"{UserRegistered.__module__}:{UserRegistered.__name__}"
-        notifications = self.core.guarded(
-            lambda: self.core.store.recorder.select_notifications(start=None, limit=1_000_000, topics=[topic])
-        )
+        notifications = self.core.guarded(lambda: list(self.core.store.notifications(topics=[topic])))
         users = (self.core.load(User, n.originator_id) for n in notifications)
         return [user_view(u) for u in users if u is not None]
 

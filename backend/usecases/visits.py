@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from backend.commands import RecordVisit
-from backend.errors import ChildNotFound, VisitNotFound
 from backend.identity import Actor, authorize
 from backend.usecases.children import Children
 from backend.usecases.core import Change, Core, Outcome
@@ -64,13 +63,3 @@ class Visits:
             return Change([visit], result)
 
         return self.core.submit("visit.record", actor, device_id, command, None, handle)
-
-    def get(self, actor: Actor, visit_id: UUID) -> Visit:
-        visit = self.core.load(Visit, visit_id)
-        if visit is None or visit.child_id is None:
-            raise VisitNotFound("no such visit")
-        try:
-            self.children.get(actor, visit.child_id)
-        except ChildNotFound:
-            raise VisitNotFound("no such visit") from None
-        return visit
