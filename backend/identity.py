@@ -49,10 +49,6 @@ PERMISSIONS: Final[dict[str, frozenset[Role]]] = {
 }
 
 
-FULL_ID_NUMBER_ROLES: Final = frozenset({Role.CHILD_DIRECTOR, Role.SUPERVISOR})
-"""Who sees resident ID numbers in full (to apply for benefits and register); others see them masked."""
-
-
 class Actor(msgspec.Struct, frozen=True, kw_only=True):
     """The person acting, as their account says."""
 

@@ -8,7 +8,7 @@ from uuid import UUID, uuid5
 
 from backend.aggregate import Aggregate
 from events.base import Event
-from events.ledger import AnchorRecorded, SensitiveDataViewed, StreamHead, SubmissionAccepted
+from events.ledger import AnchorRecorded, ProtectedDataShown, StreamHead, SubmissionAccepted
 
 SUBMISSION_NAMESPACE: Final = UUID("0b9f4e0e-8d1c-4b8e-9a55-5b8f1f7f2c01")
 ANCHOR_STREAM_ID: Final = UUID("9d1c2f7a-3b4e-4f6a-8c2d-1e0f9a8b7c6d")
@@ -60,14 +60,14 @@ class Anchors(Aggregate):
 
 
 class AccessRecord(Aggregate):
-    """One showing of sensitive or sealed data (its own stream: reads never contend)."""
+    """One request's showing of sensitive or sealed data (its own stream: reads never contend)."""
 
-    CREATED: ClassVar = SensitiveDataViewed
+    CREATED: ClassVar = ProtectedDataShown
 
     @singledispatchmethod
     def when(self, event: Event) -> None:
         self.unhandled(event)
 
     @when.register
-    def _(self, event: SensitiveDataViewed) -> None:
+    def _(self, event: ProtectedDataShown) -> None:
         pass

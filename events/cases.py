@@ -132,3 +132,19 @@ class PhotoStored(Event, frozen=True, kw_only=True):
     taken_at: datetime | None = None
     exif_geo: ExifPosition | None = None
     visit_flags: dict[str, list[str]] = {}
+
+
+class DepartmentMatterOpened(Event, frozen=True, kw_only=True):
+    """A referral or intervention about the child was opened with a department: its handlers may see the child."""
+
+    child_id: UUID
+    department: str
+    matter_id: UUID
+
+
+class DepartmentMatterClosed(Event, frozen=True, kw_only=True):
+    """That referral or intervention was closed (declined, completed, ended)."""
+
+    child_id: UUID
+    department: str
+    matter_id: UUID

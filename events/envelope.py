@@ -20,6 +20,7 @@ AGGREGATE_OF: Final[dict[str, str]] = {
     "CaseConferenceHeld": "conference",
     "UserRegistered": "user", "UserDisabled": "user", "PasswordChanged": "user",
     "SubmissionAccepted": "submission", "AnchorRecorded": "anchor", "SensitiveDataViewed": "access",
+    "ProtectedDataShown": "access", "DepartmentMatterOpened": "involvement", "DepartmentMatterClosed": "involvement",
 }
 """Event type → the aggregate named in its subject: huhang.events.<aggregate>.<event>."""
 

@@ -34,8 +34,25 @@ class AnchorRecorded(Event, frozen=True, kw_only=True):
 
 
 class SensitiveDataViewed(Event, frozen=True, kw_only=True):
-    """Someone was shown sensitive or sealed data about a child: who, when (meta), what, where."""
+    """Someone was shown sensitive or sealed data about a child: who, when (meta), what, where.
+
+    Written before one request could name several children; kept for the events that carry it.
+    """
 
     child_id: UUID
     kinds: list[str]
+    endpoint: str
+
+
+class ChildShown(msgspec.Struct, frozen=True, kw_only=True):
+    """One child and the kinds of protected fact shown about it."""
+
+    child_id: UUID
+    kinds: list[str]
+
+
+class ProtectedDataShown(Event, frozen=True, kw_only=True):
+    """One request showed sensitive or sealed data: who, when (meta), about which children, what, where."""
+
+    children: list[ChildShown]
     endpoint: str

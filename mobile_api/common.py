@@ -17,6 +17,7 @@ from backend.usecases.core import Outcome
 from backend.users import User
 from mobile_api.auth import Caller, Unauthenticated
 from mobile_api.services import Services
+from mobile_api.showing import write_answer
 
 T = TypeVar("T")
 
@@ -63,10 +64,13 @@ def permission(action: str) -> Any:
     return guard
 
 
-def written(services: Services, outcome: Outcome, shape: type[T]) -> Response[T]:
-    """201 with the resource on first arrival; 200 with the same body and Idempotent-Replayed on a replay."""
+def written(services: Services, caller: Caller, outcome: Outcome, shape: type[T]) -> Response[T]:
+    """201 with the resource on first arrival; 200 with the same body and Idempotent-Replayed on a replay.
+
+    The body is the stored answer as the caller may see it now (backend.disclosure, via mobile_api.showing).
+    """
     services.project(outcome)
-    content = msgspec.convert(outcome.result, shape)
+    content = msgspec.convert(write_answer(services, caller, outcome.result), shape)
     if outcome.replayed:
         return Response(content, status_code=200, headers={"Idempotent-Replayed": "true"})
     return Response(content, status_code=201)

@@ -10,7 +10,9 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from backend import errors as e
+from backend.disclosure import Shown
 from mobile_api.auth import TooManyAttempts, Unauthenticated
+from mobile_api.showing import child_answer, record_shown
 
 log = logging.getLogger("huhang.api")
 
@@ -46,9 +48,23 @@ def domain_error(request: Request[Any, Any, Any], exc: e.DomainError) -> Respons
     if status == 503:
         log.warning("%s %s: %s (%r)", request.method, request.url.path, exc.detail, exc.__cause__)
     extra: dict[str, Any] = dict(exc.extra)
+    if isinstance(extra.get("current"), dict):
+        extra["current"] = _disclosed_current(request, extra["current"])
     if exc.field:
         extra["field"] = exc.field
     return body(status, exc.code, exc.detail, extra or None)
+
+
+def _disclosed_current(request: Request[Any, Any, Any], current: dict[str, Any]) -> dict[str, Any] | None:
+    """A conflict's current state of a child, as the caller may see it (nothing when the caller is unknown)."""
+    caller = request.state.get("caller")
+    if caller is None or "child_id" not in current:
+        return None
+    services = request.app.state.services
+    shown = Shown()
+    answer = child_answer(services, caller, current, shown)
+    record_shown(services, caller, shown, "conflict")
+    return answer
 
 
 _FIELD = re.compile(r"`\$\.([^`]+)`|field `([^`]+)`")

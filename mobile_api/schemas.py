@@ -94,6 +94,8 @@ class ChildChange(msgspec.Struct, frozen=True):
     conflicting_assessments: bool
     version: int
     assessment: Assessment | None = None
+    sealed: bool = False
+    withheld: list[str] = []
 
 
 class VisitResult(msgspec.Struct, frozen=True):
@@ -125,6 +127,7 @@ class Visit(msgspec.Struct, frozen=True):
     due_at: str | None
     on_time: bool
     evidence_complete: bool
+    withheld: list[str] = []
 
 
 class ReportResult(msgspec.Struct, frozen=True):
@@ -142,6 +145,8 @@ class TriageChild(msgspec.Struct, frozen=True):
     risk_level: str | None
     conflicting_assessments: bool
     version: int
+    sealed: bool = False
+    withheld: list[str] = []
 
 
 class TriageResult(msgspec.Struct, frozen=True):
@@ -166,7 +171,7 @@ class Referral(msgspec.Struct, frozen=True):
     child_id: str
     department: str
     status: str
-    reason: str
+    reason: str | None
     urgency: str
     sent_at: str
     accept_by: str
@@ -179,6 +184,7 @@ class Referral(msgspec.Struct, frozen=True):
     notes: list[str]
     report_id: str | None
     overdue: bool
+    withheld: list[str] = []
 
 
 class ReferralPage(msgspec.Struct, frozen=True):

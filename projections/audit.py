@@ -5,24 +5,23 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from uuid import UUID
 
 import msgspec
 
-from backend.identity import FULL_ID_NUMBER_ROLES
-from backend.privacy import JUSTICE_DEPARTMENTS, Disclosure
-from backend.rules.id_number import mask_id_number
+from backend.disclosure import ChildFacts, Disclosure, is_sealed_matter
+from backend.identity import Actor
 from backend.settings import Policy
 from backend.store import EventStore
 from events import codec
 from events.base import Event
-from events.cases import ReferralSent, ReportReceived
+from events.cases import DepartmentMatterOpened, ReferralSent, ReportReceived
 from events.children import CategoriesChanged, ChildRegistered
-from events.vocabulary import Role
 from projections.batch import Batch, MemoryRows
 from projections.db import ReadDB
 from projections.projectors import apply
+from projections.queries import in_scope_sql
 from projections.tables import CHILDREN, ChildRow
 
 Basis = Literal["recorded", "occurred"]
@@ -31,6 +30,14 @@ Basis = Literal["recorded", "occurred"]
 def child_streams(db: ReadDB, child_id: UUID) -> list[UUID]:
     """Every stream about the child: its own, and its visits, referrals, interventions, reports, conferences."""
     rows = db.query("SELECT stream_id FROM rm_links WHERE child_id = ?", (str(child_id),))
+    return [UUID(r[0]) for r in rows]
+
+
+def streams_in_scope(db: ReadDB, scope: str) -> list[UUID]:
+    """Every stream about the children whose jurisdiction lies in `scope` (an auditor's whole check)."""
+    where, params = in_scope_sql("c.jurisdiction", scope)
+    rows = db.query(f"SELECT l.stream_id FROM rm_links l JOIN rm_children c ON c.child_id = l.child_id WHERE {where}",
+                    tuple(params))
     return [UUID(r[0]) for r in rows]
 
 
@@ -57,19 +64,30 @@ def as_of(events: list[Event], at: datetime, basis: Basis, policy: Policy, child
     return replay(chosen, policy).get(CHILDREN, str(child_id), ChildRow)
 
 
-def history(events: list[Event], role: Role, sealed: bool) -> tuple[list[dict[str, Any]], set[str]]:
-    """The audit timeline entries, with protected data withheld by role; and the kinds shown."""
-    disclosure = Disclosure(role, sealed)
-    sealed_streams = sealed_matters(events) if sealed else set()
-    return [entry(e, disclosure, e.originator_id in sealed_streams) for e in events], disclosure.disclosed
+FREE_TEXT: Final = frozenset(
+    {"notes", "note", "description", "reason", "reasons", "outcome", "plan", "follow_up", "observations",
+     "decisions", "follow_ups"}
+)
+"""Payload fields written in words by a person: the disclosure table's "free text by others"."""
 
 
-def sealed_matters(events: list[Event]) -> set[UUID]:
-    """Streams a sealing order covers: reports, and referrals to the justice departments."""
+def history(events: list[Event], reader: Actor, child: ChildFacts) -> tuple[list[dict[str, Any]], Disclosure]:
+    """The audit timeline entries, with protected data withheld for this reader; and the disclosure that decided."""
+    disclosure = Disclosure(reader, child)
+    covered = sealed_streams(events, child)
+    return [entry(e, disclosure, e.originator_id in covered) for e in events], disclosure
+
+
+def sealed_streams(events: list[Event], child: ChildFacts) -> set[UUID]:
+    """Streams a sealing order covers: reports, and referrals that are sealed matters."""
+    if not child.sealed:
+        return set()
     return {
         e.originator_id
         for e in events
-        if isinstance(e, ReportReceived) or (isinstance(e, ReferralSent) and e.to_department in JUSTICE_DEPARTMENTS)
+        if isinstance(e, ReportReceived)
+        or (isinstance(e, ReferralSent) and is_sealed_matter(e.to_department, child))
+        or (isinstance(e, DepartmentMatterOpened) and is_sealed_matter(e.department, child))
     }
 
 
@@ -97,19 +115,28 @@ def entry(event: Event, disclosure: Disclosure, sealed_matter: bool = False) -> 
 
 
 def protect(event: Event, data: dict[str, Any], d: Disclosure, sealed_matter: bool) -> dict[str, Any]:
-    """Mask the ID number and withhold what the reader may not see, saying that it was withheld."""
-    if "id_number" in data and d.role not in FULL_ID_NUMBER_ROLES:
-        data["id_number"] = mask_id_number(data["id_number"])
+    """Withhold what the reader may not see, saying that it was withheld."""
+    if sealed_matter and (stand_in := d.sealed_record()) is not None:
+        return stand_in
+    for holder in (data, data.get("changes")):
+        if isinstance(holder, dict) and "id_number" in holder:
+            holder["id_number"] = d.id_number(holder["id_number"])
     if isinstance(event, ChildRegistered | CategoriesChanged):
         for key in ("categories", "added", "removed"):
             if key in data:
                 data[key] = d.categories(data[key])
-    if not sealed_matter:
-        return data
-    if not d.may_see("sealed"):
-        d.withheld.add("sealed")
-        return {"withheld": "sealed"}
-    d.disclosed.add("sealed")
+    author = event.meta.actor_id
+    department = data.get("to_department")
+    for key in FREE_TEXT & data.keys():
+        data[key] = _text(d, data[key], author, department)
     return data
 
 
+def _text(d: Disclosure, value: Any, author: UUID | None, department: str | None) -> Any:
+    if isinstance(value, str):
+        return d.free_text(value, author_id=author, department=department)
+    if isinstance(value, list):
+        return [t for t in (_text(d, v, author, department) for v in value) if t is not None]
+    if isinstance(value, dict):
+        return {k: t for k, t in ((k, _text(d, v, author, department)) for k, v in value.items()) if t is not None}
+    return value

@@ -12,6 +12,8 @@ from backend.rules.policy import effective_level, is_higher, next_visit_due
 from events.base import Event
 from events.cases import (
     CaseConferenceHeld,
+    DepartmentMatterClosed,
+    DepartmentMatterOpened,
     ExifPosition,
     InterventionEnded,
     PhotoStored,
@@ -37,7 +39,7 @@ from events.children import (
     RecordSealed,
     RiskAssessed,
 )
-from events.ledger import SensitiveDataViewed
+from events.ledger import ProtectedDataShown, SensitiveDataViewed
 from events.vocabulary import RiskLevel
 from projections.batch import Batch
 from projections.tables import (
@@ -147,12 +149,34 @@ def record_sealed(b: Batch, e: RecordSealed, position: int) -> None:
         _touch(b, row, position)
 
 
-def data_viewed(b: Batch, e: SensitiveDataViewed, position: int) -> None:
+def _access(b: Batch, e: Event, child_id: Any, kinds: list[str], endpoint: str) -> None:
     b.put(ACCESS, AccessRow(
-        access_id=str(e.originator_id), child_id=str(e.child_id), at=e.meta.recorded_at,
-        actor_id=str(e.meta.actor_id) if e.meta.actor_id else None, actor_role=e.meta.actor_role,
-        device_id=e.meta.device_id, kinds=list(e.kinds), endpoint=e.endpoint,
+        key=f"{e.originator_id}|{child_id}", access_id=str(e.originator_id), child_id=str(child_id),
+        at=e.meta.recorded_at, actor_id=str(e.meta.actor_id) if e.meta.actor_id else None,
+        actor_role=e.meta.actor_role, device_id=e.meta.device_id, kinds=list(kinds), endpoint=endpoint,
     ))
+
+
+def data_viewed(b: Batch, e: SensitiveDataViewed, position: int) -> None:
+    _access(b, e, e.child_id, e.kinds, e.endpoint)
+
+
+def data_shown(b: Batch, e: ProtectedDataShown, position: int) -> None:
+    for shown in e.children:
+        _access(b, e, shown.child_id, shown.kinds, e.endpoint)
+
+
+def matter_opened(b: Batch, e: DepartmentMatterOpened, position: int) -> None:
+    _link(b, e.originator_id, e.child_id, "involvement")
+    if row := _child(b, e.child_id):
+        row.open_matters = {**row.open_matters, str(e.matter_id): e.department}
+        _touch(b, row, position)
+
+
+def matter_closed(b: Batch, e: DepartmentMatterClosed, position: int) -> None:
+    if row := _child(b, e.child_id):
+        row.open_matters = {k: v for k, v in row.open_matters.items() if k != str(e.matter_id)}
+        _touch(b, row, position)
 
 
 def visit_recorded(b: Batch, e: VisitRecorded, position: int) -> None:
@@ -347,6 +371,9 @@ PROJECTORS: Final[dict[type[Event], Projector]] = {
     CaseConferenceHeld: conference_held,
     RecordSealed: record_sealed,
     SensitiveDataViewed: data_viewed,
+    ProtectedDataShown: data_shown,
+    DepartmentMatterOpened: matter_opened,
+    DepartmentMatterClosed: matter_closed,
     PhotoStored: photo_stored,
 }
 """Event type → projector. Events not listed (receipts, anchors, accounts) change no read model."""

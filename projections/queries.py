@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from backend.disclosure import CategoryFilter
 from projections.db import ReadDB
 from projections.tables import AccessRow, ChildRow, PhotoRow, ReferralRow, VisitRow, referral_due_by, utc_text
 
@@ -51,20 +52,12 @@ class Caseload(msgspec.Struct, kw_only=True):
     jurisdiction: str | None = None
     risk_level: str | None = None
     category: str | None = None
+    category_filter: CategoryFilter = CategoryFilter.ALL
+    """What the category filter may match for this reader (backend.disclosure.category_filter)."""
     due_before: datetime | None = None
     overdue_at: datetime | None = None
     department: str | None = None
-    """Set for a department handler: only children referred to (or helped by) that department."""
-
-
-def handler_sees_child(db: ReadDB, child_id: str, department: str | None) -> bool:
-    """A department handler sees a child once a referral or intervention names their department."""
-    found = db.query(
-        "SELECT 1 FROM rm_referrals WHERE child_id = ? AND department = ? "
-        "UNION SELECT 1 FROM rm_interventions WHERE child_id = ? AND department = ?",
-        (child_id, department, child_id, department),
-    )
-    return bool(found)
+    """Set for a department handler: only children with a matter open with that department."""
 
 
 def caseload(db: ReadDB, q: Caseload, limit: int, cursor: str | None) -> tuple[list[ChildRow], str | None]:
@@ -81,14 +74,15 @@ def caseload(db: ReadDB, q: Caseload, limit: int, cursor: str | None) -> tuple[l
         clauses.append("risk_level = ?")
         params.append(q.risk_level)
     if q.department is not None:
-        clauses.append(
-            "child_id IN (SELECT child_id FROM rm_referrals WHERE department = ? "
-            "UNION SELECT child_id FROM rm_interventions WHERE department = ?)"
-        )
-        params += [q.department, q.department]
+        clauses.append("open_departments LIKE ?")
+        params.append(f"%,{q.department},%")
     if q.category:
         clauses.append("categories LIKE ?")
         params.append(f"%,{q.category},%")
+        if q.category_filter is CategoryFilter.NONE:
+            clauses.append("1 = 0")
+        elif q.category_filter is CategoryFilter.UNSEALED:
+            clauses.append("sealed = '0'")
     for bound in (q.due_before, q.overdue_at):
         if bound is not None:
             clauses.append("next_visit_due < ?")
@@ -141,8 +135,10 @@ class ReferralQuery(msgspec.Struct, kw_only=True):
     overdue_at: datetime | None = None
 
 
-def referrals(db: ReadDB, q: ReferralQuery, limit: int, cursor: str | None) -> tuple[list[ReferralRow], str | None]:
-    """Referrals about children in scope (a handler passes their department), newest id order, paged."""
+def referrals(
+    db: ReadDB, q: ReferralQuery, limit: int, cursor: str | None
+) -> tuple[list[tuple[ReferralRow, ChildRow]], str | None]:
+    """Referrals about children in scope (a handler passes their department), with their child, id order, paged."""
     where, params = in_scope_sql("c.jurisdiction", q.scope)
     clauses = [where]
     if q.department:
@@ -158,12 +154,12 @@ def referrals(db: ReadDB, q: ReferralQuery, limit: int, cursor: str | None) -> t
         clauses.append("r.referral_id > ?")
         params.append(decode_cursor(cursor, 1)[0])
     rows = db.query(
-        f"SELECT r.doc FROM rm_referrals r JOIN rm_children c ON c.child_id = r.child_id "
+        f"SELECT r.doc, c.doc FROM rm_referrals r JOIN rm_children c ON c.child_id = r.child_id "
         f"WHERE {' AND '.join(clauses)} ORDER BY r.referral_id LIMIT ?",
         (*params, limit + 1),
     )
-    items = [_referral.decode(r[0]) for r in rows[:limit]]
-    return items, encode_cursor(items[-1].referral_id) if len(rows) > limit else None
+    items = [(_referral.decode(r[0]), _child.decode(r[1])) for r in rows[:limit]]
+    return items, encode_cursor(items[-1][0].referral_id) if len(rows) > limit else None
 
 
 def referral_overdue(r: ReferralRow, now: datetime) -> bool:
@@ -176,13 +172,13 @@ def access_log(db: ReadDB, child_id: str, limit: int, cursor: str | None) -> tup
     """Showings of protected data about one child, oldest first, paged."""
     after_at, after_id = decode_cursor(cursor, 2) if cursor else ("", "")
     rows = db.query(
-        "SELECT doc, at FROM rm_access WHERE child_id = ? AND (at > ? OR (at = ? AND access_id > ?)) "
-        "ORDER BY at, access_id LIMIT ?",
+        "SELECT doc, at FROM rm_access WHERE child_id = ? AND (at > ? OR (at = ? AND key > ?)) "
+        "ORDER BY at, key LIMIT ?",
         (child_id, after_at, after_at, after_id, limit + 1),
     )
     decoder = msgspec.json.Decoder(AccessRow)
     items = [decoder.decode(r[0]) for r in rows[:limit]]
-    return items, encode_cursor(rows[limit - 1][1], items[-1].access_id) if len(rows) > limit else None
+    return items, encode_cursor(rows[limit - 1][1], items[-1].key) if len(rows) > limit else None
 
 
 def photo_children(db: ReadDB, sha256: str) -> list[tuple[str, str]]:

@@ -11,10 +11,13 @@ from typing import Any
 
 import msgspec
 
+from backend.disclosure import Disclosure, category_kind, statistic
+from backend.identity import Actor
 from events.vocabulary import Category, Department, InterventionType, ReportSource, RiskLevel, label_zh
 from projections.coverage import CoverageRow, quarter_of, village_of
 from projections.db import ReadDB
 from projections.queries import in_scope_sql
+from projections.views import facts_of
 from projections.tables import ChildRow, InterventionRow, ReferralRow, ReportRow, VisitRow, referral_due_by, utc_text
 
 
@@ -41,22 +44,26 @@ def _median(values: list[float | None]) -> float | None:
     return round(statistics.median(present), 1) if present else None
 
 
-def summary(db: ReadDB, jurisdiction: str, start: datetime, end: datetime, now: datetime) -> list[StatTable]:
-    """Every table of the summary for children whose jurisdiction lies in `jurisdiction`."""
+def summary(db: ReadDB, jurisdiction: str, start: datetime, end: datetime, now: datetime, reader: Actor) -> list[StatTable]:
+    """Every table of the summary for children whose jurisdiction lies in `jurisdiction`, as `reader` may see it."""
     scope, params = in_scope_sql("c.jurisdiction", jurisdiction)
     children = _docs(db, f"SELECT c.doc FROM rm_children c WHERE {scope}", params, ChildRow)
     period = [utc_text(start), utc_text(end)]
     visits = _docs(db, f"SELECT v.doc FROM rm_visits v JOIN rm_children c ON c.child_id = v.child_id "
                        f"WHERE {scope} AND v.occurred_at >= ? AND v.occurred_at < ?", params + period, VisitRow)
-    referrals = _docs(db, f"SELECT r.doc FROM rm_referrals r JOIN rm_children c ON c.child_id = r.child_id WHERE {scope}",
-                      params, ReferralRow)
+    by_id = {c.child_id: c for c in children}
+    referrals = [
+        r for r in _docs(db, f"SELECT r.doc FROM rm_referrals r JOIN rm_children c ON c.child_id = r.child_id "
+                             f"WHERE {scope}", params, ReferralRow)
+        if r.child_id in by_id and Disclosure(reader, facts_of(by_id[r.child_id])).matter(r.department)
+    ]
     interventions = _docs(db, f"SELECT i.doc FROM rm_interventions i JOIN rm_children c ON c.child_id = i.child_id "
                               f"WHERE {scope}", params, InterventionRow)
     report_scope, report_params = in_scope_sql("jurisdiction", jurisdiction)
     reports = [r for r in _docs(db, f"SELECT doc FROM rm_reports WHERE {report_scope}", report_params, ReportRow)
                if start <= r.received_at < end]
     return [
-        _by_category(children),
+        _by_category(children, reader),
         _by_risk(children),
         _visits(children, visits, start, end, now),
         _referrals(referrals, now),
@@ -97,9 +104,11 @@ def _quarters_between(start: datetime, end: datetime) -> set[str]:
     return found
 
 
-def _by_category(children: list[ChildRow]) -> StatTable:
-    counts = Counter(code for c in children for code in c.categories)
-    rows = [[label_zh(Category, m.value), m.value, counts[m.value]] for m in Category]
+def _by_category(children: list[ChildRow], reader: Actor) -> StatTable:
+    """Counts of the categories the reader may see of each child; sensitive cells by the disclosure table."""
+    counts = Counter(code for c in children for code in Disclosure(reader, facts_of(c)).categories(c.categories))
+    rows = [[label_zh(Category, m.value), m.value, statistic(reader, counts[m.value], category_kind(m.value, False))]
+            for m in Category]
     return StatTable("children_by_category", "儿童类别 Children by category", ["类别", "code", "人数 children"], rows)
 
 

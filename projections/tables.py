@@ -36,6 +36,8 @@ class ChildRow(msgspec.Struct, kw_only=True):
     next_visit_due: datetime | None = None
     open_referrals: list[str] = []
     active_interventions: list[str] = []
+    open_matters: dict[str, str] = {}
+    """Open referrals and interventions → their department (the facts of the department-handler rule)."""
     conflicting_assessments: bool = False
     sealed: bool = False
     incomplete_visits: list[str] = []
@@ -137,15 +139,16 @@ class MoveRow(msgspec.Struct, kw_only=True):
     to_jurisdiction: str
 
 
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 """Bump when a table or row shape changes: older read models are then dropped and rebuilt from the log."""
 
 INTEGER_COLUMNS: Final = frozenset({"changed_at", "position"})
 
 
 class AccessRow(msgspec.Struct, kw_only=True):
-    """One showing of sensitive or sealed data."""
+    """One child's protected data shown in one request (one access event may name several children)."""
 
+    key: str
     access_id: str
     child_id: str
     at: datetime
@@ -201,6 +204,8 @@ CHILDREN: Final = Table(
         "categories": lambda r: "," + ",".join(r.categories) + ",",
         "next_visit_due": lambda r: utc_text(r.next_visit_due),
         "changed_at": lambda r: r.changed_at,
+        "sealed": lambda r: "1" if r.sealed else "0",
+        "open_departments": lambda r: "," + ",".join(sorted(set(r.open_matters.values()))) + ",",
     },
     indexes=("jurisdiction", "next_visit_due", "changed_at"),
 )
@@ -239,7 +244,7 @@ MOVES: Final = Table(
 )
 
 ACCESS: Final = Table(
-    "rm_access", "access_id", AccessRow, {"child_id": lambda r: r.child_id, "at": lambda r: utc_text(r.at)},
+    "rm_access", "key", AccessRow, {"child_id": lambda r: r.child_id, "at": lambda r: utc_text(r.at)},
     indexes=("child_id",),
     read_back=False,
 )

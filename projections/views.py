@@ -1,4 +1,4 @@
-"""What a caller sees of a read-model row: derived fields computed at the time of asking, privacy applied."""
+"""What a caller sees of a read-model row: derived fields computed at the time of asking, disclosure applied."""
 
 from __future__ import annotations
 
@@ -7,14 +7,23 @@ from typing import Any
 
 import msgspec
 
-from backend.identity import FULL_ID_NUMBER_ROLES
-from backend.privacy import Disclosure
-from backend.rules.id_number import mask_id_number
+from backend.disclosure import ChildFacts, Disclosure, sees_child
+from backend.identity import Actor
 from backend.rules.policy import effective_level
 from backend.settings import Policy
-from events.vocabulary import RiskLevel, Role
+from events.vocabulary import RiskLevel
 from projections.queries import referral_overdue
 from projections.tables import ChildRow, ReferralRow, VisitRow
+
+
+def facts_of(row: ChildRow) -> ChildFacts:
+    """What about the child decides what of it is protected."""
+    return ChildFacts(categories=tuple(row.categories), sealed=row.sealed)
+
+
+def row_visible(actor: Actor, row: ChildRow) -> bool:
+    """The one scope and department-handler rule, asked of a read-model row."""
+    return sees_child(actor, row.jurisdiction, row.open_matters.values())
 
 
 def child_flags(row: ChildRow, now: datetime, policy: Policy) -> list[str]:
@@ -37,52 +46,73 @@ def child_flags(row: ChildRow, now: datetime, policy: Policy) -> list[str]:
     return flags
 
 
-def child_status(row: ChildRow, now: datetime, policy: Policy, role: Role) -> tuple[dict[str, Any], set[str]]:
-    """The child status of the API, and the kinds of protected data it shows (to be logged as read).
+def disclose_child(d: Disclosure, view: dict[str, Any]) -> dict[str, Any]:
+    """A child-shaped answer (a status, or a write's change) as this reader may see it."""
+    shown = dict(view)
+    if "categories" in shown:
+        shown["categories"] = d.categories(shown["categories"])
+    if "id_number" in shown:
+        shown["id_number"] = d.id_number(shown["id_number"])
+    if "risk_reasons" in shown:
+        shown["risk_reasons"] = [r for r in shown["risk_reasons"] if d.free_text(r) is not None]
+    shown["withheld"] = sorted(d.withheld | set(shown.get("withheld", [])))
+    return shown
 
-    The ID number is masked unless the role needs it; sensitive and sealed categories are shown only
-    to roles cleared for them, and everyone else sees that something is withheld.
-    """
+
+def child_status(row: ChildRow, now: datetime, policy: Policy, reader: Actor) -> tuple[dict[str, Any], Disclosure]:
+    """The child status of the API as this reader may see it, and the disclosure that decided it."""
     level = effective_level(row.risk_level, row.categories)
-    disclosure = Disclosure(role, row.sealed)
-    categories = disclosure.categories(row.categories)
+    d = Disclosure(reader, facts_of(row))
     status = {
         "child_id": row.child_id,
         "name": row.name,
         "sex": row.sex,
         "birth_date": row.birth_date,
-        "id_number": row.id_number if role in FULL_ID_NUMBER_ROLES else mask_id_number(row.id_number),
+        "id_number": row.id_number,
         "jurisdiction": row.jurisdiction,
         "address": row.address,
-        "categories": categories,
+        "categories": row.categories,
         "risk_level": level.value if level else None,
         "graded": row.risk_level is not None,
         "risk_reasons": row.risk_reasons,
         "last_visit_at": _time(row.last_visit_at),
         "next_visit_due": _time(row.next_visit_due),
         "overdue": row.next_visit_due is not None and row.next_visit_due < now,
-        "open_referrals": row.open_referrals,
+        "open_referrals": [r for r in row.open_referrals if d.matter(row.open_matters.get(r, ""))],
         "active_interventions": row.active_interventions,
         "evidence_complete": not row.incomplete_visits,
         "flags": child_flags(row, now, policy),
         "guardians": row.guardians,
         "sealed": row.sealed,
-        "withheld": sorted(disclosure.withheld),
         "version": row.version,
     }
-    return status, disclosure.disclosed
+    return disclose_child(d, status), d
 
 
-def referral_view(row: ReferralRow, now: datetime) -> dict[str, Any]:
+def referral_view(row: ReferralRow, child: ChildRow, now: datetime, reader: Actor) -> tuple[dict[str, Any] | None, Disclosure]:
+    """A referral as this reader may see it; None when it is a sealed matter the reader may not know of."""
+    d = Disclosure(reader, facts_of(child))
+    if not d.matter(row.department):
+        return None, d
     view: dict[str, Any] = msgspec.to_builtins(row)
+    for field in ("reason", "declined_reason", "outcome"):
+        view[field] = d.free_text(view[field], department=row.department)
+    view["notes"] = [n for n in view["notes"] if d.free_text(n, department=row.department) is not None]
     view["overdue"] = referral_overdue(row, now)
-    return view
+    view["withheld"] = sorted(d.withheld)
+    return view, d
 
 
-def visit_view(row: VisitRow) -> dict[str, Any]:
+def visit_view(row: VisitRow, child: ChildRow, reader: Actor) -> tuple[dict[str, Any], Disclosure]:
+    """A visit as this reader may see it: notes and observations by others about a sensitive child withheld."""
+    d = Disclosure(reader, facts_of(child))
     view: dict[str, Any] = msgspec.to_builtins(row)
+    view["observations"] = {k: v for k, v in row.observations.items() if d.free_text(v, author_id=row.actor_id) is not None}
+    view["notes"] = d.free_text(row.notes, author_id=row.actor_id) or ""
+    view["follow_up"] = d.free_text(row.follow_up, author_id=row.actor_id)
     view["evidence_complete"] = not row.missing_photos
-    return view
+    view["withheld"] = sorted(d.withheld)
+    return view, d
 
 
 def _time(moment: datetime | None) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
+from backend.aggregate import Aggregate
 from backend.children import Child
 from backend.commands import (
     AssessRisk,
@@ -14,13 +15,16 @@ from backend.commands import (
     SealRecord,
     TransferChild,
 )
+from backend.disclosure import sees_child
 from backend.errors import ChildNotFound, StaleVersion
 from backend.identity import Actor, authorize, check_in_scope
+from backend.involvement import Involvement, involvement_id
 from backend.rules.jurisdiction import parse_jurisdiction
 from backend.usecases.core import Change, Core, Outcome
 from backend.usecases.views import child_view, registered_status
 from events.base import Meta
 from events.children import RiskAssessed
+from events.vocabulary import Role
 
 _REGISTRATION_FIELDS = (
     "name sex birth_date id_number jurisdiction address household_position home_geo categories guardians".split()
@@ -38,15 +42,48 @@ class Children:
         self.core = core
 
     def get(self, actor: Actor, child_id: UUID, *, for_update: bool = True) -> Child:
-        """The child, if the actor's scope covers it; otherwise it does not exist for them.
+        """The child, if the actor may see it (scope; for a handler, an open matter of their department);
+        otherwise it does not exist for them.
 
         `for_update=False` for checks that change nothing (no copy of the cached aggregate).
         """
         child = self.core.load(Child, child_id, for_update=for_update)
         if child is None:
             raise ChildNotFound("no such child")
+        if actor.id is None:  # the system itself (demo data, command line)
+            return child
+        open_departments = self.open_departments(child_id, actor.department) if actor.role == Role.DEPARTMENT_HANDLER else []
+        if not sees_child(actor, child.jurisdiction, open_departments):
+            raise ChildNotFound("no such child")
+        return child
+
+    def get_for_own_matter(self, actor: Actor, child_id: UUID) -> Child:
+        """The child of a referral or intervention the actor's department holds: scope alone decides, since the
+        matter itself is what a handler may see (closed or not); everyone else as `get`."""
+        if actor.role != Role.DEPARTMENT_HANDLER:
+            return self.get(actor, child_id, for_update=False)
+        child = self.core.load(Child, child_id, for_update=False)
+        if child is None:
+            raise ChildNotFound("no such child")
         check_in_scope(actor, child.jurisdiction)
         return child
+
+    def open_departments(self, child_id: UUID, department: str | None) -> list[str]:
+        """`[department]` while it has a matter open for the child, else `[]` (the facts the handler rule needs)."""
+        if department is None:
+            return []
+        involvement = self.core.load(Involvement, involvement_id(child_id, department), for_update=False)
+        return [department] if involvement is not None and involvement.is_open else []
+
+    def open_matter(self, meta: Meta, child_id: UUID, department: str, matter_id: UUID) -> Involvement:
+        """Record that a referral or intervention for the child is open with `department`."""
+        existing = self.core.load(Involvement, involvement_id(child_id, department))
+        return Involvement.opening(existing, meta, child_id, department, matter_id)
+
+    def close_matter(self, meta: Meta, child_id: UUID, department: str, matter_id: UUID) -> list[Aggregate]:
+        """Record that the matter is closed; the involvement to save, if it changed."""
+        involvement = self.core.load(Involvement, involvement_id(child_id, department))
+        return [involvement] if involvement is not None and involvement.close(meta, matter_id) else []
 
     def register(self, actor: Actor, device_id: str, command: RegisterChild) -> Outcome:
         authorize(actor, "child.register")
@@ -54,7 +91,7 @@ class Children:
 
         def handle(meta: Meta) -> Change:
             child = Child.register(uuid4(), meta, registration_fields(command))
-            return Change([child], registered_status(child, self.core.policy, actor, meta.recorded_at))
+            return Change([child], registered_status(child, self.core.policy, meta.recorded_at))
 
         return self.core.submit("child.register", actor, device_id, command, None, handle)
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID, uuid4
 
+from backend.aggregate import Aggregate
 from backend.commands import HoldConference, InterventionStep, PlanIntervention
 from backend.conferences import Conference
 from backend.errors import ChildNotFound, InterventionNotFound, InvalidInput
@@ -14,7 +15,7 @@ from backend.interventions import Intervention
 from backend.usecases.children import Children
 from backend.usecases.core import Change, Core, Outcome
 from events.base import Meta
-from events.vocabulary import Role
+from events.vocabulary import InterventionStatus, Role
 
 
 def intervention_view(intervention: Intervention) -> dict[str, Any]:
@@ -41,7 +42,7 @@ class Interventions:
         self._check_department(actor, command.responsible_department)
 
         def handle(meta: Meta) -> Change:
-            self.children.get(actor, command.child_id, for_update=False)
+            child = self.children.get(actor, command.child_id, for_update=False)
             intervention = Intervention.create(
                 uuid4(),
                 meta,
@@ -50,7 +51,8 @@ class Interventions:
                 plan=command.plan,
                 responsible_department=command.responsible_department,
             )
-            return Change([intervention], intervention_view(intervention))
+            involvement = self.children.open_matter(meta, child.id, command.responsible_department, intervention.id)
+            return Change([intervention, involvement], intervention_view(intervention))
 
         return self.core.submit("intervention.plan", actor, device_id, command, None, handle)
 
@@ -105,7 +107,10 @@ class Interventions:
         def handle(meta: Meta) -> Change:
             intervention = self.get(actor, intervention_id)
             act(intervention, meta)
-            return Change([intervention], intervention_view(intervention))
+            changed: list[Aggregate] = [intervention]
+            if intervention.status == InterventionStatus.ENDED and intervention.child_id is not None:
+                changed += self.children.close_matter(meta, intervention.child_id, intervention.department, intervention.id)
+            return Change(changed, intervention_view(intervention))
 
         return self.core.submit(name, actor, device_id, command, intervention_id, handle)
 
@@ -116,7 +121,7 @@ class Interventions:
         if actor.role == Role.DEPARTMENT_HANDLER and intervention.department != actor.department:
             raise InterventionNotFound("no such intervention")
         try:
-            self.children.get(actor, intervention.child_id, for_update=False)
+            self.children.get_for_own_matter(actor, intervention.child_id)
         except ChildNotFound:
             raise InterventionNotFound("no such intervention") from None
         return intervention

@@ -6,16 +6,21 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID, uuid4
 
+from backend.aggregate import Aggregate
 from backend.children import Child
 from backend.commands import ReferralStep, SendReferral
 from backend.errors import ChildNotFound, InvalidInput, ReferralNotFound
 from backend.identity import Actor, authorize
+from backend.involvement import Involvement
 from backend.referrals import Referral
 from backend.rules.policy import referral_deadlines
 from backend.usecases.children import Children
 from backend.usecases.core import Change, Core, Outcome
 from events.base import Meta
-from events.vocabulary import Role
+from events.vocabulary import ReferralStatus, Role
+
+CLOSED = frozenset({ReferralStatus.DECLINED, ReferralStatus.COMPLETED})
+"""A referral in these states is no longer open with its department."""
 
 
 def referral_view(referral: Referral) -> dict[str, Any]:
@@ -37,10 +42,12 @@ class Referrals:
         self.core = core
         self.children = children
 
-    def make(self, meta: Meta, child: Child, department: str, reason: str, urgency: str, report_id: UUID | None) -> Referral:
-        """A new referral with its deadlines from the policy (shorter for a red child)."""
+    def make(
+        self, meta: Meta, child: Child, department: str, reason: str, urgency: str, report_id: UUID | None
+    ) -> tuple[Referral, Involvement]:
+        """A new referral with its deadlines from the policy (shorter for a red child), opened with its department."""
         accept_by, complete_by = referral_deadlines(self.core.policy, meta.occurred_at, child.risk_level)
-        return Referral.create(
+        referral = Referral.create(
             uuid4(),
             meta,
             child_id=child.id,
@@ -51,14 +58,15 @@ class Referrals:
             complete_by=complete_by,
             report_id=report_id,
         )
+        return referral, self.children.open_matter(meta, child.id, department, referral.id)
 
     def send(self, actor: Actor, device_id: str, command: SendReferral) -> Outcome:
         authorize(actor, "referral.send")
 
         def handle(meta: Meta) -> Change:
             child = self.children.get(actor, command.child_id, for_update=False)
-            referral = self.make(meta, child, command.to_department, command.reason, command.urgency, None)
-            return Change([referral], referral_view(referral))
+            referral, involvement = self.make(meta, child, command.to_department, command.reason, command.urgency, None)
+            return Change([referral, involvement], referral_view(referral))
 
         return self.core.submit("referral.send", actor, device_id, command, None, handle)
 
@@ -104,7 +112,10 @@ class Referrals:
         def handle(meta: Meta) -> Change:
             referral = self.get(actor, referral_id)
             act(referral, meta)
-            return Change([referral], referral_view(referral))
+            changed: list[Aggregate] = [referral]
+            if referral.status in CLOSED and referral.child_id is not None:
+                changed += self.children.close_matter(meta, referral.child_id, referral.department, referral.id)
+            return Change(changed, referral_view(referral))
 
         return self.core.submit(name, actor, device_id, command, referral_id, handle)
 
@@ -116,7 +127,7 @@ class Referrals:
         if actor.role == Role.DEPARTMENT_HANDLER and referral.department != actor.department:
             raise ReferralNotFound("no such referral")
         try:
-            self.children.get(actor, referral.child_id, for_update=False)
+            self.children.get_for_own_matter(actor, referral.child_id)
         except ChildNotFound:
             raise ReferralNotFound("no such referral") from None
         return referral

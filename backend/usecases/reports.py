@@ -69,11 +69,11 @@ class Reports:
             changed.append(child)
             referral_id = None
             if command.decision == TriageDecision.REFER and command.refer_to is not None:
-                referral = self.referrals.make(
+                referral, involvement = self.referrals.make(
                     meta, child, command.refer_to, command.reason or "triage", Urgency(report.urgency), report.id
                 )
                 referral_id = referral.id
-                changed.append(referral)
+                changed += [referral, involvement]
             report.triage(meta, child.id, command.decision, command.refer_to, referral_id)
             result = {
                 "report_id": str(report.id),

@@ -1,4 +1,8 @@
-"""The answers use cases give: plain data made from aggregates, stored in receipts for replays."""
+"""The answers use cases give: plain data made from aggregates, stored in receipts for replays.
+
+They hold the facts as stored; what a reader may see of them is decided at the HTTP exit by
+`backend.disclosure`, on the first answer and on every replay alike.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,6 @@ from typing import Any
 import msgspec
 
 from backend.children import Child
-from backend.identity import FULL_ID_NUMBER_ROLES, Actor
-from backend.privacy import Disclosure
-from backend.rules.id_number import mask_id_number
 from backend.rules.policy import effective_level, next_visit_due
 from backend.settings import Policy
 
@@ -24,12 +25,13 @@ def child_view(child: Child) -> dict[str, Any]:
             "categories": child.categories,
             "risk_level": child.risk_level,
             "conflicting_assessments": child.conflicting_assessments,
+            "sealed": child.sealed,
             "version": child.version,
         }
     )
 
 
-def registered_status(child: Child, policy: Policy, actor: Actor, now: datetime) -> dict[str, Any]:
+def registered_status(child: Child, policy: Policy, now: datetime) -> dict[str, Any]:
     """A newly registered child's full status: no visits, referrals or interventions yet.
 
     The read side's child status must equal this right after registration (tested), so a replayed
@@ -39,19 +41,16 @@ def registered_status(child: Child, policy: Policy, actor: Actor, now: datetime)
     registered_at = child.created_meta.occurred_at if child.created_meta else now
     level = effective_level(child.risk_level, child.categories)
     due = next_visit_due(policy, level, None, None, registered_at)
-    id_number = profile.get("id_number")
-    disclosure = Disclosure(actor.role, sealed=False)
-    categories = disclosure.categories(child.categories)
     return msgspec.to_builtins(
         {
             "child_id": child.id,
             "name": profile["name"],
             "sex": profile["sex"],
             "birth_date": profile["birth_date"],
-            "id_number": id_number if actor.role in FULL_ID_NUMBER_ROLES else mask_id_number(id_number),
+            "id_number": profile.get("id_number"),
             "jurisdiction": child.jurisdiction,
             "address": profile["address"],
-            "categories": categories,
+            "categories": child.categories,
             "risk_level": level.value if level else None,
             "graded": False,
             "risk_reasons": [],
@@ -64,7 +63,7 @@ def registered_status(child: Child, policy: Policy, actor: Actor, now: datetime)
             "flags": ["overdue"] if due is not None and due < now else [],
             "guardians": profile["guardians"],
             "sealed": False,
-            "withheld": sorted(disclosure.withheld),
+            "withheld": [],
             "version": child.version,
         }
     )

@@ -11,16 +11,18 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from backend.disclosure import Shown
 from backend.errors import ChildNotFound, InvalidInput
 from backend.tamper import verify
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission
-from mobile_api.controllers.children import visible_child
+from mobile_api.controllers.children import status_of, visible_child
 from mobile_api.schemas import AccessEntry, AccessPage, ChildStatus, HistoryEntry, HistoryPage, VerifyResult
 from mobile_api.services import Services
-from projections.audit import as_of, child_events, child_streams, history
+from mobile_api.showing import record_shown
+from projections.audit import as_of, child_events, child_streams, history, streams_in_scope
 from projections.queries import BadCursor, access_log, decode_cursor, encode_cursor
-from projections.views import child_status
+from projections.views import facts_of
 
 Basis = Literal["recorded", "occurred"]
 
@@ -49,9 +51,10 @@ class AuditController(Controller):
             except (BadCursor, TypeError, ValueError):
                 raise InvalidInput("the cursor is not one this list gave", field="cursor") from None
         page = events[start : start + limit]
-        entries, disclosed = history(page, caller.actor.role, row.sealed)
-        if disclosed:
-            services.app.audit.record_access(caller.actor, caller.device_id, child_id, disclosed, "childHistory")
+        entries, disclosure = history(page, caller.actor, facts_of(row))
+        shown = Shown()
+        shown.add(child_id, disclosure)
+        record_shown(services, caller, shown, "childHistory")
         more = start + limit < len(events)
         return HistoryPage(
             child_id=str(child_id),
@@ -64,24 +67,28 @@ class AuditController(Controller):
                     services: NamedDependency[Services], basis: Basis = "recorded") -> ChildStatus:
         """The child's status as it stood at `at`: what the system knew then (recorded) or what had happened by then (occurred)."""
         moment = _aware(at, "at")
-        visible_child(services, caller.actor, child_id)
+        current = visible_child(services, caller.actor, child_id)
         events = child_events(services.app.store, services.read_db, child_id)
         row = as_of(events, moment, basis, services.settings.policy, child_id)
         if row is None:
             raise ChildNotFound("the child was not registered at that time")
-        status, disclosed = child_status(row, moment, services.settings.policy, caller.actor.role)
-        if disclosed:
-            services.app.audit.record_access(caller.actor, caller.device_id, child_id, disclosed, "childAsOf")
-        return ChildStatus(**status)
+        row.sealed = row.sealed or current.sealed  # today's sealing order covers every past state too
+        shown = Shown()
+        status = status_of(services, caller, row, shown)
+        record_shown(services, caller, shown, "childAsOf")
+        return status
 
     @get("/verify", operation_id="verifyChains", guards=[permission("audit.verify")], sync_to_thread=True)
     def verify_chains(self, caller: NamedDependency[Caller], services: NamedDependency[Services],
                       child_id: UUID | None = None) -> VerifyResult:
-        """Walk the hash chains of one child's streams, or of every stream, and the anchors."""
-        streams = None
+        """Walk the hash chains of one child's streams, or of every child's in the caller's jurisdiction, and the
+        anchors of those streams (the whole store, users and receipts included, is `huhang verify`'s)."""
         if child_id is not None:
             visible_child(services, caller.actor, child_id)
             streams = child_streams(services.read_db, child_id)
+        else:
+            services.runner.catch_up()
+            streams = streams_in_scope(services.read_db, caller.actor.scope)
         result = verify(services.app.store, streams)
         return msgspec.convert(msgspec.to_builtins(result), VerifyResult)
 

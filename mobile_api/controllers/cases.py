@@ -17,12 +17,14 @@ from backend.commands import (
     SendReferral,
     TriageReport,
 )
+from backend.disclosure import Shown
 from backend.errors import InvalidInput
 from events.vocabulary import Department, ReferralStatus, Role
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, written
 from mobile_api.schemas import InterventionResult, Referral, ReferralPage, ReferralResult, ReportResult, TriageResult
 from mobile_api.services import Services
+from mobile_api.showing import record_shown
 from projections.queries import BadCursor, ReferralQuery, referrals
 from projections.views import referral_view
 
@@ -41,13 +43,13 @@ class ReportsController(Controller):
     @post("/", operation_id="receiveReport", guards=[permission("report.receive")], sync_to_thread=True)
     def receive(self, data: ReceiveReport, caller: CallerDep, services: ServicesDep) -> Response[ReportResult]:
         """Take in a hotline call, mandatory report, sentinel report or walk-in."""
-        return written(services, services.app.reports.receive(caller.actor, caller.device_id, data), ReportResult)
+        return written(services, caller, services.app.reports.receive(caller.actor, caller.device_id, data), ReportResult)
 
     @post("/{report_id:uuid}/triage", operation_id="triageReport", guards=[permission("report.triage")], sync_to_thread=True)
     def triage(self, report_id: FromPath[UUID], data: TriageReport, caller: CallerDep, services: ServicesDep) -> Response[TriageResult]:
         """Link the report to a known or newly registered child and decide; a referral is made at once."""
         outcome = services.app.reports.triage(caller.actor, caller.device_id, report_id, data)
-        return written(services, outcome, TriageResult)
+        return written(services, caller, outcome, TriageResult)
 
 
 class ReferralsController(Controller):
@@ -59,32 +61,32 @@ class ReferralsController(Controller):
     @post("/", operation_id="sendReferral", guards=[permission("referral.send")], sync_to_thread=True)
     def send(self, data: SendReferral, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
         """Refer a child to a department; the answer has accept_by and complete_by."""
-        return written(services, services.app.referrals.send(caller.actor, caller.device_id, data), ReferralResult)
+        return written(services, caller, services.app.referrals.send(caller.actor, caller.device_id, data), ReferralResult)
 
     @post("/{referral_id:uuid}/accept", operation_id="acceptReferral", guards=[permission("referral.respond")], sync_to_thread=True)
     def accept(self, referral_id: ReferralId, data: ReferralStep, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
         outcome = services.app.referrals.accept(caller.actor, caller.device_id, referral_id, data)
-        return written(services, outcome, ReferralResult)
+        return written(services, caller, outcome, ReferralResult)
 
     @post("/{referral_id:uuid}/decline", operation_id="declineReferral", guards=[permission("referral.respond")], sync_to_thread=True)
     def decline(self, referral_id: ReferralId, data: ReferralStep, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
         outcome = services.app.referrals.decline(caller.actor, caller.device_id, referral_id, data)
-        return written(services, outcome, ReferralResult)
+        return written(services, caller, outcome, ReferralResult)
 
     @post("/{referral_id:uuid}/progress", operation_id="noteReferralProgress", guards=[permission("referral.respond")], sync_to_thread=True)
     def progress(self, referral_id: ReferralId, data: ReferralStep, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
         outcome = services.app.referrals.progress(caller.actor, caller.device_id, referral_id, data)
-        return written(services, outcome, ReferralResult)
+        return written(services, caller, outcome, ReferralResult)
 
     @post("/{referral_id:uuid}/complete", operation_id="completeReferral", guards=[permission("referral.complete")], sync_to_thread=True)
     def complete(self, referral_id: ReferralId, data: ReferralStep, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
         outcome = services.app.referrals.complete(caller.actor, caller.device_id, referral_id, data)
-        return written(services, outcome, ReferralResult)
+        return written(services, caller, outcome, ReferralResult)
 
     @post("/{referral_id:uuid}/escalate", operation_id="escalateReferral", guards=[permission("referral.escalate")], sync_to_thread=True)
     def escalate(self, referral_id: ReferralId, data: ReferralStep, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
         outcome = services.app.referrals.escalate(caller.actor, caller.device_id, referral_id, data)
-        return written(services, outcome, ReferralResult)
+        return written(services, caller, outcome, ReferralResult)
 
     @get("/", operation_id="listReferrals", guards=[permission("child.read")], sync_to_thread=True)
     def list_referrals(
@@ -107,7 +109,15 @@ class ReferralsController(Controller):
             rows, next_cursor = referrals(services.read_db, query, limit, cursor)
         except BadCursor:
             raise InvalidInput("the cursor is not one this list gave", field="cursor") from None
-        return ReferralPage(items=[Referral(**referral_view(r, now)) for r in rows], next_cursor=next_cursor)
+        shown = Shown()
+        items = []
+        for referral, child in rows:
+            view, disclosure = referral_view(referral, child, now, actor)
+            shown.add(child.child_id, disclosure)
+            if view is not None:
+                items.append(Referral(**view))
+        record_shown(services, caller, shown, "listReferrals")
+        return ReferralPage(items=items, next_cursor=next_cursor)
 
 
 class InterventionsController(Controller):
@@ -119,19 +129,19 @@ class InterventionsController(Controller):
     @post("/", operation_id="planIntervention", sync_to_thread=True)
     def plan(self, data: PlanIntervention, caller: CallerDep, services: ServicesDep) -> Response[InterventionResult]:
         """Plan an intervention with a responsible department."""
-        return written(services, services.app.interventions.plan(caller.actor, caller.device_id, data), InterventionResult)
+        return written(services, caller, services.app.interventions.plan(caller.actor, caller.device_id, data), InterventionResult)
 
     @post("/{intervention_id:uuid}/start", operation_id="startIntervention", sync_to_thread=True)
     def start(self, intervention_id: InterventionId, data: InterventionStep, caller: CallerDep, services: ServicesDep) -> Response[InterventionResult]:
         outcome = services.app.interventions.start(caller.actor, caller.device_id, intervention_id, data)
-        return written(services, outcome, InterventionResult)
+        return written(services, caller, outcome, InterventionResult)
 
     @post("/{intervention_id:uuid}/review", operation_id="reviewIntervention", sync_to_thread=True)
     def review(self, intervention_id: InterventionId, data: InterventionStep, caller: CallerDep, services: ServicesDep) -> Response[InterventionResult]:
         outcome = services.app.interventions.review(caller.actor, caller.device_id, intervention_id, data)
-        return written(services, outcome, InterventionResult)
+        return written(services, caller, outcome, InterventionResult)
 
     @post("/{intervention_id:uuid}/end", operation_id="endIntervention", sync_to_thread=True)
     def end(self, intervention_id: InterventionId, data: InterventionStep, caller: CallerDep, services: ServicesDep) -> Response[InterventionResult]:
         outcome = services.app.interventions.end(caller.actor, caller.device_id, intervention_id, data)
-        return written(services, outcome, InterventionResult)
+        return written(services, caller, outcome, InterventionResult)

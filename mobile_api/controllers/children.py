@@ -21,33 +21,40 @@ from backend.commands import (
 )
 from backend.errors import ChildNotFound, InvalidInput
 from backend.identity import Actor
-from backend.rules.jurisdiction import parse_jurisdiction, within_scope
+from backend.disclosure import CategoryFilter, Shown, category_filter
+from backend.rules.jurisdiction import parse_jurisdiction
 from events.vocabulary import Category, RiskLevel, Role
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, written
 from mobile_api.schemas import ChildChange, ChildPage, ChildStatus, ConferenceResult
 from mobile_api.services import Services
-from projections.queries import BadCursor, Caseload, caseload, child_row, handler_sees_child
+from mobile_api.showing import record_shown
+from projections.queries import BadCursor, Caseload, caseload, child_row
 from projections.tables import ChildRow
-from projections.views import child_status
+from projections.views import child_status, row_visible
 
 
 def visible_child(services: Services, actor: Actor, child_id: UUID) -> ChildRow:
     """The child's row if the caller may see it; otherwise it does not exist for them (404)."""
     row = child_row(services.read_db, str(child_id))
-    if row is None or not within_scope(row.jurisdiction, actor.scope):
-        raise ChildNotFound("no such child")
-    if actor.role == Role.DEPARTMENT_HANDLER and not handler_sees_child(services.read_db, row.child_id, actor.department):
+    if row is None or not row_visible(actor, row):
         raise ChildNotFound("no such child")
     return row
 
 
-def status_of(services: Services, caller: Caller, row: ChildRow, endpoint: str) -> ChildStatus:
-    """The status this caller may see; showing sensitive or sealed data is recorded in the access log."""
-    status, disclosed = child_status(row, services.clock(), services.settings.policy, caller.actor.role)
-    if disclosed:
-        services.app.audit.record_access(caller.actor, caller.device_id, UUID(row.child_id), disclosed, endpoint)
+def status_of(services: Services, caller: Caller, row: ChildRow, shown: Shown) -> ChildStatus:
+    """The status this caller may see; what protected data it shows is noted in `shown`."""
+    status, disclosure = child_status(row, services.clock(), services.settings.policy, caller.actor)
+    shown.add(row.child_id, disclosure)
     return ChildStatus(**status)
+
+
+def statuses(services: Services, caller: Caller, rows: list[ChildRow], endpoint: str) -> list[ChildStatus]:
+    """Statuses for a page of rows, with one access event for the whole page."""
+    shown = Shown()
+    items = [status_of(services, caller, r, shown) for r in rows]
+    record_shown(services, caller, shown, endpoint)
+    return items
 
 
 class ChildrenController(Controller):
@@ -60,7 +67,7 @@ class ChildrenController(Controller):
     def register(self, data: RegisterChild, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildStatus]:
         """Register a child (201 with the child's status)."""
         outcome = services.app.children.register(caller.actor, caller.device_id, data)
-        return written(services, outcome, ChildStatus)
+        return written(services, caller, outcome, ChildStatus)
 
     @get("/", operation_id="listChildren", guards=[permission("child.read")], sync_to_thread=True)
     def list_children(
@@ -84,6 +91,7 @@ class ChildrenController(Controller):
             jurisdiction=parse_jurisdiction(jurisdiction) if jurisdiction else None,
             risk_level=risk_level,
             category=category,
+            category_filter=category_filter(actor, category) if category else CategoryFilter.ALL,
             due_before=due_before,
             overdue_at=services.clock() if overdue else None,
             department=actor.department if actor.role == Role.DEPARTMENT_HANDLER else None,
@@ -92,47 +100,47 @@ class ChildrenController(Controller):
             rows, next_cursor = caseload(services.read_db, query, limit, cursor)
         except BadCursor:
             raise InvalidInput("the cursor is not one this list gave", field="cursor") from None
-        return ChildPage(items=[status_of(services, caller, r, "listChildren") for r in rows], next_cursor=next_cursor)
+        return ChildPage(items=statuses(services, caller, rows, "listChildren"), next_cursor=next_cursor)
 
     @get("/{child_id:uuid}", operation_id="getChild", guards=[permission("child.read")], sync_to_thread=True)
     def get_child(self, child_id: FromPath[UUID], caller: NamedDependency[Caller], services: NamedDependency[Services]) -> ChildStatus:
         """One child's current status."""
-        return status_of(services, caller, visible_child(services, caller.actor, child_id), "getChild")
+        return statuses(services, caller, [visible_child(services, caller.actor, child_id)], "getChild")[0]
 
     @post("/{child_id:uuid}/risk-assessments", operation_id="assessRisk", guards=[permission("child.assess_risk")], sync_to_thread=True)
     def assess_risk(self, child_id: FromPath[UUID], data: AssessRisk, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
         """Grade the child red, orange, yellow or blue."""
         outcome = services.app.children.assess_risk(caller.actor, caller.device_id, child_id, data)
-        return written(services, outcome, ChildChange)
+        return written(services, caller, outcome, ChildChange)
 
     @post("/{child_id:uuid}/categories", operation_id="changeCategories", guards=[permission("child.change_categories")], sync_to_thread=True)
     def change_categories(self, child_id: FromPath[UUID], data: ChangeCategories, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
         """Add and remove categories."""
         outcome = services.app.children.change_categories(caller.actor, caller.device_id, child_id, data)
-        return written(services, outcome, ChildChange)
+        return written(services, caller, outcome, ChildChange)
 
     @post("/{child_id:uuid}/transfer", operation_id="transferChild", guards=[permission("child.transfer")], sync_to_thread=True)
     def transfer(self, child_id: FromPath[UUID], data: TransferChild, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
         """Move the child to another jurisdiction."""
         outcome = services.app.children.transfer(caller.actor, caller.device_id, child_id, data)
-        return written(services, outcome, ChildChange)
+        return written(services, caller, outcome, ChildChange)
 
     @post("/{child_id:uuid}/corrections", operation_id="correctRecord", guards=[permission("child.correct")], sync_to_thread=True)
     def correct(self, child_id: FromPath[UUID], data: CorrectRecord, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
         """Correct a wrong fact; the original stays in history."""
         outcome = services.app.children.correct(caller.actor, caller.device_id, child_id, data)
-        return written(services, outcome, ChildChange)
+        return written(services, caller, outcome, ChildChange)
 
     @post("/{child_id:uuid}/seal", operation_id="sealRecord", guards=[permission("child.seal")], sync_to_thread=True)
     def seal(self, child_id: FromPath[UUID], data: SealRecord, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
         """Seal the child's criminal-record matters under a sealing order (犯罪记录封存)."""
         outcome = services.app.children.seal(caller.actor, caller.device_id, child_id, data)
-        return written(services, outcome, ChildChange)
+        return written(services, caller, outcome, ChildChange)
 
     @post("/{child_id:uuid}/conferences", operation_id="holdConference", guards=[permission("conference.hold")], sync_to_thread=True)
     def conference(self, child_id: FromPath[UUID], data: HoldConference, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ConferenceResult]:
         """Record a case conference about the child."""
         outcome = services.app.interventions.hold_conference(caller.actor, caller.device_id, child_id, data)
-        return written(services, outcome, ConferenceResult)
+        return written(services, caller, outcome, ConferenceResult)
 
 

@@ -45,7 +45,7 @@ class StatsController(Controller):
             raise InvalidInput("from and to need a UTC offset", field="from")
         if start >= end:
             raise InvalidInput("from must be before to", field="from")
-        tables = summary(services.read_db, scope, start, end, now)
+        tables = summary(services.read_db, scope, start, end, now, caller.actor)
         name = f"huhang-{scope.replace('/', '-')}-{start:%Y%m%d}-{end:%Y%m%d}"
         if format == "csv":
             return Response(as_csv(tables), media_type="text/csv; charset=utf-8",

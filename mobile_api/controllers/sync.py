@@ -8,7 +8,7 @@ from litestar.exceptions import HTTPException
 
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission
-from mobile_api.controllers.children import status_of
+from mobile_api.controllers.children import statuses
 from mobile_api.schemas import SyncPage
 from mobile_api.services import Services
 from projections.queries import BadCursor, changed_since, decode_cursor, encode_cursor, left_scope_since
@@ -46,6 +46,6 @@ class SyncController(Controller):
         removed = left_scope_since(services.read_db, actor.scope, position, upto) if cursor else []
         next_cursor = encode_cursor(rows[-1].changed_at, rows[-1].child_id) if has_more else encode_cursor(upto, "")
         return SyncPage(
-            children=[status_of(services, caller, r, "sync") for r in rows], removed=removed, cursor=next_cursor,
+            children=statuses(services, caller, rows, "sync"), removed=removed, cursor=next_cursor,
             has_more=has_more,
         )

@@ -9,12 +9,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from backend.commands import RecordVisit
+from backend.disclosure import Shown
 from backend.errors import ChildNotFound, VisitNotFound
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, permission, require_json, written
 from mobile_api.controllers.children import visible_child
 from mobile_api.schemas import Visit, VisitResult
 from mobile_api.services import Services
+from mobile_api.showing import record_shown
 from projections.queries import visit_row
 from projections.views import visit_view
 
@@ -29,7 +31,7 @@ class VisitsController(Controller):
     def record(self, data: RecordVisit, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[VisitResult]:
         """Record a home visit ("三看一查"); late, flags and missing photos come back."""
         outcome = services.app.visits.record(caller.actor, caller.device_id, data)
-        return written(services, outcome, VisitResult)
+        return written(services, caller, outcome, VisitResult)
 
     @get("/{visit_id:uuid}", operation_id="getVisit", guards=[permission("child.read")], sync_to_thread=True)
     def get_visit(self, visit_id: FromPath[UUID], caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Visit:
@@ -38,7 +40,11 @@ class VisitsController(Controller):
         if row is None:
             raise VisitNotFound("no such visit")
         try:
-            visible_child(services, caller.actor, UUID(row.child_id))
+            child = visible_child(services, caller.actor, UUID(row.child_id))
         except ChildNotFound:
             raise VisitNotFound("no such visit") from None
-        return Visit(**visit_view(row))
+        view, disclosure = visit_view(row, child, caller.actor)
+        shown = Shown()
+        shown.add(child.child_id, disclosure)
+        record_shown(services, caller, shown, "getVisit")
+        return Visit(**view)

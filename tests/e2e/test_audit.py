@@ -28,7 +28,9 @@ def test_sealed_matters_are_withheld_from_all_but_auditors_and_every_showing_is_
 
     seen_by_supervisor = world.as_("supervisor").get(f"/api/v1/children/{child}").json()
     assert seen_by_supervisor["categories"] == ["left_behind"]
-    assert seen_by_supervisor["withheld"] == ["categories:sealed"] and seen_by_supervisor["sealed"]
+    # The open police referral of a sealed child is a sealed matter: its id is withheld from open_referrals too.
+    assert seen_by_supervisor["withheld"] == ["categories:sealed", "referrals:sealed"] and seen_by_supervisor["sealed"]
+    assert seen_by_supervisor["open_referrals"] == []
     history = world.as_("supervisor").get(f"/api/v1/audit/children/{child}/history").json()["items"]
     referral = next(e for e in history if e["type"] == "ReferralSent")
     assert referral["data"] == {"withheld": "sealed"}
@@ -41,7 +43,9 @@ def test_sealed_matters_are_withheld_from_all_but_auditors_and_every_showing_is_
     log = world.as_("auditor").get("/api/v1/audit/access-log", child_id=child).json()["items"]
     assert [(e["actor_role"], e["endpoint"], e["kinds"]) for e in log] == [
         ("auditor", "getChild", ["sealed"]),
-        ("auditor", "childHistory", ["sealed"]),
+        # History also shows free text (the referral's and the sealing order's reasons) about a child with a
+        # sensitive category: a sensitive fact by the disclosure table, so it is logged as such.
+        ("auditor", "childHistory", ["sealed", "sensitive"]),
     ]
 
 

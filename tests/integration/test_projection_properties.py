@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backend.bootstrap import bootstrap
+from backend.disclosure import ChildFacts
+from backend.identity import Actor
 from backend.settings import Settings
 from events.vocabulary import Role
 from projections.audit import as_of, child_events
@@ -121,7 +123,8 @@ def test_late_older_grading_is_in_history_but_does_not_change_the_level(backend:
         assert outcome.result["assessment"]["current"] is False
         row = child_row(db, str(child))
         assert row is not None and row.risk_level == "red"
-        entries, _ = history(child_events(app.store, db, child), Role.AUDITOR, sealed=False)
+        auditor = Actor(id=None, role=Role.AUDITOR, scope="520302")
+        entries, _ = history(child_events(app.store, db, child), auditor, ChildFacts())
         assert [e["data"].get("level") for e in entries if e["type"] == "RiskAssessed"] == ["red", "blue"]
         assert entries[-1]["late"] is True
         db.close()
