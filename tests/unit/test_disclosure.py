@@ -1,0 +1,186 @@
+"""The disclosure table of DESIGN.md §1 Privacy, written out here by hand, against its one home."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import pytest
+
+from backend.disclosure import (
+    CategoryFilter,
+    ChildFacts,
+    Disclosure,
+    Kind,
+    category_filter,
+    handler_sees,
+    sees_child,
+    statistic,
+)
+from backend.identity import Actor
+from events.vocabulary import Role
+
+ROLES = ["grid_worker", "child_director", "supervisor", "department_handler", "auditor"]
+SENSITIVE = ["crime_victim", "serious_misconduct", "child_of_incarcerated", "disabled"]
+SEALABLE = ["serious_misconduct", "child_of_incarcerated"]
+OPEN = ["left_behind", "in_distress", "de_facto_unsupported", "orphan", "idle_minor", "divorced_family",
+        "early_marriage_risk", "unregistered"]
+
+# The table, column by column (✔ = True).
+FULL_ID_NUMBER = {"grid_worker": False, "child_director": True, "supervisor": True, "department_handler": False, "auditor": False}
+SENSITIVE_CATEGORIES = {"grid_worker": False, "child_director": True, "supervisor": True, "department_handler": False, "auditor": True}
+FREE_TEXT_BY_OTHERS = {"grid_worker": False, "child_director": True, "supervisor": True, "department_handler": False, "auditor": True}
+SEALED_MATTERS = {"grid_worker": False, "child_director": False, "supervisor": False, "department_handler": False, "auditor": True}
+
+READER_ID = UUID("00000000-0000-0000-0000-0000000000aa")
+OTHER_ID = UUID("00000000-0000-0000-0000-0000000000bb")
+
+
+def reader(role: str, department: str | None = None) -> Actor:
+    return Actor(id=READER_ID, role=Role(role), scope="520302/001", department=department)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_id_number_in_full_only_for_directors_and_supervisors(role: str) -> None:
+    d = Disclosure(reader(role), ChildFacts())
+    expected = "520302201501011234" if FULL_ID_NUMBER[role] else "520302********1234"
+    assert d.id_number("520302201501011234") == expected
+    assert d.id_number(None) is None
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("code", SENSITIVE)
+def test_sensitive_categories_by_role(role: str, code: str) -> None:
+    d = Disclosure(reader(role), ChildFacts(categories=(code, "left_behind")))
+    shown = d.categories([code, "left_behind"])
+    if SENSITIVE_CATEGORIES[role]:
+        assert shown == [code, "left_behind"] and d.withheld == set() and d.disclosed == {Kind.SENSITIVE}
+    else:
+        assert shown == ["left_behind"] and d.withheld == {"categories:sensitive"} and d.disclosed == set()
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("code", OPEN)
+def test_open_categories_are_shown_to_everyone_and_never_logged(role: str, code: str) -> None:
+    d = Disclosure(reader(role), ChildFacts(categories=(code,), sealed=True))
+    assert d.categories([code]) == [code] and d.withheld == set() and d.disclosed == set()
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("code", SEALABLE)
+def test_a_sealing_order_hides_sealable_categories_from_all_but_auditors(role: str, code: str) -> None:
+    d = Disclosure(reader(role), ChildFacts(categories=(code,), sealed=True))
+    if SEALED_MATTERS[role]:
+        assert d.categories([code]) == [code] and d.disclosed == {Kind.SEALED}
+    else:
+        assert d.categories([code]) == [] and d.withheld == {"categories:sealed"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_sealing_leaves_victim_status_and_disability_sensitive_not_sealed(role: str) -> None:
+    d = Disclosure(reader(role), ChildFacts(categories=("crime_victim", "disabled"), sealed=True))
+    shown = d.categories(["crime_victim", "disabled"])
+    assert shown == (["crime_victim", "disabled"] if SENSITIVE_CATEGORIES[role] else [])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_free_text_by_others_about_a_sensitive_child(role: str) -> None:
+    d = Disclosure(reader(role), ChildFacts(categories=("crime_victim",)))
+    expected = "孩子说晚上害怕" if FREE_TEXT_BY_OTHERS[role] else None
+    assert d.free_text("孩子说晚上害怕", author_id=OTHER_ID) == expected
+    assert ("text:sensitive" in d.withheld) is (not FREE_TEXT_BY_OTHERS[role])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_free_text_about_a_child_with_no_sensitive_category_is_shown_to_all(role: str) -> None:
+    d = Disclosure(reader(role), ChildFacts(categories=("left_behind",)))
+    assert d.free_text("家里没人", author_id=OTHER_ID) == "家里没人" and d.disclosed == set()
+
+
+def test_the_author_always_sees_their_own_text() -> None:
+    d = Disclosure(reader("grid_worker"), ChildFacts(categories=("crime_victim",)))
+    assert d.free_text("我写的", author_id=READER_ID) == "我写的"
+    assert d.free_text("我写的", author_id=str(READER_ID)) == "我写的"
+
+
+def test_a_handler_sees_their_own_departments_referral_text_only() -> None:
+    police = Disclosure(reader("department_handler", "police"), ChildFacts(categories=("crime_victim",)))
+    assert police.free_text("涉嫌侵害", department="police") == "涉嫌侵害"
+    assert police.free_text("学业困难", department="education") is None
+
+
+@pytest.mark.parametrize("department", ["police", "procuratorate", "court"])
+@pytest.mark.parametrize("role", ROLES)
+def test_a_sealed_childs_justice_referrals_are_sealed_matters(role: str, department: str) -> None:
+    d = Disclosure(reader(role), ChildFacts(categories=("serious_misconduct",), sealed=True))
+    assert d.matter(department) is SEALED_MATTERS[role]
+
+
+@pytest.mark.parametrize("department", ["police", "procuratorate", "court"])
+def test_a_justice_handler_sees_their_own_referral_of_a_sealed_child(department: str) -> None:
+    facts = ChildFacts(categories=("serious_misconduct",), sealed=True)
+    assert Disclosure(reader("department_handler", department), facts).matter(department) is True
+    other = "court" if department != "court" else "police"
+    assert Disclosure(reader("department_handler", department), facts).matter(other) is False
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_other_departments_and_unsealed_children_are_not_sealed_matters(role: str) -> None:
+    assert Disclosure(reader(role), ChildFacts(sealed=True)).matter("education") is True
+    assert Disclosure(reader(role), ChildFacts(sealed=False)).matter("police") is True
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_list_filtered_on_a_withheld_category_matches_nothing_the_reader_may_not_see(role: str) -> None:
+    expected_victim = CategoryFilter.ALL if SENSITIVE_CATEGORIES[role] else CategoryFilter.NONE
+    assert category_filter(reader(role), "crime_victim") is expected_victim
+    if not SENSITIVE_CATEGORIES[role]:
+        expected_sealable = CategoryFilter.NONE
+    else:
+        expected_sealable = CategoryFilter.ALL if SEALED_MATTERS[role] else CategoryFilter.UNSEALED
+    assert category_filter(reader(role), "serious_misconduct") is expected_sealable
+    assert category_filter(reader(role), "left_behind") is CategoryFilter.ALL
+
+
+@pytest.mark.parametrize(
+    ("role", "count", "kind", "expected"),
+    [
+        ("supervisor", 0, Kind.SENSITIVE, 0),
+        ("supervisor", 1, Kind.SENSITIVE, "<5"),
+        ("supervisor", 4, Kind.SENSITIVE, "<5"),
+        ("supervisor", 5, Kind.SENSITIVE, 5),
+        ("supervisor", 3, Kind.SEALED, None),
+        ("supervisor", 3, None, 3),
+        ("auditor", 1, Kind.SENSITIVE, 1),
+        ("auditor", 3, Kind.SEALED, 3),
+        ("grid_worker", 7, Kind.SENSITIVE, None),
+        ("child_director", 7, Kind.SENSITIVE, None),
+        ("department_handler", 7, Kind.SENSITIVE, None),
+        ("child_director", 7, None, 7),
+    ],
+)
+def test_statistics_cells(role: str, count: int, kind: Kind | None, expected: int | str | None) -> None:
+    assert statistic(reader(role), count, kind) == expected
+
+
+def test_a_handler_sees_a_child_only_while_their_department_has_a_matter_open() -> None:
+    assert handler_sees("police", ["police", "education"]) is True
+    assert handler_sees("police", ["education"]) is False
+    assert handler_sees("police", []) is False
+    assert handler_sees(None, ["police"]) is False
+
+
+@pytest.mark.parametrize(
+    ("role", "department", "jurisdiction", "open_departments", "expected"),
+    [
+        ("child_director", None, "520302/001/003", [], True),
+        ("child_director", None, "520302/0011/003", [], False),
+        ("child_director", None, "520302/002/001", [], False),
+        ("department_handler", "police", "520302/001/003", ["police"], True),
+        ("department_handler", "police", "520302/001/003", ["education"], False),
+        ("department_handler", "police", "520302/002/003", ["police"], False),
+        ("auditor", None, "520302/001", [], True),
+    ],
+)
+def test_scope_then_the_handler_rule(role: str, department: str | None, jurisdiction: str,
+                                     open_departments: list[str], expected: bool) -> None:
+    assert sees_child(reader(role, department), jurisdiction, open_departments) is expected
