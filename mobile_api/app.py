@@ -11,9 +11,11 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from backend.settings import Settings
 from mobile_api.common import provide_caller, provide_services
+from mobile_api.contract import complete
 from mobile_api.controllers.audit import AuditController
 from mobile_api.controllers.cases import InterventionsController, ReferralsController, ReportsController
 from mobile_api.controllers.children import ChildrenController
+from mobile_api.controllers.docs import DocsController
 from mobile_api.controllers.media import MediaController
 from mobile_api.controllers.session import HealthController, SessionController
 from mobile_api.controllers.stats import StatsController
@@ -36,6 +38,7 @@ CONTROLLERS = [
     AuditController,
     StatsController,
     MediaController,
+    DocsController,
 ]
 
 
@@ -55,7 +58,7 @@ def openapi_config() -> OpenAPIConfig:
 def create_app(settings: Settings, services: Services | None = None) -> Litestar:
     """The Litestar app over services built from `settings` (or given, for tests)."""
     built = services or Services(settings)
-    return Litestar(
+    app = Litestar(
         route_handlers=CONTROLLERS,
         dependencies={"services": Provide(provide_services, sync_to_thread=False),
                       "caller": Provide(provide_caller, sync_to_thread=False)},
@@ -66,3 +69,5 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
         on_startup=[built.start],
         on_shutdown=[built.close],
     )
+    complete(app)
+    return app

@@ -61,6 +61,7 @@ def permission(action: str) -> Any:
         services: Services = connection.app.state.services
         authorize(caller_of(connection, services).actor, action)
 
+    guard.action = action  # type: ignore[attr-defined]  # read by the OpenAPI contract ("who may call")
     return guard
 
 

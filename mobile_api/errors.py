@@ -30,7 +30,7 @@ STATUS: Final[list[tuple[type[e.DomainError], int]]] = [
 
 HTTP_CODES: Final = {
     400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_attempts",
+    409: "conflict", 410: "cursor_expired", 413: "too_large", 415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_attempts",
     503: "unavailable",
 }
 
@@ -43,8 +43,13 @@ def body(status: int, code: str, detail: str, extra: Any = None) -> Response[dic
     return Response(content, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
+def status_of_class(error: type[e.DomainError]) -> int:
+    """The HTTP status of a domain error class: the first registry entry it is a kind of (422 otherwise)."""
+    return next((s for cls, s in STATUS if issubclass(error, cls)), 422)
+
+
 def domain_error(request: Request[Any, Any, Any], exc: e.DomainError) -> Response[dict[str, Any]]:
-    status = next((s for cls, s in STATUS if isinstance(exc, cls)), 422)
+    status = status_of_class(type(exc))
     if status == 503:
         log.warning("%s %s: %s (%r)", request.method, request.url.path, exc.detail, exc.__cause__)
     extra: dict[str, Any] = dict(exc.extra)

@@ -286,3 +286,18 @@ class PhotoResult(msgspec.Struct, frozen=True):
     taken_at: str | None
     exif_geo: dict[str, float] | None
     visit_flags: dict[str, list[str]]
+
+
+class StatTableBody(msgspec.Struct, frozen=True):
+    """One table of the statistics summary; a cell is a count, `"<5"` (a small sensitive cell) or null (withheld)."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str | int | float | None]]
+
+
+class StatsSummary(msgspec.Struct, frozen=True):
+    jurisdiction: str
+    from_: str = msgspec.field(name="from")
+    to: str = ""
+    tables: dict[str, StatTableBody] = {}

@@ -130,3 +130,27 @@ def test_openapi_document_declares_bearer_auth_and_operation_ids(world: World) -
         for operation in item.values():
             if isinstance(operation, dict):
                 assert operation.get("operationId")
+
+
+def test_the_docs_page_loads_nothing_from_outside_the_server(world: World) -> None:
+    page = httpx.get(world.base + "/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "http://" not in page.text and "https://" not in page.text and "//cdn" not in page.text
+    assert 'fetch("/schema/openapi.json")' in page.text
+
+
+def test_the_document_declares_every_refusal_with_one_error_schema_and_the_replay(world: World) -> None:
+    doc = httpx.get(world.base + "/schema/openapi.json").json()
+    codes = set(doc["components"]["schemas"]["Error"]["properties"]["code"]["enum"])
+    assert {"child_not_found", "submission_conflict", "stale_version", "illegal_transition", "invalid_input",
+            "malformed_body", "unauthenticated", "forbidden", "too_many_attempts", "cursor_expired",
+            "store_unavailable"} <= codes
+    register = doc["paths"]["/api/v1/children"]["post"]["responses"]
+    assert set(register) >= {"200", "201", "400", "401", "403", "409", "413", "415", "422", "503"}
+    assert "Idempotent-Replayed" in register["200"]["headers"]
+    assert register["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert doc["paths"]["/api/v1/sync"]["get"]["responses"]["410"]
+    assert doc["paths"]["/health"]["get"]["security"] == [] and doc["info"]["license"]
+    thumbnail = doc["paths"]["/api/v1/media/{media_id}/thumbnail"]["get"]["responses"]["200"]["content"]
+    assert list(thumbnail) == ["image/jpeg"]
+    assert "text/csv" in doc["paths"]["/api/v1/stats/summary"]["get"]["responses"]["200"]["content"]

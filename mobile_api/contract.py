@@ -1,0 +1,267 @@
+"""The OpenAPI document as the mobile team's whole contract: what Litestar derives from the routes and types,
+completed with what only we know — every error an operation can answer (one error schema whose `code` is an enum
+of the registry), idempotent replays, binary and download media types, who may call, links, and a description
+that teaches the protocol."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Final
+
+import msgspec
+from litestar import Litestar
+from litestar._openapi.plugin import OpenAPIPlugin
+from litestar.routes import HTTPRoute
+
+from backend import commands
+from backend.errors import DomainError
+from backend.identity import PERMISSIONS
+from events import base as event_base
+from events import cases, children
+from mobile_api.errors import HTTP_CODES, status_of_class
+from mobile_api.schemas import StatsSummary
+
+DESCRIPTION: Final = """\
+Huhang (护航) is the backend of the child-protection field app: home visits, risk grading, referrals,
+interventions, and the audit of all of it. Every fact is an immutable event; every list is a projection.
+
+## Signing in
+`POST /api/v1/auth/login` with `{username, password, device_id}` gives a bearer token bound to that device;
+send it as `Authorization: Bearer <token>` on every other `/api/v1` call. The token lasts until `expires_at`
+(12 hours by default); a disabled account is refused at once (401 `unauthenticated`). Repeated failed sign-ins
+are slowed down (429 `too_many_attempts` with `Retry-After`).
+
+## Writes are idempotent
+Every write carries a `submission_id` (a UUID the app makes once per action and keeps until the server has
+answered). First arrival: **201** with the resource. The same `submission_id` with the same content again —
+a retry after a lost answer, a queue replayed after days offline — answers **200** with the very same body and
+the header `Idempotent-Replayed: true`; nothing is stored twice. The same `submission_id` with other content:
+**409** `submission_conflict`.
+
+## What to retry
+4xx answers are final for that submission: keep it aside for the worker to fix. **503** (a dependency is down;
+nothing was stored) and network failures are retried later with the same `submission_id`, backing off; honour
+`Retry-After` when it is given. Every error answers the `Error` schema: `status_code`, a machine-readable
+`code` (the enum lists every code), a human `detail` and, where useful, `extra` (field errors, or the current
+state of the record on a 409 `stale_version`).
+
+## Times and places
+Field writes carry `occurred_at` (RFC 3339 with an offset, the device's clock). More than 5 minutes ahead of the
+server, or older than the configured maximum age (90 days by default): 422. A write that arrives more than a day
+after it occurred is stored and flagged `late`. Positions carry their coordinate system (`wgs84`, `gcj02` or
+`bd09`) and accuracy in metres.
+
+## Lists and offline sync
+Lists take `limit` (default 50, max 500) and an opaque `cursor`; the answer has `items` and `next_cursor`
+(null at the end). A cursor belongs to the list that gave it. `GET /api/v1/sync` without a cursor gives every
+child in the caller's scope; with the returned `cursor` it gives what changed since, and `removed` lists children
+that left the scope. While `has_more` is true, call again at once with the new cursor. A cursor the server no
+longer honours answers **410**: drop the local copy's sync position and start again without a cursor.
+
+## Privacy
+Sensitive and sealed facts are shown only to roles cleared for them (DESIGN §1, the disclosure table); where
+something exists but is withheld, the answer says so in `withheld` (e.g. `["categories:sealed"]`). A list
+filtered on a value the caller may not see answers as if nothing matched. A child outside the caller's scope does
+not exist for the caller (404 on reads and writes alike); a role that may not take an action gets 403.
+"""
+
+REPLAY_HEADER: Final = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this answer replays the first arrival of the same submission",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+WHY: Final = {
+    400: "The body or a parameter could not be read (malformed JSON, a cursor this list did not give).",
+    401: "No valid bearer token, or the account is disabled.",
+    403: "The caller's role may not take this action.",
+    404: "No such record in the caller's scope.",
+    405: "The method is not allowed on this path.",
+    409: "The request conflicts with the current state (see `code`); not retried as is.",
+    410: "The cursor can no longer be honoured: start again without one.",
+    413: "The body or the file is too large.",
+    415: "The body is not of a type this operation takes.",
+    422: "Well-formed but not acceptable: `extra` names the fields at fault.",
+    429: "Too many attempts: wait `Retry-After` seconds.",
+    503: "A dependency is down and nothing was stored: retry later with the same submission.",
+}
+LINKS: Final = {
+    "registerChild": {"GetChild": ("getChild", {"child_id": "$response.body#/child_id"})},
+    "recordVisit": {"GetVisit": ("getVisit", {"visit_id": "$response.body#/visit_id"}),
+                    "GetChild": ("getChild", {"child_id": "$response.body#/child_id"})},
+    "sendReferral": {"AcceptReferral": ("acceptReferral", {"referral_id": "$response.body#/referral_id"}),
+                     "DeclineReferral": ("declineReferral", {"referral_id": "$response.body#/referral_id"})},
+    "acceptReferral": {"CompleteReferral": ("completeReferral", {"referral_id": "$response.body#/referral_id"})},
+    "planIntervention": {"StartIntervention": ("startIntervention", {"intervention_id": "$response.body#/intervention_id"})},
+    "startIntervention": {"EndIntervention": ("endIntervention", {"intervention_id": "$response.body#/intervention_id"})},
+    "receiveReport": {"TriageReport": ("triageReport", {"report_id": "$response.body#/report_id"})},
+    "assessRisk": {"GetChild": ("getChild", {"child_id": "$response.body#/child_id"})},
+}
+PHOTO_TYPES: Final = ("image/jpeg", "image/png", "image/webp", "image/heic")
+XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def error_codes() -> dict[int, set[str]]:
+    """Every `code` an answer can carry, by HTTP status: the registry's domain errors and the HTTP edge's own."""
+    found: dict[int, set[str]] = {}
+    pending = [DomainError]
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        if cls is not DomainError:
+            found.setdefault(status_of_class(cls), set()).add(cls.code)
+    for status, code in HTTP_CODES.items():
+        found.setdefault(status, set()).add(code)
+    found.setdefault(400, set()).add("malformed_body")
+    found.setdefault(500, set()).add("internal_error")
+    return found
+
+
+def error_schema(codes: dict[int, set[str]]) -> dict[str, Any]:
+    every = sorted(set().union(*codes.values()))
+    return {
+        "type": "object",
+        "title": "Error",
+        "description": "Every refusal: the HTTP status, a machine-readable `code` and a human `detail`.",
+        "required": ["status_code", "code", "detail"],
+        "properties": {
+            "status_code": {"type": "integer"},
+            "code": {"type": "string", "enum": every},
+            "detail": {"type": "string"},
+            "extra": {
+                "description": "Field errors (a list), or details such as `current`, `field`, `retry_after`.",
+                "oneOf": [
+                    {"type": "object", "additionalProperties": True},
+                    {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}},
+                ],
+            },
+        },
+    }
+
+
+FIELD_ERROR: Final = {
+    "type": "object",
+    "title": "FieldError",
+    "required": ["field", "message"],
+    "properties": {"field": {"type": "string"}, "message": {"type": "string"},
+                   "source": {"type": ["string", "null"]}},
+}
+
+
+def statuses_of(path: str, method: str, operation: dict[str, Any], guarded: bool) -> list[int]:
+    """The refusals an operation can answer, from what it takes and whether a role guard stands before it."""
+    found = {503}
+    if operation.get("security"):
+        found.add(401)
+    if guarded:
+        found.add(403)
+    if "{" in path:
+        found.add(404)
+    if operation.get("parameters"):
+        found |= {400, 422}
+    if method in ("post", "put", "patch"):
+        found |= {400, 413, 415, 422}
+    if "201" in operation.get("responses", {}) and operation.get("operationId") != "uploadPhoto":
+        found.add(409)
+    if operation.get("operationId") == "sync":
+        found.add(410)
+    if operation.get("operationId") == "login":
+        found |= {401, 429}
+    if operation.get("operationId") in ("health", "ready"):
+        return []
+    return sorted(found)
+
+
+def handlers_by_operation(app: Litestar) -> dict[str, tuple[str | None, str]]:
+    """Each operation's permission (backend.identity.PERMISSIONS, asked by its guard) and its docstring."""
+    found: dict[str, tuple[str | None, str]] = {}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            actions = [getattr(getattr(g, "func", g), "action", None) for g in handler.resolve_guards()]
+            fn = getattr(handler.fn, "func", handler.fn)  # the handler itself, not its thread-pool wrapper
+            doc = inspect.cleandoc(getattr(fn, "__doc__", None) or "")
+            found[str(handler.operation_id)] = (next((a for a in actions if a), None), doc)
+    return found
+
+
+def forbids_unknown_fields() -> set[str]:
+    """Names of request structs that refuse unknown fields: `additionalProperties: false` in their schema."""
+    names = set()
+    for module in (commands, event_base, cases, children):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, msgspec.Struct):
+                if value.__struct_config__.forbid_unknown_fields:
+                    names.add(value.__name__)
+    return names
+
+
+def complete(app: Litestar) -> None:
+    """Complete the served document in place (it is built once, then served as is)."""
+    doc = app.plugins.get(OpenAPIPlugin).provide_openapi_schema()
+    codes = error_codes()
+    doc["info"]["description"] = DESCRIPTION
+    doc["info"]["license"] = {"name": "Proprietary", "identifier": "LicenseRef-Proprietary"}
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = error_schema(codes)
+    schemas["FieldError"] = FIELD_ERROR
+    _, extra = msgspec.json.schema_components([StatsSummary], ref_template="#/components/schemas/{name}")
+    schemas.update(extra)
+    for name in forbids_unknown_fields() & set(schemas):
+        schemas[name]["additionalProperties"] = False
+    handlers = handlers_by_operation(app)
+    for path, methods in doc["paths"].items():
+        for method, operation in methods.items():
+            _operation(path, method, operation, codes, handlers)
+
+
+def _operation(path: str, method: str, operation: dict[str, Any], codes: dict[int, set[str]],
+               handlers: dict[str, tuple[str | None, str]]) -> None:
+    op_id = operation.get("operationId", "")
+    responses = operation.setdefault("responses", {})
+    action, text = handlers.get(op_id, (None, ""))
+    text = text or (operation.get("description") or "").strip()
+    operation["summary"] = text.split("\n")[0].rstrip(".") if text else op_id
+    who = ", ".join(sorted(r.value for r in PERMISSIONS[action])) if action else "any signed-in user"
+    if not operation.get("security"):
+        operation["security"] = []
+        who = "anyone"
+    operation["description"] = f"{text}\n\n**Who may call:** {who}."
+    for status in statuses_of(path, method, operation, guarded=action is not None):
+        responses[str(status)] = {
+            "description": f"{WHY[status]} Codes: " + ", ".join(f"`{c}`" for c in sorted(codes.get(status, ()))) + ".",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+    created = responses.get("201")
+    if created and op_id != "uploadPhoto":
+        responses["200"] = {
+            "description": "The replay of an earlier arrival of this submission: the same body as its 201.",
+            "headers": REPLAY_HEADER,
+            "content": created.get("content", {}),
+        }
+    for name, (target, parameters) in LINKS.get(op_id, {}).items():
+        if created:
+            created.setdefault("links", {})[name] = {"operationId": target, "parameters": parameters}
+    _media(op_id, responses)
+
+
+def _media(op_id: str, responses: dict[str, Any]) -> None:
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    if op_id == "getPhoto":
+        responses.pop("200", None)
+        responses["307"] = {"description": "A short-lived link to the stored photo.",
+                            "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}}}
+        responses["200"] = {"description": "The photo's bytes (when no link can be given).",
+                            "content": {t: binary for t in PHOTO_TYPES}}
+    elif op_id == "getThumbnail":
+        responses["200"] = {"description": "A JPEG thumbnail, longest side at most 320 px, without EXIF.",
+                            "content": {"image/jpeg": binary}}
+    elif op_id == "statsSummary":
+        json_content = responses.get("200", {}).get("content", {}).get("application/json", {})
+        json_content["schema"] = {"$ref": "#/components/schemas/StatsSummary"}
+        responses["200"] = {
+            "description": "The summary as JSON, or with `format=csv` / `format=xlsx` a download.",
+            "content": {"application/json": json_content, "text/csv": {"schema": {"type": "string"}}, XLSX: binary},
+        }
+
