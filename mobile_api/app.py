@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.routes import HTTPRoute
 
 from backend.settings import Settings
-from mobile_api.common import provide_caller, provide_services
+from mobile_api.common import ApiRequest, provide_caller, provide_services
 from mobile_api.controllers.audit import AuditController
 from mobile_api.controllers.cases import InterventionsController, ReferralsController, ReportsController
 from mobile_api.controllers.children import ChildrenController
@@ -20,6 +24,7 @@ from mobile_api.controllers.stats import StatsController
 from mobile_api.controllers.sync import SyncController
 from mobile_api.controllers.visits import VisitsController
 from mobile_api.errors import HANDLERS
+from mobile_api.schemas import ErrorBody
 from mobile_api.services import Services
 
 JSON_BODY_LIMIT = 1024 * 1024
@@ -39,6 +44,44 @@ CONTROLLERS = [
 ]
 
 
+REFUSALS = {
+    400: "malformed body, or a cursor this list did not give",
+    401: "no valid token, or wrong credentials",
+    403: "the role may not do this",
+    404: "no such thing in the caller's scope",
+    409: "conflicts with the current state or an earlier submission",
+    410: "a sync cursor the server no longer honours",
+    413: "too large",
+    415: "unsupported media type",
+    422: "well-formed but invalid",
+    429: "too many failed logins; wait Retry-After seconds",
+    503: "a dependency is down; retry later with the same submission",
+}
+"""The refusals every operation may answer, documented once (API.md, Conventions: Errors)."""
+
+
+def document_refusals(app: Litestar) -> None:
+    """Name the error answers in every operation of the OpenAPI document, with their body."""
+    specs = {status: ResponseSpec(data_container=ErrorBody, description=text, generate_examples=False)
+             for status, text in REFUSALS.items()}
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                handler.responses = {**specs, **(handler.responses or {})}
+
+
+async def safety_headers(message: Any, scope: Any) -> None:
+    """Every answer: no content sniffing; every API answer (personal data) is never cached."""
+    if message["type"] != "http.response.start":
+        return
+    headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
+    names = {name.lower() for name, _ in headers}
+    headers.append((b"x-content-type-options", b"nosniff"))
+    if scope.get("path", "").startswith("/api/") and b"cache-control" not in names:
+        headers.append((b"cache-control", b"no-store"))
+    message["headers"] = headers
+
+
 def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Huhang API",
@@ -55,14 +98,18 @@ def openapi_config() -> OpenAPIConfig:
 def create_app(settings: Settings, services: Services | None = None) -> Litestar:
     """The Litestar app over services built from `settings` (or given, for tests)."""
     built = services or Services(settings)
-    return Litestar(
+    app = Litestar(
         route_handlers=CONTROLLERS,
         dependencies={"services": Provide(provide_services, sync_to_thread=False),
                       "caller": Provide(provide_caller, sync_to_thread=False)},
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(),
         request_max_body_size=JSON_BODY_LIMIT,
+        request_class=ApiRequest,
+        before_send=[safety_headers],
         state=State({"services": built}),
         on_startup=[built.start],
         on_shutdown=[built.close],
     )
+    document_refusals(app)
+    return app

@@ -9,6 +9,15 @@ import msgspec
 from events.vocabulary import Term
 
 
+class ErrorBody(msgspec.Struct, frozen=True):
+    """Every refusal: the HTTP status, a machine-readable code, a sentence, and field errors where useful."""
+
+    status_code: int
+    code: str
+    detail: str
+    extra: Any = None
+
+
 class LoginRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     username: str
     password: str

@@ -23,6 +23,7 @@ from media.stores import MediaUnavailable, ObjectStore, open_object_store
 from backend.settings import Settings
 from backend.usecases.core import Outcome, utc_now
 from mobile_api.auth import LoginThrottle, TokenIssuer
+from mobile_api.cursors import Cursors, cursor_key
 from projections.db import ReadDB, open_read_db
 from projections.queries import visits_naming
 from projections.registry import PROJECTIONS
@@ -61,7 +62,9 @@ class Services:
         self._relay_stop = asyncio.Event()
         self._relay_thread: threading.Thread | None = None
         self._relay_loop: asyncio.AbstractEventLoop | None = None
-        self.tokens = TokenIssuer(jwt_secret(settings), settings.token_ttl, clock)
+        secret = jwt_secret(settings)
+        self.tokens = TokenIssuer(secret, settings.token_ttl, clock)
+        self.cursors = Cursors(cursor_key(secret))
         self.throttle = LoginThrottle(clock)
 
     def start(self) -> None:

@@ -19,15 +19,17 @@ from backend.commands import (
     SealRecord,
     TransferChild,
 )
-from backend.errors import ChildNotFound, InvalidInput
+from backend.errors import ChildNotFound
 from backend.identity import Actor
 from backend.rules.jurisdiction import parse_jurisdiction, within_scope
+from backend.rules.timing import check_moment
 from events.vocabulary import Category, RiskLevel, Role
 from mobile_api.auth import Caller
+from mobile_api import cursors
 from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, written
 from mobile_api.schemas import ChildChange, ChildPage, ChildStatus, ConferenceResult
 from mobile_api.services import Services
-from projections.queries import BadCursor, Caseload, caseload, child_row, handler_sees_child
+from projections.queries import Caseload, caseload, child_row, handler_sees_child
 from projections.tables import ChildRow
 from projections.views import child_status
 
@@ -77,8 +79,8 @@ class ChildrenController(Controller):
     ) -> ChildPage:
         """The caseload in scope, soonest due first, with filters."""
         actor = caller.actor
-        if due_before is not None and due_before.tzinfo is None:
-            raise InvalidInput("due_before needs a UTC offset", field="due_before")
+        if due_before is not None:
+            check_moment(due_before, "due_before")
         query = Caseload(
             scope=actor.scope,
             jurisdiction=parse_jurisdiction(jurisdiction) if jurisdiction else None,
@@ -88,11 +90,9 @@ class ChildrenController(Controller):
             overdue_at=services.clock() if overdue else None,
             department=actor.department if actor.role == Role.DEPARTMENT_HANDLER else None,
         )
-        try:
-            rows, next_cursor = caseload(services.read_db, query, limit, cursor)
-        except BadCursor:
-            raise InvalidInput("the cursor is not one this list gave", field="cursor") from None
-        return ChildPage(items=[status_of(services, caller, r, "listChildren") for r in rows], next_cursor=next_cursor)
+        rows, after = caseload(services.read_db, query, limit, services.cursors.read(cursors.CHILDREN, cursor))
+        return ChildPage(items=[status_of(services, caller, r, "listChildren") for r in rows],
+                         next_cursor=services.cursors.write(cursors.CHILDREN, after))
 
     @get("/{child_id:uuid}", operation_id="getChild", guards=[permission("child.read")], sync_to_thread=True)
     def get_child(self, child_id: FromPath[UUID], caller: NamedDependency[Caller], services: NamedDependency[Services]) -> ChildStatus:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import Parameter
 
-from backend.errors import ChildNotFound, InvalidInput
+from backend.errors import ChildNotFound
 from backend.rules.jurisdiction import parse_jurisdiction, within_scope
+from backend.rules.timing import check_moment, check_period
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, permission
 from mobile_api.services import Services
@@ -19,12 +22,24 @@ from projections.stats import as_csv, as_json, as_xlsx, summary
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@dataclass
+class DownloadOperation(Operation):
+    """The summary's 200 also comes as a CSV or XLSX download (format=csv|xlsx)."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse) and ok.content is not None:
+            ok.content["text/csv"] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+            ok.content[XLSX] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))
+
+
 class StatsController(Controller):
     path = "/api/v1/stats"
     tags = ["statistics"]
     security = BEARER
 
-    @get("/summary", operation_id="statsSummary", guards=[permission("audit.read")], sync_to_thread=True)
+    @get("/summary", operation_id="statsSummary", guards=[permission("audit.read")], sync_to_thread=True,
+         operation_class=DownloadOperation)
     def stats_summary(
         self,
         caller: NamedDependency[Caller],
@@ -39,16 +54,13 @@ class StatsController(Controller):
         if not within_scope(scope, caller.actor.scope):
             raise ChildNotFound("no such jurisdiction in your scope")
         now = services.clock()
-        end = to or now
-        start = from_ or end - timedelta(days=90)
-        if start.tzinfo is None or end.tzinfo is None:
-            raise InvalidInput("from and to need a UTC offset", field="from")
-        if start >= end:
-            raise InvalidInput("from must be before to", field="from")
+        end = check_moment(to, "to") if to else now
+        start = check_moment(from_, "from") if from_ else end - timedelta(days=90)
+        check_period(start, end)
         tables = summary(services.read_db, scope, start, end, now)
         name = f"huhang-{scope.replace('/', '-')}-{start:%Y%m%d}-{end:%Y%m%d}"
         if format == "csv":
-            return Response(as_csv(tables), media_type="text/csv; charset=utf-8",
+            return Response(as_csv(tables), media_type="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
         if format == "xlsx":
             heading = f"{scope} {start:%Y-%m-%d} — {end:%Y-%m-%d}"
