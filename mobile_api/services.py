@@ -22,8 +22,9 @@ from events.base import Geo
 from media.stores import MediaUnavailable, ObjectStore, open_object_store
 from backend.settings import Settings
 from backend.usecases.core import Outcome, utc_now
-from mobile_api.auth import LoginThrottle, TokenIssuer
+from mobile_api.auth import TokenIssuer
 from mobile_api.cursors import Cursors, cursor_key
+from mobile_api.throttle import LoginThrottle, trusted_networks
 from projections.db import ReadDB, open_read_db
 from projections.queries import visits_naming
 from projections.registry import PROJECTIONS
@@ -65,7 +66,8 @@ class Services:
         secret = jwt_secret(settings)
         self.tokens = TokenIssuer(secret, settings.token_ttl, clock)
         self.cursors = Cursors(cursor_key(secret))
-        self.throttle = LoginThrottle(clock)
+        self.throttle = LoginThrottle(self.read_db, clock, settings.login_address_limit)
+        self.trusted_proxies = trusted_networks(settings.trusted_proxies)
 
     def start(self) -> None:
         """Follow the log in background threads: projections (woken by local writes, polling for
