@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -40,10 +42,16 @@ def jwt_secret(settings: Settings) -> str:
         return settings.jwt_secret
     path = settings.data_dir / "token.secret"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:  # created 0600, never readable by others; by exactly one of several workers starting together
+        with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    except FileExistsError:
+        pass
+    for _ in range(50):  # another worker may be writing it this instant
+        if secret := path.read_text().strip():
+            return secret
+        time.sleep(0.05)
+    raise RuntimeError(f"{path} is empty; remove it or set HUHANG_JWT_SECRET")
 
 
 class Services:

@@ -202,6 +202,7 @@ def test_an_upload_with_two_files_is_refused_plainly(world: World, sqlite_settin
 def test_the_data_file_and_media_folder_are_private(world: World, sqlite_settings: Settings) -> None:
     assert stat.S_IMODE(sqlite_settings.sqlite_path.stat().st_mode) == 0o600
     assert stat.S_IMODE((sqlite_settings.data_dir / "media").stat().st_mode) == 0o700
+    assert stat.S_IMODE((sqlite_settings.data_dir / "token.secret").stat().st_mode) == 0o600
 
 
 def test_made_up_names_from_one_address_lock_nobody_else_out(world: World) -> None:
