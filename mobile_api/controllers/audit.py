@@ -14,8 +14,8 @@ from litestar.params import FromPath
 from backend.errors import ChildNotFound
 from backend.rules.timing import check_moment
 from backend.tamper import verify
-from mobile_api.auth import Caller
 from mobile_api import cursors
+from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission
 from mobile_api.controllers.children import visible_child
 from mobile_api.schemas import AccessEntry, AccessPage, ChildStatus, HistoryEntry, HistoryPage, VerifyResult

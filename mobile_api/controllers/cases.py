@@ -18,8 +18,8 @@ from backend.commands import (
     TriageReport,
 )
 from events.vocabulary import Department, ReferralStatus, Role
-from mobile_api.auth import Caller
 from mobile_api import cursors
+from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, written
 from mobile_api.schemas import InterventionResult, Referral, ReferralPage, ReferralResult, ReportResult, TriageResult
 from mobile_api.services import Services

@@ -24,8 +24,8 @@ from backend.identity import Actor
 from backend.rules.jurisdiction import parse_jurisdiction, within_scope
 from backend.rules.timing import check_moment
 from events.vocabulary import Category, RiskLevel, Role
-from mobile_api.auth import Caller
 from mobile_api import cursors
+from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, written
 from mobile_api.schemas import ChildChange, ChildPage, ChildStatus, ConferenceResult
 from mobile_api.services import Services

@@ -6,8 +6,8 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 
 from backend.errors import BadCursor, CursorExpired
-from mobile_api.auth import Caller
 from mobile_api import cursors
+from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission
 from mobile_api.controllers.children import status_of
 from mobile_api.schemas import SyncPage
