@@ -43,6 +43,56 @@ class OccurredTooLongAgo(InvalidInput):
     code = "occurred_too_long_ago"
 
 
+class TimeOutOfRange(InvalidInput):
+    """A time too far from now for anything the service records (it cannot be a real record's time)."""
+
+    code = "time_out_of_range"
+
+
+class PeriodTooLong(InvalidInput):
+    code = "period_too_long"
+
+
+class InvalidDeviceId(InvalidInput):
+    code = "invalid_device_id"
+
+
+class BadRequest(DomainError):
+    """The request itself cannot be read (400)."""
+
+    code = "bad_request"
+
+
+class MalformedBody(BadRequest):
+    """The body is not JSON we can read: invalid UTF-8, too deeply nested, truncated."""
+
+    code = "malformed_body"
+
+
+class BadCursor(BadRequest):
+    """A paging cursor this list did not give (forged, altered, or from another list)."""
+
+    code = "bad_cursor"
+
+
+class MultipleFiles(BadRequest):
+    """An upload names more than one file where one is expected."""
+
+    code = "multiple_files"
+
+
+class Gone(DomainError):
+    """What the request refers to is no longer served (410)."""
+
+    code = "gone"
+
+
+class CursorExpired(Gone):
+    """A sync cursor the server cannot honour; the client starts again without one."""
+
+    code = "cursor_expired"
+
+
 class NotFound(DomainError):
     code = "not_found"
 

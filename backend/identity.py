@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from functools import cache
 from typing import Final
 from uuid import UUID, uuid5
 
@@ -84,6 +86,18 @@ _hasher = PasswordHasher()
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, made once, so an unknown name costs what a wrong password costs."""
+    return _hasher.hash(secrets.token_hex(32))
+
+
+def no_password_matches(password: str) -> bool:
+    """Check a password against the dummy hash: as slow as a real check, and always False."""
+    password_matches(_dummy_hash(), password)
+    return False
 
 
 def password_matches(password_hash: str, password: str) -> bool:

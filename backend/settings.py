@@ -47,6 +47,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     s3_secure: bool = False
     max_photo_bytes: int = 30 * 1024 * 1024
     max_photo_pixels: int = 50_000_000
+    login_address_limit: int = 100
+    """Failed logins one client address may make in 15 minutes before it waits."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks of reverse proxies whose X-Forwarded-For is believed; none by default."""
     nats_url: str | None = None
     nats_stream: str = "HUHANG_EVENTS"
     nats_duplicate_window: timedelta = timedelta(hours=2)
@@ -78,6 +82,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             s3_secret_key=env.get("HUHANG_S3_SECRET_KEY", ""),
             s3_bucket=env.get("HUHANG_S3_BUCKET", "huhang-photos"),
             s3_secure=env.get("HUHANG_S3_SECURE", "").lower() in ("1", "true", "yes"),
+            login_address_limit=int(env.get("HUHANG_LOGIN_ADDRESS_LIMIT") or 100),
+            trusted_proxies=tuple(p.strip() for p in env.get("HUHANG_TRUSTED_PROXIES", "").split(",") if p.strip()),
             nats_url=env.get("HUHANG_NATS_URL") or None,
             nats_replicas=int(env.get("HUHANG_NATS_REPLICAS", "1")),
             policy=policy,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Final, TypeVar, cast
@@ -52,6 +53,17 @@ class MsgspecMapper(Mapper[UUID]):
         return state
 
 
+def private_sqlite_file(settings: Settings) -> str:
+    """The SQLite file's path, its folder made 0700 and the file 0600 before SQLite first opens it."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = settings.sqlite_path
+    try:  # never open (and close) an existing file: closing any descriptor drops this process's SQLite locks on it
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    return str(path)
+
+
 def store_environment(settings: Settings) -> dict[str, str]:
     """The eventsourcing environment for the configured database."""
     env: dict[str, str] = {
@@ -65,10 +77,9 @@ def store_environment(settings: Settings) -> dict[str, str]:
     if url and url.startswith(("postgresql://", "postgres://")):
         env.update(postgres_environment(url))
     else:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
         env.update(
             PERSISTENCE_MODULE="eventsourcing.sqlite",
-            SQLITE_DBNAME=str(settings.sqlite_path),
+            SQLITE_DBNAME=private_sqlite_file(settings),
             SQLITE_LOCK_TIMEOUT="30",
         )
     return env

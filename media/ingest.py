@@ -61,7 +61,7 @@ _register_heif()
 
 async def spool(chunks: AsyncIterator[bytes], folder: Path, max_bytes: int) -> tuple[Path, str, int]:
     """Write the upload to a temporary file while hashing it; refuse it once it passes `max_bytes`."""
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     digest, size = hashlib.sha256(), 0
     handle, name = tempfile.mkstemp(dir=folder, suffix=".upload")
     try:

@@ -48,7 +48,7 @@ class LocalStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)  # photos of children: the service's eyes only
 
     def _path(self, key: str) -> Path:
         return self.root / key
@@ -58,7 +58,7 @@ class LocalStore:
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
         target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         handle, name = tempfile.mkstemp(dir=target.parent, suffix=".part")
         try:
             with os.fdopen(handle, "wb") as out:

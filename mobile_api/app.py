@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -10,7 +12,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from backend.settings import Settings
-from mobile_api.common import provide_caller, provide_services
+from mobile_api.common import ApiRequest, provide_caller, provide_services
 from mobile_api.contract import complete
 from mobile_api.controllers.audit import AuditController
 from mobile_api.controllers.cases import InterventionsController, ReferralsController, ReportsController
@@ -42,6 +44,18 @@ CONTROLLERS = [
 ]
 
 
+async def safety_headers(message: Any, scope: Any) -> None:
+    """Every answer: no content sniffing; every API answer (personal data) is never cached."""
+    if message["type"] != "http.response.start":
+        return
+    headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
+    names = {name.lower() for name, _ in headers}
+    headers.append((b"x-content-type-options", b"nosniff"))
+    if scope.get("path", "").startswith("/api/") and b"cache-control" not in names:
+        headers.append((b"cache-control", b"no-store"))
+    message["headers"] = headers
+
+
 def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Huhang API",
@@ -65,6 +79,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(),
         request_max_body_size=JSON_BODY_LIMIT,
+        request_class=ApiRequest,
+        before_send=[safety_headers],
         state=State({"services": built}),
         on_startup=[built.start],
         on_shutdown=[built.close],

@@ -1,12 +1,10 @@
-"""Bearer tokens bound to a user and a device, login throttling, and resolving the caller."""
+"""Bearer tokens bound to a user and a device, and the refusals of sign-in."""
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict, deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any
 from uuid import UUID
 
 import jwt
@@ -14,9 +12,6 @@ import msgspec
 
 from backend.errors import DomainError
 from backend.identity import Actor
-
-FAILURES_ALLOWED: Final = 5
-FAILURE_WINDOW: Final = timedelta(minutes=15)
 
 
 class Unauthenticated(DomainError):
@@ -62,36 +57,3 @@ class TokenIssuer:
             return UUID(claims["sub"]), str(claims["dev"])
         except (jwt.PyJWTError, ValueError, KeyError):
             raise Unauthenticated("the token is not valid") from None
-
-
-class LoginThrottle:
-    """After repeated failures for one username or from one address, refuse logins for a while."""
-
-    def __init__(self, clock: Callable[[], datetime]) -> None:
-        self.clock = clock
-        self.failures: dict[str, deque[datetime]] = defaultdict(deque)
-        self.lock = threading.Lock()
-
-    def check(self, *keys: str) -> None:
-        now = self.clock()
-        with self.lock:
-            for key in keys:
-                recent = self._recent(key, now)
-                if len(recent) >= FAILURES_ALLOWED:
-                    retry = int((recent[0] + FAILURE_WINDOW - now).total_seconds()) + 1
-                    raise TooManyAttempts("too many failed logins; try again later", retry_after=retry)
-
-    def failed(self, *keys: str) -> None:
-        with self.lock:
-            for key in keys:
-                self.failures[key].append(self.clock())
-
-    def succeeded(self, username_key: str) -> None:
-        with self.lock:
-            self.failures.pop(username_key, None)
-
-    def _recent(self, key: str, now: datetime) -> deque[datetime]:
-        recent = self.failures[key]
-        while recent and now - recent[0] > FAILURE_WINDOW:
-            recent.popleft()
-        return recent

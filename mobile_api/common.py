@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Parameter
 
+from backend.errors import MalformedBody
 from backend.identity import authorize
 from backend.usecases.core import Outcome
 from backend.users import User
@@ -24,6 +25,16 @@ T = TypeVar("T")
 Limit = Annotated[int, Parameter(ge=1, le=500, description="page size (max 500)")]
 Cursor = Annotated[str | None, Parameter(description="opaque cursor from next_cursor")]
 BEARER: Final[list[dict[str, list[str]]]] = [{"BearerToken": []}]
+
+
+class ApiRequest(Request[Any, Any, Any]):
+    """A request whose JSON body, when unreadable (invalid UTF-8, nested too deep), is a 400, not a fault."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except (UnicodeDecodeError, RecursionError):
+            raise MalformedBody("the body is not readable JSON (invalid UTF-8 or nested too deeply)") from None
 
 
 def provide_services(state: State) -> Services:

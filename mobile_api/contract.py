@@ -155,8 +155,8 @@ def statuses_of(path: str, method: str, operation: dict[str, Any], guarded: bool
         found.add(401)
     if guarded:
         found.add(403)
-    if "{" in path:
-        found.add(404)
+    if "{" in path or operation.get("security"):
+        found.add(404)  # a child, visit, referral … named in the path, the body or the query, not in scope
     if operation.get("parameters"):
         found |= {400, 422}
     if method in ("post", "put", "patch"):

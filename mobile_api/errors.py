@@ -17,11 +17,13 @@ from mobile_api.showing import child_answer, record_shown
 log = logging.getLogger("huhang.api")
 
 STATUS: Final[list[tuple[type[e.DomainError], int]]] = [
+    (e.BadRequest, 400),
     (Unauthenticated, 401),
     (TooManyAttempts, 429),
     (e.Forbidden, 403),
     (e.NotFound, 404),
     (e.Conflict, 409),
+    (e.Gone, 410),
     (e.UserDisabledError, 401),
     (e.InvalidInput, 422),
     (e.StoreUnavailable, 503),
@@ -30,17 +32,20 @@ STATUS: Final[list[tuple[type[e.DomainError], int]]] = [
 
 HTTP_CODES: Final = {
     400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    409: "conflict", 410: "cursor_expired", 413: "too_large", 415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_attempts",
-    503: "unavailable",
+    409: "conflict", 410: "gone", 413: "too_large", 415: "unsupported_media_type", 422: "invalid_input",
+    429: "too_many_attempts", 503: "unavailable",
 }
 
 
-def body(status: int, code: str, detail: str, extra: Any = None) -> Response[dict[str, Any]]:
+def body(status: int, code: str, detail: str, extra: Any = None,
+         headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
     content: dict[str, Any] = {"status_code": status, "code": code, "detail": detail}
     if extra:
         content["extra"] = extra
-    headers = {"Retry-After": str(extra["retry_after"])} if isinstance(extra, dict) and "retry_after" in extra else None
-    return Response(content, status_code=status, media_type=MediaType.JSON, headers=headers)
+    headers = dict(headers or {})
+    if isinstance(extra, dict) and "retry_after" in extra:
+        headers["Retry-After"] = str(extra["retry_after"])
+    return Response(content, status_code=status, media_type=MediaType.JSON, headers=headers or None)
 
 
 def status_of_class(error: type[e.DomainError]) -> int:
@@ -98,7 +103,8 @@ def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[s
     code = HTTP_CODES.get(status, "error")
     if status == 400 and any(hint in detail for hint in MALFORMED_HINTS):
         code = "malformed_body"
-    return body(status, code, detail)
+    allow = (exc.headers or {}).get("allow") if status == 405 else None  # a 405 names what is allowed
+    return body(status, code, detail, headers={"Allow": allow} if allow else None)
 
 
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:

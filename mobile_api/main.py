@@ -35,6 +35,8 @@ def load_demo(settings: Settings, children: int = 300) -> Path:
     return logins
 
 
+# X-Forwarded-For is read by the login throttle, only from the proxies named in HUHANG_TRUSTED_PROXIES;
+# uvicorn's own reading of it (which believes any loopback peer) is off.
 def serve(settings: Settings, host: str, port: int, workers: int, demo: bool) -> None:
     """Run the API with uvicorn; with `demo`, load and print the demo county first."""
     logging.basicConfig(level=logging.INFO)
@@ -47,6 +49,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, demo: bool) ->
             print("The store already held data, so no demo county was loaded.")
     print(f"Huhang API on http://{host}:{port}  (OpenAPI: /schema/openapi.json)", flush=True)
     if workers > 1:
-        uvicorn.run("mobile_api.main:asgi", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run("mobile_api.main:asgi", factory=True, host=host, port=port, workers=workers, log_level="warning",
+                    proxy_headers=False)
     else:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -12,7 +12,8 @@ from events.vocabulary import Term
 class LoginRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     username: str
     password: str
-    device_id: str = msgspec.field(default="unknown")
+    device_id: Annotated[str, msgspec.Meta(
+        description="the device's id: 1 to 128 printable ASCII characters (a UUID fits)")] = "unknown"
 
 
 class UserInfo(msgspec.Struct, frozen=True):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -22,7 +24,9 @@ from events.base import Geo
 from media.stores import MediaUnavailable, ObjectStore, open_object_store
 from backend.settings import Settings
 from backend.usecases.core import Outcome, utc_now
-from mobile_api.auth import LoginThrottle, TokenIssuer
+from mobile_api.auth import TokenIssuer
+from mobile_api.cursors import Cursors, cursor_key
+from mobile_api.throttle import LoginThrottle, trusted_networks
 from projections.db import ReadDB, open_read_db
 from projections.queries import visits_naming
 from projections.registry import PROJECTIONS
@@ -38,10 +42,16 @@ def jwt_secret(settings: Settings) -> str:
         return settings.jwt_secret
     path = settings.data_dir / "token.secret"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:  # created 0600, never readable by others; by exactly one of several workers starting together
+        with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    except FileExistsError:
+        pass
+    for _ in range(50):  # another worker may be writing it this instant
+        if secret := path.read_text().strip():
+            return secret
+        time.sleep(0.05)
+    raise RuntimeError(f"{path} is empty; remove it or set HUHANG_JWT_SECRET")
 
 
 class Services:
@@ -61,8 +71,11 @@ class Services:
         self._relay_stop = asyncio.Event()
         self._relay_thread: threading.Thread | None = None
         self._relay_loop: asyncio.AbstractEventLoop | None = None
-        self.tokens = TokenIssuer(jwt_secret(settings), settings.token_ttl, clock)
-        self.throttle = LoginThrottle(clock)
+        secret = jwt_secret(settings)
+        self.tokens = TokenIssuer(secret, settings.token_ttl, clock)
+        self.cursors = Cursors(cursor_key(secret))
+        self.throttle = LoginThrottle(self.read_db, clock, settings.login_address_limit)
+        self.trusted_proxies = trusted_networks(settings.trusted_proxies)
 
     def start(self) -> None:
         """Follow the log in background threads: projections (woken by local writes, polling for

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Final, Literal
 from uuid import UUID

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 
 from backend.settings import Settings
-from backend.store import postgres_conninfo, postgres_environment
+from backend.store import postgres_conninfo, postgres_environment, private_sqlite_file
 
 
 class ReadDB(ABC):
@@ -66,8 +66,7 @@ class PerThread:
 
 class SQLiteDB(ReadDB):
     def __init__(self, settings: Settings) -> None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path = settings.sqlite_path
+        path = private_sqlite_file(settings)
 
         def connect() -> sqlite3.Connection:
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)

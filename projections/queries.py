@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Any
 
@@ -15,24 +14,6 @@ from projections.tables import AccessRow, ChildRow, PhotoRow, ReferralRow, Visit
 _child = msgspec.json.Decoder(ChildRow)
 _referral = msgspec.json.Decoder(ReferralRow)
 _visit = msgspec.json.Decoder(VisitRow)
-
-
-class BadCursor(ValueError):
-    """A cursor the server cannot read (tampered, or from another list)."""
-
-
-def encode_cursor(*values: Any) -> str:
-    return base64.urlsafe_b64encode(msgspec.json.encode(list(values))).decode()
-
-
-def decode_cursor(cursor: str, size: int) -> list[Any]:
-    try:
-        values = msgspec.json.decode(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, msgspec.DecodeError):
-        raise BadCursor("unreadable cursor") from None
-    if not isinstance(values, list) or len(values) != size:
-        raise BadCursor("unreadable cursor")
-    return values
 
 
 def in_scope_sql(column: str, scope: str) -> tuple[str, list[Any]]:
@@ -60,8 +41,8 @@ class Caseload(msgspec.Struct, kw_only=True):
     """Set for a department handler: only children with a matter open with that department."""
 
 
-def caseload(db: ReadDB, q: Caseload, limit: int, cursor: str | None) -> tuple[list[ChildRow], str | None]:
-    """Children in scope ordered by when their next visit is due (soonest first), paged."""
+def caseload(db: ReadDB, q: Caseload, limit: int, after: tuple[str, str] | None) -> tuple[list[ChildRow], tuple[str, str] | None]:
+    """Children in scope ordered by when their next visit is due (soonest first), paged after (due, child id)."""
     where, params = in_scope_sql("jurisdiction", q.scope)
     clauses = [where]
     if q.jurisdiction:
@@ -87,8 +68,8 @@ def caseload(db: ReadDB, q: Caseload, limit: int, cursor: str | None) -> tuple[l
         if bound is not None:
             clauses.append("next_visit_due < ?")
             params.append(utc_text(bound))
-    if cursor:
-        due, child_id = decode_cursor(cursor, 2)
+    if after:
+        due, child_id = after
         clauses.append("(COALESCE(next_visit_due, '9999') > ? OR (COALESCE(next_visit_due, '9999') = ? AND child_id > ?))")
         params += [due, due, child_id]
     rows = db.query(
@@ -97,7 +78,7 @@ def caseload(db: ReadDB, q: Caseload, limit: int, cursor: str | None) -> tuple[l
         (*params, limit + 1),
     )
     items = [_child.decode(r[0]) for r in rows[:limit]]
-    return items, encode_cursor(rows[limit - 1][1], items[-1].child_id) if len(rows) > limit else None
+    return items, (rows[limit - 1][1], items[-1].child_id) if len(rows) > limit else None
 
 
 def changed_since(db: ReadDB, scope: str, position: int, after_child: str, limit: int) -> list[ChildRow]:
@@ -136,9 +117,10 @@ class ReferralQuery(msgspec.Struct, kw_only=True):
 
 
 def referrals(
-    db: ReadDB, q: ReferralQuery, limit: int, cursor: str | None
-) -> tuple[list[tuple[ReferralRow, ChildRow]], str | None]:
-    """Referrals about children in scope (a handler passes their department), with their child, id order, paged."""
+    db: ReadDB, q: ReferralQuery, limit: int, after: tuple[str] | None
+) -> tuple[list[tuple[ReferralRow, ChildRow]], tuple[str] | None]:
+    """Referrals about children in scope (a handler passes their department) with their child, id order, paged after
+    (referral id,)."""
     where, params = in_scope_sql("c.jurisdiction", q.scope)
     clauses = [where]
     if q.department:
@@ -150,16 +132,16 @@ def referrals(
     if q.overdue_at is not None:
         clauses.append("r.due_by < ?")
         params.append(utc_text(q.overdue_at))
-    if cursor:
+    if after:
         clauses.append("r.referral_id > ?")
-        params.append(decode_cursor(cursor, 1)[0])
+        params.append(after[0])
     rows = db.query(
         f"SELECT r.doc, c.doc FROM rm_referrals r JOIN rm_children c ON c.child_id = r.child_id "
         f"WHERE {' AND '.join(clauses)} ORDER BY r.referral_id LIMIT ?",
         (*params, limit + 1),
     )
     items = [(_referral.decode(r[0]), _child.decode(r[1])) for r in rows[:limit]]
-    return items, encode_cursor(items[-1][0].referral_id) if len(rows) > limit else None
+    return items, (items[-1][0].referral_id,) if len(rows) > limit else None
 
 
 def referral_overdue(r: ReferralRow, now: datetime) -> bool:
@@ -168,9 +150,11 @@ def referral_overdue(r: ReferralRow, now: datetime) -> bool:
     return due is not None and now > due
 
 
-def access_log(db: ReadDB, child_id: str, limit: int, cursor: str | None) -> tuple[list[AccessRow], str | None]:
-    """Showings of protected data about one child, oldest first, paged."""
-    after_at, after_id = decode_cursor(cursor, 2) if cursor else ("", "")
+def access_log(
+    db: ReadDB, child_id: str, limit: int, after: tuple[str, str] | None
+) -> tuple[list[AccessRow], tuple[str, str] | None]:
+    """Showings of protected data about one child, oldest first, paged after (time, access id)."""
+    after_at, after_id = after or ("", "")
     rows = db.query(
         "SELECT doc, at FROM rm_access WHERE child_id = ? AND (at > ? OR (at = ? AND key > ?)) "
         "ORDER BY at, key LIMIT ?",
@@ -178,7 +162,7 @@ def access_log(db: ReadDB, child_id: str, limit: int, cursor: str | None) -> tup
     )
     decoder = msgspec.json.Decoder(AccessRow)
     items = [decoder.decode(r[0]) for r in rows[:limit]]
-    return items, encode_cursor(rows[limit - 1][1], items[-1].key) if len(rows) > limit else None
+    return items, (rows[limit - 1][1], items[-1].key) if len(rows) > limit else None
 
 
 def photo_children(db: ReadDB, sha256: str) -> list[tuple[str, str]]:

@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Final
 
-from backend.errors import InvalidInput, OccurredInFuture, OccurredTooLongAgo
+from backend.errors import InvalidInput, OccurredInFuture, OccurredTooLongAgo, PeriodTooLong, TimeOutOfRange
 from backend.settings import Policy
+
+EARLIEST: Final = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST: Final = datetime(2200, 1, 1, tzinfo=UTC)
+"""Times asked about lie between these: no record is older, and arithmetic on them never overflows."""
+LONGEST_PERIOD: Final = timedelta(days=5 * 366)
+"""A statistics period covers at most five years."""
+
+
+def check_moment(moment: datetime, field: str) -> datetime:
+    """A time given in a query: with a UTC offset, and between EARLIEST and LATEST."""
+    if moment.tzinfo is None:
+        raise InvalidInput(f"{field} needs a UTC offset", field=field)
+    if not EARLIEST <= moment < LATEST:
+        raise TimeOutOfRange(f"{field} must lie between {EARLIEST:%Y} and {LATEST:%Y}", field=field)
+    return moment
+
+
+def check_period(start: datetime, end: datetime) -> None:
+    """A period starts before it ends and covers at most five years."""
+    if start >= end:
+        raise InvalidInput("from must be before to", field="from")
+    if end - start > LONGEST_PERIOD:
+        raise PeriodTooLong("a period covers at most five years", field="from")
 
 
 def check_occurred_at(policy: Policy, occurred_at: datetime, now: datetime) -> None:

@@ -8,7 +8,15 @@ from uuid import uuid4
 from eventsourcing.persistence import IntegrityError
 
 from backend.errors import InvalidInput, UserDisabledError, UsernameTaken, UserNotFound
-from backend.identity import SYSTEM, Actor, authorize, hash_password, password_matches, user_id_for
+from backend.identity import (
+    SYSTEM,
+    Actor,
+    authorize,
+    hash_password,
+    no_password_matches,
+    password_matches,
+    user_id_for,
+)
 from backend.rules.jurisdiction import parse_jurisdiction
 from backend.usecases.core import Core
 from backend.users import User, check_password_strength
@@ -84,7 +92,10 @@ class Users:
     def authenticate(self, username: str, password: str) -> User:
         """The enabled user with that password, or UserNotFound (never saying which part was wrong)."""
         user = self.core.load(User, user_id_for(username))
-        if user is None or not password_matches(user.password_hash, password):
+        if user is None:
+            no_password_matches(password)  # the same work as a wrong password: the answer's time tells nothing
+            raise UserNotFound("wrong username or password")
+        if not password_matches(user.password_hash, password):
             raise UserNotFound("wrong username or password")
         if user.disabled:
             raise UserDisabledError("this account is disabled")

@@ -12,8 +12,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from backend.disclosure import Shown
-from backend.errors import ChildNotFound, InvalidInput
+from backend.errors import ChildNotFound
+from backend.rules.timing import check_moment
 from backend.tamper import verify
+from mobile_api import cursors
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission
 from mobile_api.controllers.children import status_of, visible_child
@@ -21,16 +23,10 @@ from mobile_api.schemas import AccessEntry, AccessPage, ChildStatus, HistoryEntr
 from mobile_api.services import Services
 from mobile_api.showing import record_shown
 from projections.audit import as_of, child_events, child_streams, history, streams_in_scope
-from projections.queries import BadCursor, access_log, decode_cursor, encode_cursor
+from projections.queries import access_log
 from projections.views import facts_of
 
 Basis = Literal["recorded", "occurred"]
-
-
-def _aware(moment: datetime, field: str) -> datetime:
-    if moment.tzinfo is None:
-        raise InvalidInput(f"{field} needs a UTC offset", field=field)
-    return moment
 
 
 class AuditController(Controller):
@@ -44,12 +40,8 @@ class AuditController(Controller):
         """Every event about the child, in the order recorded, with actor, device, times, place and hash links."""
         row = visible_child(services, caller.actor, child_id)
         events = child_events(services.app.store, services.read_db, child_id)
-        start = 0
-        if cursor:
-            try:
-                start = int(decode_cursor(cursor, 1)[0])
-            except (BadCursor, TypeError, ValueError):
-                raise InvalidInput("the cursor is not one this list gave", field="cursor") from None
+        kind = cursors.history(child_id)
+        (start,) = services.cursors.read(kind, cursor) or (0,)
         page = events[start : start + limit]
         entries, disclosure = history(page, caller.actor, facts_of(row))
         shown = Shown()
@@ -59,14 +51,14 @@ class AuditController(Controller):
         return HistoryPage(
             child_id=str(child_id),
             items=[msgspec.convert(e, HistoryEntry) for e in entries],
-            next_cursor=encode_cursor(start + limit) if more else None,
+            next_cursor=services.cursors.write(kind, (start + limit,) if more else None),
         )
 
     @get("/children/{child_id:uuid}/as-of", operation_id="childAsOf", guards=[permission("audit.read")], sync_to_thread=True)
     def child_as_of(self, child_id: FromPath[UUID], at: datetime, caller: NamedDependency[Caller],
                     services: NamedDependency[Services], basis: Basis = "recorded") -> ChildStatus:
         """The child's status as it stood at `at`: what the system knew then (recorded) or what had happened by then (occurred)."""
-        moment = _aware(at, "at")
+        moment = check_moment(at, "at")
         current = visible_child(services, caller.actor, child_id)
         events = child_events(services.app.store, services.read_db, child_id)
         row = as_of(events, moment, basis, services.settings.policy, child_id)
@@ -98,9 +90,8 @@ class AuditController(Controller):
         """Who was shown sensitive or sealed data about the child, when, and where."""
         visible_child(services, caller.actor, child_id)
         services.runner.catch_up()
-        try:
-            rows, next_cursor = access_log(services.read_db, str(child_id), limit, cursor)
-        except BadCursor:
-            raise InvalidInput("the cursor is not one this list gave", field="cursor") from None
+        kind = cursors.access_log(child_id)
+        rows, after = access_log(services.read_db, str(child_id), limit, services.cursors.read(kind, cursor))
+        next_cursor = services.cursors.write(kind, after)
         items: list[Any] = [msgspec.convert(msgspec.to_builtins(r), AccessEntry) for r in rows]
         return AccessPage(items=items, next_cursor=next_cursor)

@@ -18,14 +18,14 @@ from backend.commands import (
     TriageReport,
 )
 from backend.disclosure import Shown
-from backend.errors import InvalidInput
 from events.vocabulary import Department, ReferralStatus, Role
+from mobile_api import cursors
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, written
 from mobile_api.schemas import InterventionResult, Referral, ReferralPage, ReferralResult, ReportResult, TriageResult
 from mobile_api.services import Services
 from mobile_api.showing import record_shown
-from projections.queries import BadCursor, ReferralQuery, referrals
+from projections.queries import ReferralQuery, referrals
 from projections.views import referral_view
 
 ReferralId = FromPath[UUID]
@@ -110,10 +110,8 @@ class ReferralsController(Controller):
             department = Department(actor.department) if actor.department else department
         now = services.clock()
         query = ReferralQuery(scope=actor.scope, department=department, status=status, overdue_at=now if overdue else None)
-        try:
-            rows, next_cursor = referrals(services.read_db, query, limit, cursor)
-        except BadCursor:
-            raise InvalidInput("the cursor is not one this list gave", field="cursor") from None
+        rows, after = referrals(services.read_db, query, limit, services.cursors.read(cursors.REFERRALS, cursor))
+        next_cursor = services.cursors.write(cursors.REFERRALS, after)
         shown = Shown()
         items = []
         for referral, child in rows:

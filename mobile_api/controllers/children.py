@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Response, get, post
@@ -19,17 +19,19 @@ from backend.commands import (
     SealRecord,
     TransferChild,
 )
-from backend.errors import ChildNotFound, InvalidInput
+from backend.errors import ChildNotFound
 from backend.identity import Actor
 from backend.disclosure import CategoryFilter, Shown, category_filter
 from backend.rules.jurisdiction import parse_jurisdiction
+from backend.rules.timing import check_moment
 from events.vocabulary import Category, RiskLevel, Role
+from mobile_api import cursors
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, written
 from mobile_api.schemas import ChildChange, ChildPage, ChildStatus, ConferenceResult
 from mobile_api.services import Services
 from mobile_api.showing import record_shown
-from projections.queries import BadCursor, Caseload, caseload, child_row
+from projections.queries import Caseload, caseload, child_row
 from projections.tables import ChildRow
 from projections.views import child_status, row_visible
 
@@ -84,8 +86,8 @@ class ChildrenController(Controller):
     ) -> ChildPage:
         """The caseload in scope, soonest due first, with filters."""
         actor = caller.actor
-        if due_before is not None and due_before.tzinfo is None:
-            raise InvalidInput("due_before needs a UTC offset", field="due_before")
+        if due_before is not None:
+            check_moment(due_before, "due_before")
         query = Caseload(
             scope=actor.scope,
             jurisdiction=parse_jurisdiction(jurisdiction) if jurisdiction else None,
@@ -96,11 +98,9 @@ class ChildrenController(Controller):
             overdue_at=services.clock() if overdue else None,
             department=actor.department if actor.role == Role.DEPARTMENT_HANDLER else None,
         )
-        try:
-            rows, next_cursor = caseload(services.read_db, query, limit, cursor)
-        except BadCursor:
-            raise InvalidInput("the cursor is not one this list gave", field="cursor") from None
-        return ChildPage(items=statuses(services, caller, rows, "listChildren"), next_cursor=next_cursor)
+        rows, after = caseload(services.read_db, query, limit, services.cursors.read(cursors.CHILDREN, cursor))
+        return ChildPage(items=statuses(services, caller, rows, "listChildren"),
+                         next_cursor=services.cursors.write(cursors.CHILDREN, after))
 
     @get("/{child_id:uuid}", operation_id="getChild", guards=[permission("child.read")], sync_to_thread=True)
     def get_child(self, child_id: FromPath[UUID], caller: NamedDependency[Caller], services: NamedDependency[Services]) -> ChildStatus:

@@ -8,14 +8,14 @@ from typing import Any
 from uuid import UUID
 
 import anyio
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, MultipartBody
 from litestar.response import Redirect
 
-from backend.errors import ChildNotFound, NotFound
+from backend.errors import ChildNotFound, MultipleFiles, NotFound
 from backend.usecases.photos import PhotoFacts
 from media.ingest import NotAnImage, TooLarge, inspect, spool
 from media.stores import MediaUnavailable, original_key, thumbnail_key
@@ -44,6 +44,13 @@ class MediaNotFound(NotFound):
     code = "media_not_found"
 
 
+async def one_file(request: Request[Any, Any, Any]) -> None:
+    """An upload carries one photo: a form with more than one `file` part is refused plainly (400)."""
+    form = await request.form()
+    if sum(1 for name, _ in form.multi_items() if name == "file") > 1:
+        raise MultipleFiles("send one photo per upload; this form has more than one `file` part", field="file")
+
+
 async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
     while chunk := await upload.read(CHUNK):
         yield chunk
@@ -54,7 +61,8 @@ class MediaController(Controller):
     tags = ["media"]
     security = BEARER
 
-    @post("/", operation_id="uploadPhoto", guards=[permission("visit.record")], request_max_body_size=UPLOAD_LIMIT)
+    @post("/", operation_id="uploadPhoto", guards=[permission("visit.record")], request_max_body_size=UPLOAD_LIMIT,
+          before_request=one_file)
     async def upload(
         self, data: MultipartBody[PhotoUpload], caller: NamedDependency[Caller], services: NamedDependency[Services]
     ) -> Response[PhotoResult]:

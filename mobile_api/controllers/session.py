@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 
 from backend.errors import UserDisabledError, UserNotFound
+from backend.rules.device import check_device_id
 from events.vocabulary import (
     DEFAULT_VISIT_INTERVALS,
     Category,
@@ -23,6 +24,7 @@ from mobile_api.auth import Caller, Unauthenticated
 from mobile_api.common import BEARER, require_json
 from mobile_api.schemas import Health, LoginRequest, LoginResponse, RiskTerm, UserInfo, Vocabulary
 from mobile_api.services import Services
+from mobile_api.throttle import client_address
 
 
 def user_info(caller: Caller) -> UserInfo:
@@ -38,17 +40,18 @@ class SessionController(Controller):
     @post("/auth/login", operation_id="login", status_code=200, sync_to_thread=True)
     def login(self, data: LoginRequest, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> LoginResponse:
         """Exchange a username and password for a bearer token bound to this device."""
-        address = request.client.host if request.client else "unknown"
-        keys = (f"user:{data.username.strip().lower()}", f"addr:{address}")
-        services.throttle.check(*keys)
+        device_id = check_device_id(data.device_id)
+        address = client_address(request.client.host if request.client else None,
+                                 request.headers.get("x-forwarded-for"), services.trusted_proxies)
+        services.throttle.check(data.username, device_id, address)
         try:
             user = services.app.users.authenticate(data.username, data.password)
         except (UserNotFound, UserDisabledError):
-            services.throttle.failed(*keys)
+            services.throttle.failed(data.username, device_id, address)
             raise Unauthenticated("wrong username or password") from None
-        services.throttle.succeeded(keys[0])
-        token, expires = services.tokens.issue(user.id, data.device_id)
-        caller = Caller(actor=user.as_actor(), device_id=data.device_id)
+        services.throttle.succeeded(data.username, device_id)
+        token, expires = services.tokens.issue(user.id, device_id)
+        caller = Caller(actor=user.as_actor(), device_id=device_id)
         return LoginResponse(access_token=token, token_type="bearer", expires_at=expires.isoformat(), user=user_info(caller))
 
     @get("/me", operation_id="me", security=BEARER, sync_to_thread=False)

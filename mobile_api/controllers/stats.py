@@ -9,8 +9,9 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
-from backend.errors import ChildNotFound, InvalidInput
+from backend.errors import ChildNotFound
 from backend.rules.jurisdiction import parse_jurisdiction, within_scope
+from backend.rules.timing import check_moment, check_period
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, permission
 from mobile_api.services import Services
@@ -39,16 +40,13 @@ class StatsController(Controller):
         if not within_scope(scope, caller.actor.scope):
             raise ChildNotFound("no such jurisdiction in your scope")
         now = services.clock()
-        end = to or now
-        start = from_ or end - timedelta(days=90)
-        if start.tzinfo is None or end.tzinfo is None:
-            raise InvalidInput("from and to need a UTC offset", field="from")
-        if start >= end:
-            raise InvalidInput("from must be before to", field="from")
+        end = check_moment(to, "to") if to else now
+        start = check_moment(from_, "from") if from_ else end - timedelta(days=90)
+        check_period(start, end)
         tables = summary(services.read_db, scope, start, end, now, caller.actor)
         name = f"huhang-{scope.replace('/', '-')}-{start:%Y%m%d}-{end:%Y%m%d}"
         if format == "csv":
-            return Response(as_csv(tables), media_type="text/csv; charset=utf-8",
+            return Response(as_csv(tables), media_type="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
         if format == "xlsx":
             heading = f"{scope} {start:%Y-%m-%d} — {end:%Y-%m-%d}"

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
 
+from backend.errors import BadCursor, CursorExpired
+from mobile_api import cursors
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission
 from mobile_api.controllers.children import statuses
 from mobile_api.schemas import SyncPage
 from mobile_api.services import Services
-from projections.queries import BadCursor, changed_since, decode_cursor, encode_cursor, left_scope_since
-
-
-class Gone(HTTPException):
-    status_code = 410
+from projections.queries import changed_since, left_scope_since
 
 
 class SyncController(Controller):
@@ -31,21 +28,27 @@ class SyncController(Controller):
         """
         services.runner.catch_up()
         upto = services.runner.checkpoint()
-        position, after_child = 0, ""
-        if cursor:
-            try:
-                position, after_child = decode_cursor(cursor, 2)
-            except BadCursor:
-                raise Gone(detail="this cursor cannot be honoured; sync again without one") from None
-            if not isinstance(position, int) or not isinstance(after_child, str) or position > upto:
-                raise Gone(detail="this cursor cannot be honoured; sync again without one")
+        position, after_child = _since(services, cursor, upto)
         actor = caller.actor
         rows = changed_since(services.read_db, actor.scope, position, after_child, limit + 1)
         has_more = len(rows) > limit
         rows = rows[:limit]
         removed = left_scope_since(services.read_db, actor.scope, position, upto) if cursor else []
-        next_cursor = encode_cursor(rows[-1].changed_at, rows[-1].child_id) if has_more else encode_cursor(upto, "")
+        next_cursor = services.cursors.write(cursors.SYNC, (rows[-1].changed_at, rows[-1].child_id) if has_more else (upto, ""))
         return SyncPage(
             children=statuses(services, caller, rows, "sync"), removed=removed, cursor=next_cursor,
             has_more=has_more,
         )
+
+
+def _since(services: Services, cursor: str | None, upto: int) -> tuple[int, str]:
+    """The (log position, child id) a sync cursor names; 410 for one the server cannot honour."""
+    try:
+        since = services.cursors.read(cursors.SYNC, cursor)
+    except BadCursor:
+        raise CursorExpired("this cursor cannot be honoured; sync again without one", field="cursor") from None
+    if since is None:
+        return 0, ""
+    if since[0] > upto:
+        raise CursorExpired("this cursor is ahead of the server; sync again without one", field="cursor")
+    return since

@@ -31,6 +31,10 @@ def environment(settings: Settings) -> dict[str, str]:
     env["HUHANG_DATA_DIR"] = str(settings.data_dir)
     if settings.database_url:
         env["HUHANG_DATABASE_URL"] = settings.database_url
+    if settings.login_address_limit != Settings().login_address_limit:
+        env["HUHANG_LOGIN_ADDRESS_LIMIT"] = str(settings.login_address_limit)
+    if settings.trusted_proxies:
+        env["HUHANG_TRUSTED_PROXIES"] = ",".join(settings.trusted_proxies)
     if settings.nats_url:
         env["HUHANG_NATS_URL"] = settings.nats_url
     if settings.s3_endpoint:

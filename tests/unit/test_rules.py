@@ -58,7 +58,9 @@ def test_scope_contains_by_whole_segments() -> None:
     assert not within_scope("520302", "520302/001")
 
 
-@pytest.mark.parametrize("path", ["52030/001", "520302/001/003/02/05/07", "520302/abc", "520302//001", ""])
+@pytest.mark.parametrize("path", ["52030/001", "520302/001/003/02/05/07", "520302/abc", "520302//001", "",
+                                  "520302/001/003/０１", "520302/001/01\n/02", "５２０３０２/001", "520302/00١",
+                                  "520302\n/001", "520302/001/0\n1"])
 def test_malformed_jurisdictions_are_refused(path: str) -> None:
     with pytest.raises(InvalidJurisdiction):
         parse_jurisdiction(path)
