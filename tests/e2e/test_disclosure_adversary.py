@@ -207,3 +207,17 @@ def test_nothing_is_logged_as_shown_when_no_text_was_shown(world: World) -> None
     assert seen["notes"] == "" and not any(seen["observations"].values())
     after = auditor.get("/api/v1/audit/access-log", child_id=child, limit=500).json()["items"][before:]
     assert [e for e in after if e["endpoint"] == "getVisit"] == []
+
+
+def test_a_replay_tells_nothing_new_about_a_child_that_has_left_the_callers_scope(world: World) -> None:
+    """A child outside the caller's scope does not exist for the caller (never a hint): a replayed registration
+    does not report a sealing order made after the child moved away."""
+    grid = world.as_("grid")
+    body = child_body("520302/001/003/29", name="迁出儿")
+    child = grid.post("/api/v1/children", body).json()["child_id"]
+    moved = world.as_("county").post(f"/api/v1/children/{child}/transfer", sub(to_jurisdiction="520302/002/001", reason="搬家"))
+    assert moved.status_code == 201, moved.text
+    assert grid.get(f"/api/v1/children/{child}").status_code == 404
+    assert world.as_("county").post(f"/api/v1/children/{child}/seal", sub(reason="封存")).status_code == 201
+    replayed = grid.post("/api/v1/children", body)
+    assert replayed.status_code == 404 or replayed.json()["sealed"] is False, replayed.text
