@@ -11,8 +11,9 @@ from uuid import UUID, uuid4, uuid5
 
 import pytest
 
-from tests.e2e.conftest import World, child_body
-from tests.e2e.server import Api, sub
+from backend.settings import Settings
+from tests.e2e.conftest import PASSWORD, World, child_body
+from tests.e2e.server import Api, add_users, sub
 
 INVOLVEMENT_NAMESPACE = UUID("0b7f4f5e-8a55-4c7e-9d1a-3c1f6f2b9e21")
 """The published namespace of one department's involvement stream per child: uuid5(ns, "child|department")."""
@@ -221,3 +222,21 @@ def test_a_replay_tells_nothing_new_about_a_child_that_has_left_the_callers_scop
     assert world.as_("county").post(f"/api/v1/children/{child}/seal", sub(reason="封存")).status_code == 201
     replayed = grid.post("/api/v1/children", body)
     assert replayed.status_code == 404 or replayed.json()["sealed"] is False, replayed.text
+
+
+def test_statistics_for_a_scope_narrower_than_a_village_count_only_children_in_that_scope(
+    world: World, sqlite_settings: Settings
+) -> None:
+    """Statistics without a child are limited to the caller's jurisdiction: an auditor of one group of a village
+    with no child in it is not told how many children the whole village has, nor how many were visited."""
+    add_users(sqlite_settings, [("group_auditor", "auditor", "520302/001/003/07/01", None)], PASSWORD)
+    world.as_("county").post("/api/v1/children", child_body("520302/001/003/30"))
+    auditor = Api(world.base, "group_auditor", PASSWORD)
+    try:
+        answer = auditor.get("/api/v1/stats/summary")
+        assert answer.status_code == 200, answer.text
+        tables = answer.json()["tables"]
+        assert next(r for r in tables["visits"]["rows"] if r[1] == "children")[2] == 0
+        assert [row for row in tables["coverage"]["rows"] if row[2] != 0] == []
+    finally:
+        auditor.close()
