@@ -240,3 +240,10 @@ def test_statistics_for_a_scope_narrower_than_a_village_count_only_children_in_t
         assert [row for row in tables["coverage"]["rows"] if row[2] != 0] == []
     finally:
         auditor.close()
+
+
+def test_a_jurisdiction_with_a_line_break_in_a_segment_is_refused(world: World) -> None:
+    """Segments are 1 to 4 digits: "003\\n" is not one. Accepted, it files a child inside the town's scope but
+    outside the village's, so the village's own director and grid worker never see the child."""
+    answer = world.as_("supervisor").post("/api/v1/children", child_body("520302/001/003\n/01"))
+    assert answer.status_code == 422, answer.text
