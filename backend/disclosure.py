@@ -52,15 +52,21 @@ SMALL_CELL: Final = 5
 """Supervisors see a count of 1 to 4 in a sensitive cell as "<5"; auditors see every count."""
 
 
+def has_sensitive(categories: Iterable[str]) -> bool:
+    return any(code in SENSITIVE_CATEGORIES for code in categories)
+
+
 class ChildFacts(msgspec.Struct, frozen=True, kw_only=True):
     """What about a child decides what of it is protected."""
 
     categories: tuple[str, ...] = ()
     sealed: bool = False
+    ever_sensitive: bool = False
+    """The child has had a sensitive category at some time: what was written then stays protected."""
 
     @property
     def sensitive(self) -> bool:
-        return any(code in SENSITIVE_CATEGORIES for code in self.categories)
+        return self.ever_sensitive or has_sensitive(self.categories)
 
 
 def may_see(reader: Actor, kind: Kind) -> bool:
@@ -78,6 +84,15 @@ def category_kind(code: str, sealed: bool) -> Kind | None:
 def is_sealed_matter(department: str, child: ChildFacts) -> bool:
     """A justice department's referral about a child whose record is sealed."""
     return child.sealed and department in JUSTICE_DEPARTMENTS
+
+
+def hidden_sealed_departments(reader: Actor) -> frozenset[str]:
+    """The departments whose referrals of a sealed child this reader may not know of (lists filter on this)."""
+    if may_see(reader, Kind.SEALED):
+        return frozenset()
+    if reader.role == Role.DEPARTMENT_HANDLER and reader.department in JUSTICE_DEPARTMENTS:
+        return JUSTICE_DEPARTMENTS - {reader.department}
+    return JUSTICE_DEPARTMENTS
 
 
 def handler_sees(department: str | None, open_departments: Iterable[str]) -> bool:
@@ -152,21 +167,27 @@ class Disclosure:
 
         The author always sees their own text; a handler sees their own department's referral text.
         """
-        if text is None or not self.child.sensitive:
+        if not text or not self.child.sensitive:
             return text
         own = author_id is not None and self.reader.id is not None and str(author_id) == str(self.reader.id)
         own_department = self.reader.role == Role.DEPARTMENT_HANDLER and department is not None \
             and department == self.reader.department
         if own or own_department:
+            self.disclosed.add(Kind.SENSITIVE)
             return text
         return text if self._shown(Kind.SENSITIVE, "text:sensitive") else None
+
+    def sealed_text(self, text: str | None) -> str | None:
+        """Words about a sealed matter (the reason a sealable category was given or taken away)."""
+        if not text or not self.child.sealed:
+            return text
+        return text if self._shown(Kind.SEALED, "text:sealed") else None
 
     def matter(self, department: str) -> bool:
         """Whether a referral (or its trace, such as its id among open referrals) to `department` is shown."""
         if not is_sealed_matter(department, self.child):
             return True
-        own = self.reader.role == Role.DEPARTMENT_HANDLER and self.reader.department == department
-        if own or may_see(self.reader, Kind.SEALED):
+        if department not in hidden_sealed_departments(self.reader):
             self.disclosed.add(Kind.SEALED)
             return True
         self.withheld.add("referrals:sealed")

@@ -82,7 +82,7 @@ def written(services: Services, caller: Caller, outcome: Outcome, shape: type[T]
     The body is the stored answer as the caller may see it now (backend.disclosure, via mobile_api.showing).
     """
     services.project(outcome)
-    content = msgspec.convert(write_answer(services, caller, outcome.result), shape)
+    content = msgspec.convert(write_answer(services, caller, outcome.result, outcome.replayed), shape)
     if outcome.replayed:
         return Response(content, status_code=200, headers={"Idempotent-Replayed": "true"})
     return Response(content, status_code=201)

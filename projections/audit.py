@@ -9,7 +9,7 @@ from uuid import UUID
 
 import msgspec
 
-from backend.disclosure import ChildFacts, Disclosure, is_sealed_matter
+from backend.disclosure import SEALABLE_CATEGORIES, ChildFacts, Disclosure, is_sealed_matter
 from backend.identity import Actor
 from backend.settings import Policy
 from backend.store import EventStore
@@ -70,11 +70,14 @@ FREE_TEXT: Final = frozenset(
 """Payload fields written in words by a person: the disclosure table's "free text by others"."""
 
 
-def history(events: list[Event], reader: Actor, child: ChildFacts) -> tuple[list[dict[str, Any]], Disclosure]:
-    """The audit timeline entries, with protected data withheld for this reader; and the disclosure that decided."""
+def history(events: list[Event], page: slice, reader: Actor, child: ChildFacts) -> tuple[list[dict[str, Any]], Disclosure]:
+    """One page of the audit timeline, protected data withheld for this reader; and the disclosure that decided.
+
+    What a sealing order covers is decided over the whole history, so that every page withholds the same.
+    """
     disclosure = Disclosure(reader, child)
     covered = sealed_streams(events, child)
-    return [entry(e, disclosure, e.originator_id in covered) for e in events], disclosure
+    return [entry(e, disclosure, e.originator_id in covered) for e in events[page]], disclosure
 
 
 def sealed_streams(events: list[Event], child: ChildFacts) -> set[UUID]:
@@ -92,6 +95,8 @@ def sealed_streams(events: list[Event], child: ChildFacts) -> set[UUID]:
 
 def entry(event: Event, disclosure: Disclosure, sealed_matter: bool = False) -> dict[str, Any]:
     meta = event.meta
+    if sealed_matter and (stand_in := disclosure.sealed_record()) is not None:
+        return withheld_entry(event, stand_in)
     state = msgspec.to_builtins(event)
     data = codec.payload_of(state)
     return {
@@ -113,14 +118,25 @@ def entry(event: Event, disclosure: Disclosure, sealed_matter: bool = False) -> 
     }
 
 
+def withheld_entry(event: Event, stand_in: dict[str, Any]) -> dict[str, Any]:
+    """A place in the timeline that says something is withheld, and nothing of what: no ids, actor, place or type."""
+    moment = event.meta.recorded_at.isoformat()
+    return {
+        "event_id": "withheld", "stream_id": "withheld", "version": 0, "type": "Withheld",
+        "occurred_at": moment, "recorded_at": moment, "actor": {"id": None, "role": ""}, "device_id": "",
+        "submission_id": "", "geo": None, "late": False, "flags": [], "data": stand_in, "hash": "", "prev_hash": "",
+    }
+
+
 def protect(event: Event, data: dict[str, Any], d: Disclosure, sealed_matter: bool) -> dict[str, Any]:
     """Withhold what the reader may not see, saying that it was withheld."""
-    if sealed_matter and (stand_in := d.sealed_record()) is not None:
-        return stand_in
     for holder in (data, data.get("changes")):
         if isinstance(holder, dict) and "id_number" in holder:
             holder["id_number"] = d.id_number(holder["id_number"])
     if isinstance(event, ChildRegistered | CategoriesChanged):
+        touched = {*data.get("added", ()), *data.get("removed", ())} & SEALABLE_CATEGORIES
+        if touched and "reason" in data:
+            data["reason"] = d.sealed_text(data["reason"])
         for key in ("categories", "added", "removed"):
             if key in data:
                 data[key] = d.categories(data[key])

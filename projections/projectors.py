@@ -7,6 +7,7 @@ from typing import Any, Final
 
 import msgspec
 
+from backend.disclosure import has_sensitive
 from backend.photos import photo_flags
 from backend.rules.policy import effective_level, is_higher, next_visit_due
 from events.base import Event
@@ -73,6 +74,7 @@ def _child(b: Batch, child_id: Any) -> ChildRow | None:
 def _touch(b: Batch, row: ChildRow, position: int) -> None:
     """Recompute what follows from the row, mark it changed at this position, and keep it."""
     level = effective_level(row.risk_level, row.categories)
+    row.ever_sensitive = row.ever_sensitive or has_sensitive(row.categories)
     row.next_visit_due = next_visit_due(b.policy, level, row.last_visit_at, row.graded_up_at, row.registered_at)
     row.changed_at = position
     b.put(CHILDREN, row)

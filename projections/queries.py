@@ -111,6 +111,8 @@ def visit_row(db: ReadDB, visit_id: str) -> VisitRow | None:
 
 class ReferralQuery(msgspec.Struct, kw_only=True):
     scope: str
+    hidden_sealed: tuple[str, ...] = ()
+    """Departments whose referrals of a sealed child the reader may not know of (backend.disclosure)."""
     department: str | None = None
     status: str | None = None
     overdue_at: datetime | None = None
@@ -126,6 +128,10 @@ def referrals(
     if q.department:
         clauses.append("r.department = ?")
         params.append(q.department)
+    if q.hidden_sealed:
+        marks = ", ".join("?" for _ in q.hidden_sealed)
+        clauses.append(f"NOT (c.sealed = '1' AND r.department IN ({marks}))")
+        params += list(q.hidden_sealed)
     if q.status:
         clauses.append("r.status = ?")
         params.append(q.status)

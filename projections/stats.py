@@ -13,8 +13,9 @@ import msgspec
 
 from backend.disclosure import Disclosure, category_kind, statistic
 from backend.identity import Actor
+from backend.rules.policy import effective_level
 from events.vocabulary import Category, Department, InterventionType, ReportSource, RiskLevel, label_zh
-from projections.coverage import CoverageRow, quarter_of, village_of
+from projections.coverage import VILLAGE_SEGMENTS, CoverageRow, quarter_of, village_of
 from projections.db import ReadDB
 from projections.queries import in_scope_sql
 from projections.views import facts_of
@@ -69,24 +70,36 @@ def summary(db: ReadDB, jurisdiction: str, start: datetime, end: datetime, now: 
         _referrals(referrals, now),
         _interventions(interventions),
         _reports(reports),
-        coverage_table(db, jurisdiction, start, end),
+        coverage_table(db, jurisdiction, start, end, children, visits),
     ]
 
 
-def coverage_table(db: ReadDB, jurisdiction: str, start: datetime, end: datetime) -> StatTable:
-    """Quarterly visit coverage per village: children seen at least once in the quarter / children there now."""
+def coverage_table(db: ReadDB, jurisdiction: str, start: datetime, end: datetime,
+                   children: list[ChildRow] | None = None, visits: list[VisitRow] | None = None) -> StatTable:
+    """Quarterly visit coverage per village: children seen at least once in the quarter / children there now.
+
+    A village or wider scope reads the coverage projection; a scope narrower than a village counts only the
+    children inside it (its `children` and the period's `visits`), never the rest of their village.
+    """
     quarters = sorted({quarter_of(start), quarter_of(end - timedelta(seconds=1))} | _quarters_between(start, end))
-    scope, params = in_scope_sql("village", jurisdiction)
-    # A village-level scope is wider than or equal to a village; a narrower scope still shows its village.
-    village = village_of(jurisdiction)
-    if village != jurisdiction and len(jurisdiction.split("/")) > 3:
-        scope, params = "village = ?", [village]
-    population = dict(db.query(f"SELECT village, COUNT(*) FROM rm_cov_places WHERE {scope} GROUP BY village", tuple(params)))
-    decoder = msgspec.json.Decoder(CoverageRow)
-    seen = {
-        (row.village, row.quarter): len(row.visited)
-        for row in (decoder.decode(r[0]) for r in db.query(f"SELECT doc FROM rm_cov_quarters WHERE {scope}", tuple(params)))
-    }
+    if len(jurisdiction.split("/")) > VILLAGE_SEGMENTS:
+        population = Counter(village_of(c.jurisdiction) for c in children or [])
+        seen_ids: dict[tuple[str, str], set[str]] = {}
+        villages = {c.child_id: village_of(c.jurisdiction) for c in children or []}
+        for v in visits or []:
+            if v.child_seen and v.child_id in villages:
+                seen_ids.setdefault((villages[v.child_id], quarter_of(v.occurred_at)), set()).add(v.child_id)
+        seen = {key: len(ids) for key, ids in seen_ids.items()}
+    else:
+        scope, params = in_scope_sql("village", jurisdiction)
+        population = Counter(dict(db.query(f"SELECT village, COUNT(*) FROM rm_cov_places WHERE {scope} GROUP BY village",
+                                           tuple(params))))
+        decoder = msgspec.json.Decoder(CoverageRow)
+        seen = {
+            (row.village, row.quarter): len(row.visited)
+            for row in (decoder.decode(r[0]) for r in db.query(f"SELECT doc FROM rm_cov_quarters WHERE {scope}",
+                                                                tuple(params)))
+        }
     rows = []
     for name in sorted(population):
         for quarter in quarters:
@@ -113,7 +126,8 @@ def _by_category(children: list[ChildRow], reader: Actor) -> StatTable:
 
 
 def _by_risk(children: list[ChildRow]) -> StatTable:
-    counts = Counter(c.risk_level or ("blue" if c.categories else "ungraded") for c in children)
+    counts = Counter(level.value if (level := effective_level(c.risk_level, c.categories)) else "ungraded"
+                     for c in children)
     rows = [[label_zh(RiskLevel, m.value), m.value, counts[m.value]] for m in RiskLevel]
     rows.append(["未分级", "ungraded", counts["ungraded"]])
     return StatTable("children_by_risk", "风险等级 Children by risk level", ["等级", "code", "人数 children"], rows)

@@ -40,6 +40,8 @@ class ChildRow(msgspec.Struct, kw_only=True):
     """Open referrals and interventions → their department (the facts of the department-handler rule)."""
     conflicting_assessments: bool = False
     sealed: bool = False
+    ever_sensitive: bool = False
+    """Had a sensitive category at some time: free text about the child stays protected after it is removed."""
     incomplete_visits: list[str] = []
     last_visit_flags: list[str] = []
     version: int = 0
@@ -139,7 +141,7 @@ class MoveRow(msgspec.Struct, kw_only=True):
     to_jurisdiction: str
 
 
-SCHEMA_VERSION: Final = 5
+SCHEMA_VERSION: Final = 6
 """Bump when a table or row shape changes: older read models are then dropped and rebuilt from the log."""
 
 INTEGER_COLUMNS: Final = frozenset({"changed_at", "position"})

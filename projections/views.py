@@ -18,7 +18,7 @@ from projections.tables import ChildRow, ReferralRow, VisitRow
 
 def facts_of(row: ChildRow) -> ChildFacts:
     """What about the child decides what of it is protected."""
-    return ChildFacts(categories=tuple(row.categories), sealed=row.sealed)
+    return ChildFacts(categories=tuple(row.categories), sealed=row.sealed, ever_sensitive=row.ever_sensitive)
 
 
 def row_visible(actor: Actor, row: ChildRow) -> bool:

@@ -15,7 +15,7 @@ from backend.commands import (
     SealRecord,
     TransferChild,
 )
-from backend.disclosure import sees_child
+from backend.disclosure import ChildFacts, sees_child
 from backend.errors import ChildNotFound, StaleVersion
 from backend.identity import Actor, authorize, check_in_scope
 from backend.involvement import Involvement, involvement_id
@@ -29,6 +29,11 @@ from events.vocabulary import Role
 _REGISTRATION_FIELDS = (
     "name sex birth_date id_number jurisdiction address household_position home_geo categories guardians".split()
 )
+
+
+def child_facts(child: Child) -> ChildFacts:
+    """What about the child decides what of it is protected, as the write side knows it."""
+    return ChildFacts(categories=tuple(child.categories), sealed=child.sealed)
 
 
 def registration_fields(command: RegisterChild) -> dict[str, object]:

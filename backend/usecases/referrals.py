@@ -9,12 +9,13 @@ from uuid import UUID, uuid4
 from backend.aggregate import Aggregate
 from backend.children import Child
 from backend.commands import ReferralStep, SendReferral
+from backend.disclosure import Disclosure
 from backend.errors import ChildNotFound, InvalidInput, ReferralNotFound
 from backend.identity import Actor, authorize
 from backend.involvement import Involvement
 from backend.referrals import Referral
 from backend.rules.policy import referral_deadlines
-from backend.usecases.children import Children
+from backend.usecases.children import Children, child_facts
 from backend.usecases.core import Change, Core, Outcome
 from events.base import Meta
 from events.vocabulary import ReferralStatus, Role
@@ -127,7 +128,9 @@ class Referrals:
         if actor.role == Role.DEPARTMENT_HANDLER and referral.department != actor.department:
             raise ReferralNotFound("no such referral")
         try:
-            self.children.get_for_own_matter(actor, referral.child_id)
+            child = self.children.get_for_own_matter(actor, referral.child_id)
         except ChildNotFound:
             raise ReferralNotFound("no such referral") from None
+        if actor.id is not None and not Disclosure(actor, child_facts(child)).matter(referral.department):
+            raise ReferralNotFound("no such referral")  # a sealed matter does not exist for this reader
         return referral

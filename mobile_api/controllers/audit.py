@@ -42,8 +42,7 @@ class AuditController(Controller):
         events = child_events(services.app.store, services.read_db, child_id)
         kind = cursors.history(child_id)
         (start,) = services.cursors.read(kind, cursor) or (0,)
-        page = events[start : start + limit]
-        entries, disclosure = history(page, caller.actor, facts_of(row))
+        entries, disclosure = history(events, slice(start, start + limit), caller.actor, facts_of(row))
         shown = Shown()
         shown.add(child_id, disclosure)
         record_shown(services, caller, shown, "childHistory")
@@ -65,6 +64,7 @@ class AuditController(Controller):
         if row is None:
             raise ChildNotFound("the child was not registered at that time")
         row.sealed = row.sealed or current.sealed  # today's sealing order covers every past state too
+        row.ever_sensitive = row.ever_sensitive or current.ever_sensitive  # and what is protected now stays so
         shown = Shown()
         status = status_of(services, caller, row, shown)
         record_shown(services, caller, shown, "childAsOf")

@@ -17,7 +17,7 @@ from backend.commands import (
     SendReferral,
     TriageReport,
 )
-from backend.disclosure import Shown
+from backend.disclosure import Shown, hidden_sealed_departments
 from events.vocabulary import Department, ReferralStatus, Role
 from mobile_api import cursors
 from mobile_api.auth import Caller
@@ -109,7 +109,8 @@ class ReferralsController(Controller):
         if actor.role == Role.DEPARTMENT_HANDLER:
             department = Department(actor.department) if actor.department else department
         now = services.clock()
-        query = ReferralQuery(scope=actor.scope, department=department, status=status, overdue_at=now if overdue else None)
+        query = ReferralQuery(scope=actor.scope, department=department, status=status, overdue_at=now if overdue else None,
+                              hidden_sealed=tuple(sorted(hidden_sealed_departments(actor))))
         rows, after = referrals(services.read_db, query, limit, services.cursors.read(cursors.REFERRALS, cursor))
         next_cursor = services.cursors.write(cursors.REFERRALS, after)
         shown = Shown()

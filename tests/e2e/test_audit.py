@@ -32,8 +32,10 @@ def test_sealed_matters_are_withheld_from_all_but_auditors_and_every_showing_is_
     assert seen_by_supervisor["withheld"] == ["categories:sealed", "referrals:sealed"] and seen_by_supervisor["sealed"]
     assert seen_by_supervisor["open_referrals"] == []
     history = world.as_("supervisor").get(f"/api/v1/audit/children/{child}/history").json()["items"]
-    referral = next(e for e in history if e["type"] == "ReferralSent")
-    assert referral["data"] == {"withheld": "sealed"}
+    # A sealed matter's place in the timeline says that something is withheld, not what: not even its type or id.
+    assert not any(e["type"] == "ReferralSent" for e in history)
+    referral = next(e for e in history if e["type"] == "Withheld")
+    assert referral["data"] == {"withheld": "sealed"} and referral["stream_id"] == "withheld"
 
     seen_by_auditor = world.as_("auditor").get(f"/api/v1/children/{child}").json()
     assert "serious_misconduct" in seen_by_auditor["categories"] and seen_by_auditor["withheld"] == []
@@ -42,6 +44,9 @@ def test_sealed_matters_are_withheld_from_all_but_auditors_and_every_showing_is_
 
     log = world.as_("auditor").get("/api/v1/audit/access-log", child_id=child).json()["items"]
     assert [(e["actor_role"], e["endpoint"], e["kinds"]) for e in log] == [
+        # The supervisor's history showed their own words (the sealing order's reason) about a child with a
+        # sensitive category: a ✔ showing of a sensitive fact, recorded like any other.
+        ("supervisor", "childHistory", ["sensitive"]),
         ("auditor", "getChild", ["sealed"]),
         # History also shows free text (the referral's and the sealing order's reasons) about a child with a
         # sensitive category: a sensitive fact by the disclosure table, so it is logged as such.

@@ -124,7 +124,8 @@ def test_late_older_grading_is_in_history_but_does_not_change_the_level(backend:
         row = child_row(db, str(child))
         assert row is not None and row.risk_level == "red"
         auditor = Actor(id=None, role=Role.AUDITOR, scope="520302")
-        entries, _ = history(child_events(app.store, db, child), auditor, ChildFacts())
+        events = child_events(app.store, db, child)
+        entries, _ = history(events, slice(0, len(events)), auditor, ChildFacts())
         assert [e["data"].get("level") for e in entries if e["type"] == "RiskAssessed"] == ["red", "blue"]
         assert entries[-1]["late"] is True
         db.close()

@@ -13,6 +13,7 @@ from backend.disclosure import (
     Kind,
     category_filter,
     handler_sees,
+    hidden_sealed_departments,
     sees_child,
     statistic,
 )
@@ -184,3 +185,41 @@ def test_a_handler_sees_a_child_only_while_their_department_has_a_matter_open() 
 def test_scope_then_the_handler_rule(role: str, department: str | None, jurisdiction: str,
                                      open_departments: list[str], expected: bool) -> None:
     assert sees_child(reader(role, department), jurisdiction, open_departments) is expected
+
+
+@pytest.mark.parametrize(
+    ("role", "department", "hidden"),
+    [
+        ("grid_worker", None, {"police", "procuratorate", "court"}),
+        ("child_director", None, {"police", "procuratorate", "court"}),
+        ("supervisor", None, {"police", "procuratorate", "court"}),
+        ("department_handler", "education", {"police", "procuratorate", "court"}),
+        ("department_handler", "police", {"procuratorate", "court"}),
+        ("department_handler", "court", {"police", "procuratorate"}),
+        ("auditor", None, set()),
+    ],
+)
+def test_which_sealed_referrals_a_list_leaves_out(role: str, department: str | None, hidden: set[str]) -> None:
+    assert hidden_sealed_departments(reader(role, department)) == hidden
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_words_about_a_sealed_matter_are_sealed(role: str) -> None:
+    d = Disclosure(reader(role), ChildFacts(categories=("serious_misconduct",), sealed=True))
+    assert d.sealed_text("因多次盗窃被训诫") == ("因多次盗窃被训诫" if SEALED_MATTERS[role] else None)
+    assert Disclosure(reader(role), ChildFacts(sealed=False)).sealed_text("理由") == "理由"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_text_written_while_a_child_was_a_victim_stays_protected_after_the_category_is_removed(role: str) -> None:
+    d = Disclosure(reader(role), ChildFacts(categories=("left_behind",), ever_sensitive=True))
+    assert (d.free_text("旧笔记", author_id=OTHER_ID) is not None) is FREE_TEXT_BY_OTHERS[role]
+
+
+def test_empty_text_is_not_a_showing_and_own_text_is() -> None:
+    director = Disclosure(reader("child_director"), ChildFacts(categories=("crime_victim",)))
+    assert director.free_text("", author_id=OTHER_ID) == "" and director.disclosed == set()
+    grid = Disclosure(reader("grid_worker"), ChildFacts(categories=("crime_victim",)))
+    assert grid.free_text("我写的", author_id=READER_ID) == "我写的" and grid.disclosed == {Kind.SENSITIVE}
+    police = Disclosure(reader("department_handler", "police"), ChildFacts(categories=("crime_victim",)))
+    assert police.free_text("转介理由", department="police") == "转介理由" and police.disclosed == {Kind.SENSITIVE}
