@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Self, TypeVar
 from uuid import UUID, uuid4
 
 from backend.errors import IllegalTransition
+from backend.limits import MAX_EVENT_BYTES, check_event_size
 from events.base import Event, Meta
 from events.codec import GENESIS_HASH, seal
 
@@ -18,6 +19,8 @@ class Aggregate:
     """Commands check rules then `trigger` an event; `when` applies an event to the state."""
 
     CREATED: ClassVar[type[Event]]
+    MAX_EVENT_BYTES: ClassVar[int | None] = MAX_EVENT_BYTES
+    """The size cap of this stream's events (None: not capped, for the system's own anchors)."""
 
     def __init__(self, aggregate_id: UUID) -> None:
         self.id = aggregate_id
@@ -36,6 +39,8 @@ class Aggregate:
             **payload,
         )
         sealed = seal(event, self.head_hash)
+        if self.MAX_EVENT_BYTES is not None:
+            check_event_size(sealed, self.MAX_EVENT_BYTES)
         self.apply(sealed)
         self._pending.append(sealed)
         return sealed  # type: ignore[return-value]

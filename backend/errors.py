@@ -43,6 +43,12 @@ class OccurredTooLongAgo(InvalidInput):
     code = "occurred_too_long_ago"
 
 
+class EventTooLarge(InvalidInput):
+    """What a write would store is over the size one event may have (413)."""
+
+    code = "event_too_large"
+
+
 class NotFound(DomainError):
     code = "not_found"
 

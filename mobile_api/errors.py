@@ -21,6 +21,7 @@ STATUS: Final[list[tuple[type[e.DomainError], int]]] = [
     (e.NotFound, 404),
     (e.Conflict, 409),
     (e.UserDisabledError, 401),
+    (e.EventTooLarge, 413),
     (e.InvalidInput, 422),
     (e.StoreUnavailable, 503),
 ]
