@@ -49,6 +49,12 @@ class EventTooLarge(InvalidInput):
     code = "event_too_large"
 
 
+class OutOfOrder(InvalidInput):
+    """A step dated before the step it follows."""
+
+    code = "out_of_order"
+
+
 class NotFound(DomainError):
     code = "not_found"
 
