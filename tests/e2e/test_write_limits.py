@@ -266,3 +266,8 @@ def test_the_schema_states_the_limits(world: World) -> None:
     visit_props = schemas["RecordVisit"]["properties"]
     assert visit_props["photos"]["maxItems"] == 30 and visit_props["notes"]["maxLength"] == 4000
     assert schemas["AssessRisk"]["properties"]["reasons"]["maxItems"] == 20
+
+
+def test_the_store_still_verifies_after_the_refusals(world: World, steps: Steps) -> None:
+    result = world.as_("auditor").get("/api/v1/audit/verify").json()
+    assert result["ok"] is True and result["broken"] == []
