@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 from backend.errors import IllegalTransition
 from backend.limits import MAX_EVENT_BYTES, check_event_size
-from backend.rules.timing import check_follows
+from backend.rules.order import check_follows
 from events.base import Event, Meta
 from events.codec import GENESIS_HASH, seal
 

@@ -35,14 +35,6 @@ class UnknownCode(InvalidInput):
     code = "unknown_code"
 
 
-class OccurredInFuture(InvalidInput):
-    code = "occurred_in_future"
-
-
-class OccurredTooLongAgo(InvalidInput):
-    code = "occurred_too_long_ago"
-
-
 class EventTooLarge(InvalidInput):
     """What a write would store is over the size one event may have (413)."""
 
@@ -53,6 +45,14 @@ class OutOfOrder(InvalidInput):
     """A step dated before the step it follows."""
 
     code = "out_of_order"
+
+
+class OccurredInFuture(InvalidInput):
+    code = "occurred_in_future"
+
+
+class OccurredTooLongAgo(InvalidInput):
+    code = "occurred_too_long_ago"
 
 
 class NotFound(DomainError):

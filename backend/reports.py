@@ -8,7 +8,7 @@ from uuid import UUID
 
 from backend.aggregate import Aggregate
 from backend.errors import IllegalTransition, InvalidInput
-from backend.rules.timing import check_follows
+from backend.rules.order import check_follows
 from events.base import Event, Meta
 from events.cases import ReportReceived, ReportTriaged
 from events.vocabulary import TriageDecision

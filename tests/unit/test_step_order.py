@@ -11,7 +11,7 @@ from backend.errors import IllegalTransition, OutOfOrder
 from backend.interventions import Intervention
 from backend.referrals import Referral
 from backend.reports import Report
-from backend.rules.timing import check_follows
+from backend.rules.order import check_follows
 from events.base import Meta
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
