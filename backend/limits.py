@@ -1,7 +1,7 @@
 """How much one write may carry: every text field and list a command takes, and one event's size.
 
 The numbers are chosen so that the largest command any client may send makes events well under
-`MAX_EVENT_BYTES` even in 4-byte characters (tests/unit/test_limits.py builds them), and so that a
+`MAX_EVENT_BYTES` even in 4-byte characters (tests/integration/test_event_size.py builds them), and so that a
 field worker's honest record always fits: a name is a name, a note is a page or two.
 """
 

@@ -4,6 +4,7 @@ Litestar converts a body into its struct with msgspec's lax rules (`strict=False
 model and its DTOs alike), which turn strings into booleans and numbers and Unix seconds into
 datetimes. A before-request hook first decodes the raw body strictly into the route's struct, so
 a body that only lax rules accept is refused (422 naming the field) before the handler runs.
+It is the app's before-request hook: a controller or route that sets its own would replace it.
 """
 
 from __future__ import annotations
@@ -64,6 +65,6 @@ async def decode_strictly(request: Request[Any, Any, Any]) -> None:
     except msgspec.ValidationError as exc:
         raise ValidationException("the request does not match the schema", extra=[field_error(exc)]) from None
     except msgspec.DecodeError as exc:
-        raise ClientException(f"JSON is malformed: {exc}") from None
+        raise ClientException(str(exc)) from None  # "JSON is malformed: …" or "Input data was truncated"
     except (RecursionError, UnicodeDecodeError) as exc:
         raise ClientException(f"JSON is malformed: {type(exc).__name__}") from None
