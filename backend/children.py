@@ -13,7 +13,7 @@ import msgspec
 from backend.aggregate import Aggregate
 from backend.commands import Guardians
 from backend.errors import EventNotFound, IllegalTransition, InvalidInput, UnknownCode
-from backend.limits import Address, Code, Name
+from backend.limits import Address, Checked, Code, Name
 from backend.rules.id_number import validate_id_number
 from backend.rules.jurisdiction import parse_jurisdiction
 from backend.rules.policy import is_higher
@@ -48,7 +48,7 @@ class ProfileInput(ProfileFields, frozen=True, kw_only=True, forbid_unknown_fiel
     """Profile fields as a change or correction may send them: bounded as at registration."""
 
     name: Name | msgspec.UnsetType = msgspec.UNSET
-    id_number: Code | None | msgspec.UnsetType = msgspec.UNSET
+    id_number: Checked | None | msgspec.UnsetType = msgspec.UNSET
     address: Address | msgspec.UnsetType = msgspec.UNSET
     household_position: Code | None | msgspec.UnsetType = msgspec.UNSET
     guardians: Guardians | msgspec.UnsetType = msgspec.UNSET

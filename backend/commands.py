@@ -23,6 +23,7 @@ from backend.limits import (
     PROFILE_FIELDS_MAX,
     REASONS_MAX,
     Address,
+    Checked,
     Code,
     Item,
     Label,
@@ -97,8 +98,8 @@ class RegisterChild(Command, frozen=True, kw_only=True):
     name: Name
     sex: Sex
     birth_date: date
-    id_number: Code | None = None
-    jurisdiction: Code
+    id_number: Checked | None = None
+    jurisdiction: Checked
     address: Address
     household_position: Code | None = None
     home_geo: Geo | None = None
@@ -125,7 +126,7 @@ class ChangeProfile(Command, frozen=True, kw_only=True):
 
 
 class TransferChild(Command, frozen=True, kw_only=True):
-    to_jurisdiction: Code
+    to_jurisdiction: Checked
     reason: Text
     expected_version: Version | None = None
 
@@ -161,7 +162,7 @@ class ReceiveReport(Command, frozen=True, kw_only=True):
     source: ReportSource
     reporter: ReporterInput
     description: Text
-    jurisdiction: Code
+    jurisdiction: Checked
     child_id: UUID | None = None
     urgency: Urgency = Urgency.NORMAL
 

@@ -53,6 +53,8 @@ PHONE: Final = r"^\+?[0-9][0-9 -]{1,22}[0-9]$"
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_MAX, pattern=LINE)]
 Label = Annotated[str, msgspec.Meta(min_length=1, max_length=LABEL_MAX, pattern=LINE)]
 Code = Annotated[str, msgspec.Meta(max_length=CODE_MAX, pattern=LINE)]
+Checked = Annotated[str, msgspec.Meta(max_length=CODE_MAX)]
+"""A code whose shape a domain rule checks, with its own error code (jurisdiction, ID number): only its size here."""
 Phone = Annotated[str, msgspec.Meta(max_length=LABEL_MAX, pattern=PHONE)]
 Address = Annotated[str, msgspec.Meta(max_length=ADDRESS_MAX, pattern=LINE)]
 Text = Annotated[str, msgspec.Meta(max_length=TEXT_MAX, pattern=PARAGRAPHS)]

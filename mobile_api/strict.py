@@ -2,8 +2,8 @@
 
 Litestar converts a body into its struct with msgspec's lax rules (`strict=False`, in its signature
 model and its DTOs alike), which turn strings into booleans and numbers and Unix seconds into
-datetimes. A before-request hook first decodes the raw body strictly into the route's struct, so
-a body that only lax rules accept is refused (422 naming the field) before the handler runs.
+datetimes. A before-request hook first converts the parsed body strictly into the route's struct,
+so a body that only lax rules accept is refused (422 naming the field) before the handler runs.
 It is the app's before-request hook: a controller or route that sets its own would replace it.
 """
 
@@ -16,7 +16,7 @@ from typing import Any, Final
 import msgspec
 from litestar import Request
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException, ValidationException
+from litestar.exceptions import ClientException, SerializationException, ValidationException
 from litestar.handlers import HTTPRouteHandler
 
 _AT: Final = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.DOTALL)
@@ -54,17 +54,39 @@ def field_error(error: msgspec.ValidationError) -> dict[str, Any]:
     return {"message": message, "key": path or None, "source": "body"}
 
 
+def invalid(error: msgspec.ValidationError) -> ValidationException:
+    return ValidationException("the request does not match the schema", extra=[field_error(error)])
+
+
 async def decode_strictly(request: Request[Any, Any, Any]) -> None:
-    """Refuse a JSON body that does not decode strictly into the route's struct (400 malformed, 422 invalid)."""
+    """Refuse a JSON body that does not convert strictly into the route's struct (422 naming the field).
+
+    The body is parsed once, by the request (which also decides what a malformed body is), and
+    Litestar reuses that parse; only the conversion into the struct is done here, strictly.
+    """
     struct = body_struct(request.route_handler)
     if struct is None:
         return
-    body = await request.body()
     try:
-        _decoder(struct).decode(body or b"null")
-    except msgspec.ValidationError as exc:
-        raise ValidationException("the request does not match the schema", extra=[field_error(exc)]) from None
-    except msgspec.DecodeError as exc:
+        data = await request.json()
+    except SerializationException as exc:
+        if isinstance(exc.__cause__, msgspec.ValidationError):  # well-formed, but a number out of range
+            raise await typed_error(request, struct, exc.__cause__) from None
         raise ClientException(str(exc)) from None  # "JSON is malformed: …" or "Input data was truncated"
     except (RecursionError, UnicodeDecodeError) as exc:
         raise ClientException(f"JSON is malformed: {type(exc).__name__}") from None
+    try:
+        msgspec.convert(data, struct, strict=True)
+    except msgspec.ValidationError as exc:
+        raise invalid(exc) from None
+
+
+async def typed_error(
+    request: Request[Any, Any, Any], struct: type[msgspec.Struct], untyped: msgspec.ValidationError
+) -> ValidationException:
+    """The refusal of a body the untyped parse could not hold, with the field a typed decode names."""
+    try:
+        _decoder(struct).decode(await request.body())
+    except msgspec.ValidationError as exc:
+        return invalid(exc)
+    return invalid(untyped)
