@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Self, TypeVar
 from uuid import UUID, uuid4
 
 from backend.errors import IllegalTransition
+from backend.limits import MAX_EVENT_BYTES, check_event_size
+from backend.rules.order import check_follows
 from events.base import Event, Meta
 from events.codec import GENESIS_HASH, seal
 
@@ -18,6 +21,8 @@ class Aggregate:
     """Commands check rules then `trigger` an event; `when` applies an event to the state."""
 
     CREATED: ClassVar[type[Event]]
+    MAX_EVENT_BYTES: ClassVar[int | None] = MAX_EVENT_BYTES
+    """The size cap of this stream's events (None: not capped, for the system's own anchors)."""
 
     def __init__(self, aggregate_id: UUID) -> None:
         self.id = aggregate_id
@@ -36,6 +41,8 @@ class Aggregate:
             **payload,
         )
         sealed = seal(event, self.head_hash)
+        if self.MAX_EVENT_BYTES is not None:
+            check_event_size(sealed, self.MAX_EVENT_BYTES)
         self.apply(sealed)
         self._pending.append(sealed)
         return sealed  # type: ignore[return-value]
@@ -88,10 +95,20 @@ class Workflow(Aggregate):
 
     TRANSITIONS: ClassVar[Mapping[type[Event], frozenset[StrEnum]]]
     status: StrEnum
+    status_since: datetime | None = None
+    """When the step that put the workflow in its current state occurred (notes and escalations do not count)."""
 
     def step(self, event_class: type[Event], meta: Meta, **payload: Any) -> None:
-        """Trigger `event_class` if the current state allows it, else IllegalTransition."""
+        """Trigger `event_class` if the current state allows it and it does not precede that state."""
+        noun = type(self).__name__.lower()
         if self.status not in self.TRANSITIONS[event_class]:
-            noun = type(self).__name__.lower()
             raise IllegalTransition(f"a {self.status.value} {noun} cannot take {event_class.__name__}")
+        check_follows(meta.occurred_at, self.status_since, f"the {noun} was {self.status.value}")
         self.trigger(event_class, meta, **payload)
+
+    def apply(self, event: Event) -> None:
+        """Apply the event, and note when it occurred if it moved the workflow to another state."""
+        before = self.status if self.version else None
+        super().apply(event)
+        if self.status != before:
+            self.status_since = event.meta.occurred_at

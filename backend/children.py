@@ -11,7 +11,9 @@ from uuid import UUID
 import msgspec
 
 from backend.aggregate import Aggregate
+from backend.commands import Guardians
 from backend.errors import EventNotFound, IllegalTransition, InvalidInput, UnknownCode
+from backend.limits import Address, Checked, Code, Name
 from backend.rules.id_number import validate_id_number
 from backend.rules.jurisdiction import parse_jurisdiction
 from backend.rules.policy import is_higher
@@ -40,6 +42,16 @@ class ProfileFields(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     household_position: str | None | msgspec.UnsetType = msgspec.UNSET
     home_geo: Geo | None | msgspec.UnsetType = msgspec.UNSET
     guardians: list[Guardian] | msgspec.UnsetType = msgspec.UNSET
+
+
+class ProfileInput(ProfileFields, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Profile fields as a change or correction may send them: bounded as at registration."""
+
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    id_number: Checked | None | msgspec.UnsetType = msgspec.UNSET
+    address: Address | msgspec.UnsetType = msgspec.UNSET
+    household_position: Code | None | msgspec.UnsetType = msgspec.UNSET
+    guardians: Guardians | msgspec.UnsetType = msgspec.UNSET
 
 
 LIFE_CHANGES: Final = frozenset({"id_number", "address", "household_position", "home_geo", "guardians"})
@@ -154,7 +166,7 @@ class Child(Aggregate):
         if not changes:
             raise InvalidInput("no changes given", field="changes")
         try:
-            fields = msgspec.convert(changes, ProfileFields, str_keys=True)
+            fields = msgspec.convert(changes, ProfileInput, str_keys=True)
         except msgspec.ValidationError as exc:
             raise InvalidInput(f"changes: {exc}", field="changes") from None
         checked = msgspec.to_builtins(fields)

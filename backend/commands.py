@@ -1,4 +1,8 @@
-"""What a client asks for: one struct per command. Unknown fields are refused."""
+"""What a client asks for: one struct per command. Unknown fields are refused; every text and list is bounded.
+
+The bounds are named in backend/limits.py and appear in the OpenAPI document (maxLength, maxItems, pattern).
+Nested parts reuse the event's struct with bounded fields, so an event holds exactly what was sent.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,28 @@ from uuid import UUID
 
 import msgspec
 
+from backend.limits import (
+    CATEGORIES_MAX,
+    DECISIONS_MAX,
+    GUARDIANS_MAX,
+    ITEM_MAX,
+    NAME_MAX,
+    PARTICIPANTS_MAX,
+    PHOTOS_MAX,
+    PROFILE_FIELDS_MAX,
+    REASONS_MAX,
+    Address,
+    Checked,
+    Code,
+    Item,
+    Label,
+    Name,
+    Observation,
+    Phone,
+    Sha256,
+    Text,
+    at_most,
+)
 from events.base import Geo
 from events.cases import Observations, Reporter
 from events.children import Guardian
@@ -23,9 +49,41 @@ from events.vocabulary import (
     VisitType,
 )
 
-Text = Annotated[str, msgspec.Meta(max_length=4000)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Short = Annotated[str, msgspec.Meta(max_length=500)]
+Version = Annotated[int, msgspec.Meta(ge=1)]
+Categories = Annotated[list[Category], msgspec.Meta(max_length=CATEGORIES_MAX)]
+ProfileChanges = Annotated[
+    dict[str, Any],
+    msgspec.Meta(min_length=1, max_length=PROFILE_FIELDS_MAX,
+                 description="profile fields by name, each bounded as at registration"),
+]
+
+
+class GuardianInput(Guardian, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A guardian as a client sends one."""
+
+    relation: Label
+    name: Name
+    phone: Phone | None = None
+
+
+class ObservationsInput(Observations, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The four observations of a visit as a client sends them."""
+
+    living_conditions: Observation = ""
+    state_of_mind: Observation = ""
+    needs: Observation = ""
+    problems: Observation = ""
+
+
+class ReporterInput(Reporter, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Who made a report, as a client sends it."""
+
+    role: Label
+    name: Name | None = None
+    phone: Phone | None = None
+
+
+Guardians = Annotated[list[GuardianInput], msgspec.Meta(max_length=GUARDIANS_MAX)]
 
 
 class Command(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -40,42 +98,42 @@ class RegisterChild(Command, frozen=True, kw_only=True):
     name: Name
     sex: Sex
     birth_date: date
-    id_number: Short | None = None
-    jurisdiction: Short
-    address: Text
-    household_position: Short | None = None
+    id_number: Checked | None = None
+    jurisdiction: Checked
+    address: Address
+    household_position: Code | None = None
     home_geo: Geo | None = None
-    categories: list[Category] = []
-    guardians: list[Guardian] = []
+    categories: Categories = []
+    guardians: Guardians = []
 
 
 class AssessRisk(Command, frozen=True, kw_only=True):
     level: RiskLevel
-    reasons: list[Text] = []
-    based_on_version: int | None = None
+    reasons: Annotated[list[Item], at_most(REASONS_MAX, f"each at most {ITEM_MAX} characters")] = []
+    based_on_version: Version | None = None
 
 
 class ChangeCategories(Command, frozen=True, kw_only=True):
-    add: list[Category] = []
-    remove: list[Category] = []
+    add: Categories = []
+    remove: Categories = []
     reason: Text = ""
 
 
 class ChangeProfile(Command, frozen=True, kw_only=True):
-    changes: dict[str, Any]
+    changes: ProfileChanges
     reason: Text = ""
-    expected_version: int | None = None
+    expected_version: Version | None = None
 
 
 class TransferChild(Command, frozen=True, kw_only=True):
-    to_jurisdiction: Short
+    to_jurisdiction: Checked
     reason: Text
-    expected_version: int | None = None
+    expected_version: Version | None = None
 
 
 class SealRecord(Command, frozen=True, kw_only=True):
     reason: Text
-    order_reference: Short = ""
+    order_reference: Code = ""
 
 
 class EventRef(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -84,9 +142,9 @@ class EventRef(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
 class CorrectRecord(Command, frozen=True, kw_only=True):
     corrects: EventRef
-    changes: dict[str, Any]
+    changes: ProfileChanges
     reason: Text
-    expected_version: int | None = None
+    expected_version: Version | None = None
 
 
 class RecordVisit(Command, frozen=True, kw_only=True):
@@ -94,17 +152,17 @@ class RecordVisit(Command, frozen=True, kw_only=True):
     visit_type: VisitType
     child_seen: bool
     guardian_present: bool
-    observations: Observations = Observations()
-    photos: list[Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]] = []
+    observations: ObservationsInput = ObservationsInput()
+    photos: Annotated[list[Sha256], at_most(PHOTOS_MAX, "SHA-256 hex of each photo's bytes")] = []
     notes: Text = ""
-    follow_up: Text | None = None
+    follow_up: Observation | None = None
 
 
 class ReceiveReport(Command, frozen=True, kw_only=True):
     source: ReportSource
-    reporter: Reporter
+    reporter: ReporterInput
     description: Text
-    jurisdiction: Short
+    jurisdiction: Checked
     child_id: UUID | None = None
     urgency: Urgency = Urgency.NORMAL
 
@@ -144,6 +202,6 @@ class InterventionStep(Command, frozen=True, kw_only=True):
 
 
 class HoldConference(Command, frozen=True, kw_only=True):
-    participants: list[Short]
-    decisions: list[Text]
-    follow_ups: list[Text] = []
+    participants: Annotated[list[Name], at_most(PARTICIPANTS_MAX, f"names, each at most {NAME_MAX} characters")]
+    decisions: Annotated[list[Item], at_most(DECISIONS_MAX, f"each at most {ITEM_MAX} characters")]
+    follow_ups: Annotated[list[Item], at_most(DECISIONS_MAX, f"each at most {ITEM_MAX} characters")] = []

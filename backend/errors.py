@@ -35,6 +35,18 @@ class UnknownCode(InvalidInput):
     code = "unknown_code"
 
 
+class EventTooLarge(InvalidInput):
+    """What a write would store is over the size one event may have (413)."""
+
+    code = "event_too_large"
+
+
+class OutOfOrder(InvalidInput):
+    """A step dated before the step it follows."""
+
+    code = "out_of_order"
+
+
 class OccurredInFuture(InvalidInput):
     code = "occurred_in_future"
 

@@ -45,6 +45,7 @@ class Anchors(Aggregate):
     """The chain of anchors: each records every stream's head and a Merkle root over them."""
 
     CREATED: ClassVar = AnchorRecorded
+    MAX_EVENT_BYTES: ClassVar = None  # an anchor names every stream: it grows with the store, not with any input
 
     def __init__(self, aggregate_id: UUID) -> None:
         super().__init__(aggregate_id)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from backend.aggregate import Aggregate
 from backend.errors import IllegalTransition, InvalidInput
+from backend.rules.order import check_follows
 from events.base import Event, Meta
 from events.cases import ReportReceived, ReportTriaged
 from events.vocabulary import TriageDecision
@@ -30,6 +31,7 @@ class Report(Aggregate):
     ) -> None:
         """Link the report to a child and decide: refer (to a department), monitor or no action."""
         self.check_not_triaged()
+        self.check_after_receipt(meta)
         if decision == TriageDecision.REFER and not refer_to:
             raise InvalidInput("a referral decision names the department", field="refer_to")
         if decision != TriageDecision.REFER and refer_to:
@@ -41,6 +43,11 @@ class Report(Aggregate):
     def check_not_triaged(self) -> None:
         if self.decision is not None:
             raise IllegalTransition(f"the report was already triaged ({self.decision})")
+
+    def check_after_receipt(self, meta: Meta) -> None:
+        """A report is triaged no earlier than it was received."""
+        received = self.created_meta.occurred_at if self.created_meta else None
+        check_follows(meta.occurred_at, received, "the report was received")
 
     @singledispatchmethod
     def when(self, event: Event) -> None:

@@ -25,6 +25,7 @@ from mobile_api.controllers.sync import SyncController
 from mobile_api.controllers.visits import VisitsController
 from mobile_api.errors import HANDLERS
 from mobile_api.services import Services
+from mobile_api.strict import decode_strictly
 
 JSON_BODY_LIMIT = 1024 * 1024
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
         dependencies={"services": Provide(provide_services, sync_to_thread=False),
                       "caller": Provide(provide_caller, sync_to_thread=False)},
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        before_request=decode_strictly,
         openapi_config=openapi_config(),
         request_max_body_size=JSON_BODY_LIMIT,
         request_class=ApiRequest,

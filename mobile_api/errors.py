@@ -25,6 +25,7 @@ STATUS: Final[list[tuple[type[e.DomainError], int]]] = [
     (e.Conflict, 409),
     (e.Gone, 410),
     (e.UserDisabledError, 401),
+    (e.EventTooLarge, 413),
     (e.InvalidInput, 422),
     (e.StoreUnavailable, 503),
 ]
