@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -52,6 +53,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     nats_duplicate_window: timedelta = timedelta(hours=2)
     nats_max_age: timedelta | None = None
     nats_replicas: int = 1
+    relay_stall_after: timedelta = timedelta(seconds=60)
+    """Behind the log with no progress for this long, the relay counts as stalled (/ready says so)."""
+    decode_budget_bytes: int = 256 * 1024 * 1024
+    """Decoded image bytes one process may hold at once; an upload past it gets 503 and Retry-After."""
+    decode_concurrency: int = 2
+    """Photos decoded at once by one process (decoding is CPU-bound)."""
+    header_timeout: timedelta = timedelta(seconds=15)
+    """A request's whole header must arrive within this; a slower client is disconnected."""
+    body_timeout: timedelta = timedelta(seconds=120)
+    """A request's whole body must arrive within this (a 30 MB photo on a slow 3G link fits)."""
     policy: Policy = msgspec.field(default_factory=Policy)
 
     @property
@@ -80,5 +91,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             s3_secure=env.get("HUHANG_S3_SECURE", "").lower() in ("1", "true", "yes"),
             nats_url=env.get("HUHANG_NATS_URL") or None,
             nats_replicas=int(env.get("HUHANG_NATS_REPLICAS", "1")),
+            **_limits(env),
             policy=policy,
         )
+
+
+def _limits(env: Mapping[str, str]) -> dict[str, Any]:
+    """Per-process limits (HUHANG_RELAY_STALL_SECONDS, HUHANG_DECODE_BUDGET_MB, HUHANG_DECODE_CONCURRENCY,
+    HUHANG_HEADER_TIMEOUT_SECONDS, HUHANG_BODY_TIMEOUT_SECONDS) that are set; the rest keep their defaults."""
+    seconds = {"relay_stall_after": "HUHANG_RELAY_STALL_SECONDS", "header_timeout": "HUHANG_HEADER_TIMEOUT_SECONDS",
+               "body_timeout": "HUHANG_BODY_TIMEOUT_SECONDS"}
+    out: dict[str, Any] = {name: timedelta(seconds=float(env[key])) for name, key in seconds.items() if env.get(key)}
+    if env.get("HUHANG_DECODE_BUDGET_MB"):
+        out["decode_budget_bytes"] = int(float(env["HUHANG_DECODE_BUDGET_MB"]) * 1024 * 1024)
+    if env.get("HUHANG_DECODE_CONCURRENCY"):
+        out["decode_concurrency"] = int(env["HUHANG_DECODE_CONCURRENCY"])
+    return out
