@@ -16,7 +16,7 @@ import msgspec
 from eventsourcing.persistence import PersistenceError
 
 from backend.bootstrap import Huhang, bootstrap
-from backend.relay import Relay
+from backend.relay import Relay, RelayStatus, RelayWatch
 from backend.usecases.photos import NamingVisit
 from events.base import Geo
 from media.stores import MediaUnavailable, ObjectStore, open_object_store
@@ -61,6 +61,7 @@ class Services:
         self._relay_stop = asyncio.Event()
         self._relay_thread: threading.Thread | None = None
         self._relay_loop: asyncio.AbstractEventLoop | None = None
+        self.relay_watch = RelayWatch(self.app.store, settings.relay_stall_after.total_seconds())
         self.tokens = TokenIssuer(jwt_secret(settings), settings.token_ttl, clock)
         self.throttle = LoginThrottle(clock)
 
@@ -98,8 +99,21 @@ class Services:
         return [NamingVisit(v.visit_id, msgspec.convert(v.geo, Geo) if v.geo else None, v.occurred_at)
                 for v in visits_naming(self.read_db, str(child_id), sha256)]
 
-    def readiness(self) -> dict[str, str]:
-        """Each dependency and whether it answers."""
+    def readiness(self) -> tuple[dict[str, str], RelayStatus | None]:
+        """Each dependency and whether it answers; with NATS, the relay's lag and whether it is stalled."""
+        checks = self._probe()
+        if not self.settings.nats_url:
+            return checks, None
+        try:
+            relay = self.relay_watch.status()
+        except (OSError, PersistenceError) as exc:
+            checks["relay"] = f"unknown: {type(exc).__name__}"
+            return checks, None
+        checks["relay"] = (f"stalled: {relay.lag} events behind, no progress for {relay.still_for:.0f} s"
+                           if relay.stalled else "ok")
+        return checks, relay
+
+    def _probe(self) -> dict[str, str]:
         checks = {}
         probes = [("event_store", self.app.store.recorder.max_notification_id), ("object_store", self.objects.ping)]
         if self.settings.nats_url:
