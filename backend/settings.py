@@ -55,10 +55,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     nats_replicas: int = 1
     relay_stall_after: timedelta = timedelta(seconds=60)
     """Behind the log with no progress for this long, the relay counts as stalled (/ready says so)."""
-    decode_budget_bytes: int = 256 * 1024 * 1024
+    decode_budget_bytes: int = 400 * 1024 * 1024
     """Decoded image bytes one process may hold at once; an upload past it gets 503 and Retry-After."""
     decode_concurrency: int = 2
     """Photos decoded at once by one process (decoding is CPU-bound)."""
+    decode_wait: timedelta = timedelta(seconds=20)
+    """How long an upload waits for room in the decode budget before it is answered 503."""
     header_timeout: timedelta = timedelta(seconds=15)
     """A request's whole header must arrive within this; a slower client is disconnected."""
     body_timeout: timedelta = timedelta(seconds=120)
@@ -98,9 +100,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 def _limits(env: Mapping[str, str]) -> dict[str, Any]:
     """Per-process limits (HUHANG_RELAY_STALL_SECONDS, HUHANG_DECODE_BUDGET_MB, HUHANG_DECODE_CONCURRENCY,
-    HUHANG_HEADER_TIMEOUT_SECONDS, HUHANG_BODY_TIMEOUT_SECONDS) that are set; the rest keep their defaults."""
+    HUHANG_DECODE_WAIT_SECONDS, HUHANG_HEADER_TIMEOUT_SECONDS, HUHANG_BODY_TIMEOUT_SECONDS) that are set; the rest keep their defaults."""
     seconds = {"relay_stall_after": "HUHANG_RELAY_STALL_SECONDS", "header_timeout": "HUHANG_HEADER_TIMEOUT_SECONDS",
-               "body_timeout": "HUHANG_BODY_TIMEOUT_SECONDS"}
+               "body_timeout": "HUHANG_BODY_TIMEOUT_SECONDS", "decode_wait": "HUHANG_DECODE_WAIT_SECONDS"}
     out: dict[str, Any] = {name: timedelta(seconds=float(env[key])) for name, key in seconds.items() if env.get(key)}
     if env.get("HUHANG_DECODE_BUDGET_MB"):
         out["decode_budget_bytes"] = int(float(env["HUHANG_DECODE_BUDGET_MB"]) * 1024 * 1024)

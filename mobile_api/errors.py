@@ -23,6 +23,7 @@ STATUS: Final[list[tuple[type[e.DomainError], int]]] = [
     (e.UserDisabledError, 401),
     (e.InvalidInput, 422),
     (e.StoreUnavailable, 503),
+    (e.Busy, 503),
 ]
 """Domain error → HTTP status; the first matching class wins."""
 

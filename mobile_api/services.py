@@ -19,6 +19,7 @@ from backend.bootstrap import Huhang, bootstrap
 from backend.relay import Relay, RelayStatus, RelayWatch
 from backend.usecases.photos import NamingVisit
 from events.base import Geo
+from media.budget import DecodeBudget
 from media.stores import MediaUnavailable, ObjectStore, open_object_store
 from backend.settings import Settings
 from backend.usecases.core import Outcome, utc_now
@@ -53,6 +54,8 @@ class Services:
         self.read_db: ReadDB = open_read_db(settings)
         self.app: Huhang = bootstrap(settings, clock, self.visits_naming)
         self.objects: ObjectStore = open_object_store(settings)
+        self.decode_budget = DecodeBudget(settings.decode_budget_bytes, settings.decode_concurrency,
+                                          settings.decode_wait.total_seconds())
         self.runners = {
             name: Runner(self.app.store, open_read_db(settings), settings.policy, projection)
             for name, projection in PROJECTIONS.items()
