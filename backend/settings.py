@@ -63,8 +63,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """How long an upload waits for room in the decode budget before it is answered 503."""
     header_timeout: timedelta = timedelta(seconds=15)
     """A request's whole header must arrive within this; a slower client is disconnected."""
-    body_timeout: timedelta = timedelta(seconds=120)
-    """A request's whole body must arrive within this (a 30 MB photo on a slow 3G link fits)."""
+    body_timeout: timedelta = timedelta(seconds=20)
+    """A request's body must arrive within this, extended by a second for every `body_min_rate` bytes received."""
+    body_min_rate: int = 500
+    """Bytes a second that keep a slow upload going (a 30 MB photo at 3G speeds finishes; a trickle does not)."""
     policy: Policy = msgspec.field(default_factory=Policy)
 
     @property
@@ -100,12 +102,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 def _limits(env: Mapping[str, str]) -> dict[str, Any]:
     """Per-process limits (HUHANG_RELAY_STALL_SECONDS, HUHANG_DECODE_BUDGET_MB, HUHANG_DECODE_CONCURRENCY,
-    HUHANG_DECODE_WAIT_SECONDS, HUHANG_HEADER_TIMEOUT_SECONDS, HUHANG_BODY_TIMEOUT_SECONDS) that are set; the rest keep their defaults."""
+    HUHANG_DECODE_WAIT_SECONDS, HUHANG_HEADER_TIMEOUT_SECONDS, HUHANG_BODY_TIMEOUT_SECONDS, HUHANG_BODY_MIN_RATE) that are set; the rest keep their defaults."""
     seconds = {"relay_stall_after": "HUHANG_RELAY_STALL_SECONDS", "header_timeout": "HUHANG_HEADER_TIMEOUT_SECONDS",
                "body_timeout": "HUHANG_BODY_TIMEOUT_SECONDS", "decode_wait": "HUHANG_DECODE_WAIT_SECONDS"}
     out: dict[str, Any] = {name: timedelta(seconds=float(env[key])) for name, key in seconds.items() if env.get(key)}
     if env.get("HUHANG_DECODE_BUDGET_MB"):
         out["decode_budget_bytes"] = int(float(env["HUHANG_DECODE_BUDGET_MB"]) * 1024 * 1024)
+    if env.get("HUHANG_BODY_MIN_RATE"):
+        out["body_min_rate"] = int(env["HUHANG_BODY_MIN_RATE"])
     if env.get("HUHANG_DECODE_CONCURRENCY"):
         out["decode_concurrency"] = int(env["HUHANG_DECODE_CONCURRENCY"])
     return out
