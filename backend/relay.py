@@ -91,6 +91,9 @@ def _stream(settings: Settings, name: str, subjects: str) -> StreamConfig:
     )
 
 
+DEPARTMENTS = frozenset(d.value for d in Department)
+
+
 class Departments:
     """Which department a referral or intervention record belongs to (named by its first event)."""
 
@@ -108,7 +111,7 @@ class Departments:
         stream = str(n.originator_id)
         field = self.FIELDS.get(state["type"])
         department = state.get(field) if field else self.known.get(stream) or self._first(n.originator_id)
-        if isinstance(department, str):
+        if isinstance(department, str) and department in DEPARTMENTS:  # anything else has no stream
             if len(self.known) >= self.size:
                 self.known.clear()
             self.known[stream] = department

@@ -206,6 +206,14 @@ class Violations:
     async def hear(self, error: Exception) -> None:
         self.seen.append(str(error).lower())
 
+    async def settle(self, rounds: int = 100) -> list[str]:
+        """The refusals heard, once one has been (the callback runs as its own task), or after a bounded wait."""
+        for _ in range(rounds):
+            if self.seen:
+                break
+            await asyncio.sleep(0.05)
+        return self.seen
+
 
 async def refused(url: str, inbox: str, attempt: Any) -> list[str]:
     """Run `attempt(nc)`; it must fail (time out or raise), and the refusals the server sent are returned."""
@@ -215,7 +223,7 @@ async def refused(url: str, inbox: str, attempt: Any) -> list[str]:
         with pytest.raises((nats.errors.Error, asyncio.TimeoutError)):
             await attempt(nc)
         await nc.flush()
-        return violations.seen
+        return await violations.settle()
     finally:
         await nc.close()
 
@@ -268,7 +276,7 @@ def test_only_the_push_gateway_may_read_notifications(production_natsd: NatsServ
             nc = await nats.connect(production_natsd.url_for(user, password), inbox_prefix=inbox, error_cb=violations.hear)
             await nc.subscribe("huhang.notify.>")
             await nc.flush()
-            refusals[user] = violations.seen
+            refusals[user] = await violations.settle()
             await nc.close()
         relay = await nats.connect(production_natsd.url_for("huhang-relay", "relay-pw"))
         await relay.publish(subject, b'{"kind": "overdue"}')
@@ -292,3 +300,44 @@ def test_every_department_has_a_user_in_the_production_config() -> None:
     for department in Department:
         assert f"user: dept-{department.value}," in config
         assert f'"_INBOX_{department.value}.>"' in config
+
+
+def test_a_relay_restarted_between_a_referrals_steps_still_routes_them_to_the_department(
+    tmp_path: Path, production_natsd: NatsServer
+) -> None:
+    config = Settings(data_dir=tmp_path / "data", nats_url=production_natsd.url_for("huhang-relay", "relay-pw"))
+    with bootstrap(config) as app:
+        story = Story(app, clock_now())
+        story.play(("register", 0, 1))
+        story.play(("refer", 0, 1))
+        asyncio.run(relay_all(Relay(app.store, config)))
+        story.play(("accept", 0, 1))
+        asyncio.run(relay_all(Relay(app.store, config)))  # a new relay: it learns the department from the store
+    police = production_natsd.url_for("dept-police", "police-pw")
+    seen = asyncio.run(read_stream(police, "HUHANG_DEPT_POLICE", inbox="_INBOX_police"))
+    assert [m.type for _, m in seen] == ["ReferralSent", "ReferralAccepted"]
+
+
+def test_projection_workers_run_under_the_projector_account(tmp_path: Path, production_natsd: NatsServer) -> None:
+    relay_config = Settings(data_dir=tmp_path / "data", nats_url=production_natsd.url_for("huhang-relay", "relay-pw"))
+    worker_config = Settings(data_dir=tmp_path / "data",
+                             nats_url=production_natsd.url_for("huhang-projector", "projector-pw"))
+    with bootstrap(relay_config, clock_now()) as app:
+        casework(app)
+        asyncio.run(relay_all(Relay(app.store, relay_config)))
+        db = open_read_db(relay_config)
+        Runner(app.store, db, relay_config.policy, PROJECTIONS["main"]).catch_up()
+        fed = Runner(app.store, db, relay_config.policy, PROJECTIONS["main"], suffix="_nats")
+        head = app.store.recorder.max_notification_id() or 0
+
+        async def feed() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(consume(fed, worker_config, stop))
+            while fed.checkpoint() < head and not task.done():
+                await asyncio.sleep(0.05)
+            stop.set()
+            await task
+
+        asyncio.run(asyncio.wait_for(feed(), timeout=60))
+        assert dump(db, "_nats", ("main",)) == dump(db, "", ("main",))
+        db.close()
