@@ -16,22 +16,22 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Final
+from uuid import UUID
 
 import msgspec
 import nats
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from nats.js.api import StorageType, StreamConfig
-from uuid import UUID
 
 from backend.settings import Settings
 from backend.store import EventStore
 from events import codec
 from events.envelope import (
+    AGGREGATE_OF,
     DEPARTMENT_AGGREGATES,
     DEPARTMENT_PREFIX,
     SUBJECT_PREFIX,
-    AGGREGATE_OF,
     ClaimCheck,
     Envelope,
     department_stream,
@@ -97,7 +97,7 @@ DEPARTMENTS = frozenset(d.value for d in Department)
 class Departments:
     """Which department a referral or intervention record belongs to (named by its first event)."""
 
-    FIELDS = {"ReferralSent": "to_department", "InterventionPlanned": "responsible_department"}
+    FIELDS: Final = {"ReferralSent": "to_department", "InterventionPlanned": "responsible_department"}
 
     def __init__(self, store: EventStore, size: int = 100_000) -> None:
         self.store = store
@@ -118,8 +118,8 @@ class Departments:
             return department
         return None
 
-    def _first(self, stream: UUID) -> str | None:
-        first = self.store.recorder.select_events(stream, lte=1)
+    def _first(self, stream: UUID | str) -> str | None:
+        first = self.store.recorder.select_events(UUID(str(stream)), lte=1)
         if not first:
             return None
         state = codec.decode_raw(self.store.msgspec_mapper.plain_state(first[0].state))

@@ -23,7 +23,11 @@ def _malloc_trim() -> Callable[[], None]:
     except (OSError, AttributeError):
         return lambda: None
     trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return lambda: None if trim(0) else None
+
+    def give_back() -> None:
+        trim(0)
+
+    return give_back
 
 
 give_back = _malloc_trim()

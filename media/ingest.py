@@ -7,8 +7,8 @@ import io
 import os
 import tempfile
 import warnings
-from contextlib import nullcontext
 from collections.abc import AsyncIterator
+from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path

@@ -49,9 +49,10 @@ def serve(settings: Settings, host: str, port: int, workers: int, demo: bool) ->
     print(f"Huhang API on http://{host}:{port}  (OpenAPI: /schema/openapi.json)", flush=True)
     TimedH11Protocol.limits = ReadLimits.of(settings)  # worker processes read the same HUHANG_* settings
     # Header and body read timeouts in the server itself; h11 refuses a header over 16 KiB.
-    protocol = {"http": "mobile_api.serving:TimedH11Protocol", "h11_max_incomplete_event_size": 16 * 1024}
+    protocol, header_limit = "mobile_api.serving:TimedH11Protocol", 16 * 1024
     if workers > 1:
         uvicorn.run("mobile_api.main:asgi", factory=True, host=host, port=port, workers=workers, log_level="warning",
-                    **protocol)
+                    http=protocol, h11_max_incomplete_event_size=header_limit)
     else:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", **protocol)
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", http=protocol,
+                    h11_max_incomplete_event_size=header_limit)

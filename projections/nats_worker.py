@@ -49,7 +49,8 @@ def resolve(store: EventStore, message: Envelope) -> Event:
     found = store.recorder.select_notifications(start=message.position, limit=1)
     if not found or found[0].id != message.position or str(found[0].originator_id) != message.stream_id:
         raise UnresolvedClaim(f"no event {message.event_id} at position {message.position} in the event store")
-    return store.mapper.to_domain_event(found[0])
+    event: Event = store.mapper.to_domain_event(found[0])  # type: ignore[assignment]  # our mapper makes Events
+    return event
 
 
 async def consume(

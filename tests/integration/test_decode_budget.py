@@ -46,13 +46,10 @@ def test_a_jpeg_is_counted_at_its_draft_size() -> None:
 def test_the_budget_refuses_past_its_bytes_and_its_count_and_runs_an_oversized_decode_alone() -> None:
     budget = DecodeBudget(max_bytes=100, concurrency=2, wait=0)
     with budget.reserve(60):
-        with pytest.raises(DecodeBusy):
-            with budget.reserve(60):
-                pass
-        with budget.reserve(40):
-            with pytest.raises(DecodeBusy):
-                with budget.reserve(1):
-                    pass
+        with pytest.raises(DecodeBusy), budget.reserve(60):
+            pass
+        with budget.reserve(40), pytest.raises(DecodeBusy), budget.reserve(1):
+            pass
     with budget.reserve(1000):  # larger than the whole budget: alone
         with pytest.raises(DecodeBusy):
             with budget.reserve(1):
