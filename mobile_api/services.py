@@ -64,7 +64,8 @@ class Services:
         self._relay_stop = asyncio.Event()
         self._relay_thread: threading.Thread | None = None
         self._relay_loop: asyncio.AbstractEventLoop | None = None
-        self.relay_watch = RelayWatch(self.app.store, settings.relay_stall_after.total_seconds())
+        self.relay_watch = (RelayWatch(self.app.store, settings.relay_stall_after.total_seconds())
+                            if settings.nats_url else None)
         self.tokens = TokenIssuer(jwt_secret(settings), settings.token_ttl, clock)
         self.throttle = LoginThrottle(clock)
 
@@ -105,7 +106,7 @@ class Services:
     def readiness(self) -> tuple[dict[str, str], RelayStatus | None]:
         """Each dependency and whether it answers; with NATS, the relay's lag and whether it is stalled."""
         checks = self._probe()
-        if not self.settings.nats_url:
+        if self.relay_watch is None:
             return checks, None
         try:
             relay = self.relay_watch.status()
