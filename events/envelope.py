@@ -32,7 +32,8 @@ AGGREGATE_OF: Final[dict[str, str]] = {
 
 class Envelope(msgspec.Struct, frozen=True, kw_only=True):
     """One event as published. `position` is its place in the global order (the notification id);
-    `event` is the stored event exactly (its `hash` covers it with `prev_hash`)."""
+    `payload` is the stored event's own fields (its `hash` covers the stored event with `prev_hash`),
+    less any field named in `redacted`; with a `claim_check`, the event is read from elsewhere."""
 
     event_id: str
     stream_id: str
