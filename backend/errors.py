@@ -177,3 +177,15 @@ class StoreUnavailable(DomainError):
     """The event store did not answer (503); the client retries with the same submission."""
 
     code = "store_unavailable"
+
+
+class Busy(DomainError):
+    """The server has no room for this work just now (503 with Retry-After); the client retries."""
+
+    code = "busy"
+
+
+class PhotoDecodeBusy(Busy):
+    """Every slot of the process's photo-decoding budget is taken."""
+
+    code = "decode_busy"

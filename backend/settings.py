@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -56,6 +57,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     nats_duplicate_window: timedelta = timedelta(hours=2)
     nats_max_age: timedelta | None = None
     nats_replicas: int = 1
+    relay_stall_after: timedelta = timedelta(seconds=60)
+    """Behind the log with no progress for this long, the relay counts as stalled (/ready says so)."""
+    decode_budget_bytes: int = 400 * 1024 * 1024
+    """Decoded image bytes one process may hold at once; an upload past it gets 503 and Retry-After."""
+    decode_concurrency: int = 2
+    """Photos decoded at once by one process (decoding is CPU-bound)."""
+    decode_wait: timedelta = timedelta(seconds=20)
+    """How long an upload waits for room in the decode budget before it is answered 503."""
+    header_timeout: timedelta = timedelta(seconds=15)
+    """A request's whole header must arrive within this; a slower client is disconnected."""
+    body_timeout: timedelta = timedelta(seconds=20)
+    """A request's body must arrive within this, extended by a second for every `body_min_rate` bytes received."""
+    body_min_rate: int = 500
+    """Bytes a second that keep a slow upload going (a 30 MB photo at 3G speeds finishes; a trickle does not)."""
     policy: Policy = msgspec.field(default_factory=Policy)
 
     @property
@@ -86,5 +101,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             trusted_proxies=tuple(p.strip() for p in env.get("HUHANG_TRUSTED_PROXIES", "").split(",") if p.strip()),
             nats_url=env.get("HUHANG_NATS_URL") or None,
             nats_replicas=int(env.get("HUHANG_NATS_REPLICAS", "1")),
+            **_limits(env),
             policy=policy,
         )
+
+
+def _limits(env: Mapping[str, str]) -> dict[str, Any]:
+    """Per-process limits (HUHANG_RELAY_STALL_SECONDS, HUHANG_DECODE_BUDGET_MB, HUHANG_DECODE_CONCURRENCY,
+    HUHANG_DECODE_WAIT_SECONDS, HUHANG_HEADER_TIMEOUT_SECONDS, HUHANG_BODY_TIMEOUT_SECONDS, HUHANG_BODY_MIN_RATE) that are set; the rest keep their defaults."""
+    seconds = {"relay_stall_after": "HUHANG_RELAY_STALL_SECONDS", "header_timeout": "HUHANG_HEADER_TIMEOUT_SECONDS",
+               "body_timeout": "HUHANG_BODY_TIMEOUT_SECONDS", "decode_wait": "HUHANG_DECODE_WAIT_SECONDS"}
+    out: dict[str, Any] = {name: timedelta(seconds=float(env[key])) for name, key in seconds.items() if env.get(key)}
+    if env.get("HUHANG_DECODE_BUDGET_MB"):
+        out["decode_budget_bytes"] = int(float(env["HUHANG_DECODE_BUDGET_MB"]) * 1024 * 1024)
+    if env.get("HUHANG_BODY_MIN_RATE"):
+        out["body_min_rate"] = int(env["HUHANG_BODY_MIN_RATE"])
+    if env.get("HUHANG_DECODE_CONCURRENCY"):
+        out["decode_concurrency"] = int(env["HUHANG_DECODE_CONCURRENCY"])
+    return out

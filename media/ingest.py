@@ -8,6 +8,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import AsyncIterator
+from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Any, Final
 
 import msgspec
 from PIL import Image, ImageOps
+
+from media.budget import DecodeBudget, decoded_bytes
 
 FORMATS: Final = ("JPEG", "PNG", "WEBP", "HEIF")
 CONTENT_TYPES: Final = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
@@ -78,42 +81,65 @@ async def spool(chunks: AsyncIterator[bytes], folder: Path, max_bytes: int) -> t
     return Path(name), digest.hexdigest(), size
 
 
-def inspect(path: Path, sha256: str, size: int, max_pixels: int) -> Ingested:
-    """Decode the photo fully (CPU-bound: run it off the event loop) and make its thumbnail."""
+def inspect(path: Path, sha256: str, size: int, max_pixels: int, budget: DecodeBudget | None = None) -> Ingested:
+    """Decode the photo fully (CPU-bound: run it off the event loop) and make its thumbnail, within the
+    process's decode `budget` (DecodeBusy when there is no room for it soon)."""
     if size == 0:
         raise NotAnImage("the file is empty")
-    data = path.read_bytes()
-    if any(sig in data for sig in ZIP_SIGNATURES):
+    if _carries_archive(path):
         raise NotAnImage("the file carries an archive inside it")
     Image.MAX_IMAGE_PIXELS = max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=FORMATS) as image:
-                return _read(image, sha256, size, max_pixels, path)
+            with Image.open(path, formats=FORMATS) as image:  # read from disk: the file is never held whole
+                return _read(image, sha256, size, max_pixels, path, budget)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise TooLarge(f"the photo has too many pixels: {exc}") from None
     except (Image.UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise NotAnImage(f"the file is not a readable photo: {type(exc).__name__}") from None
 
 
-def _read(image: Image.Image, sha256: str, size: int, max_pixels: int, path: Path) -> Ingested:
+def _carries_archive(path: Path, chunk: int = 1 << 20) -> bool:
+    """Whether a ZIP signature appears anywhere in the file (read in pieces that overlap by a signature)."""
+    overlap = max(len(sig) for sig in ZIP_SIGNATURES) - 1
+    tail = b""
+    with open(path, "rb") as source:
+        while piece := source.read(chunk):
+            window = tail + piece
+            if any(sig in window for sig in ZIP_SIGNATURES):
+                return True
+            tail = window[-overlap:]
+    return False
+
+
+def _read(
+    image: Image.Image, sha256: str, size: int, max_pixels: int, path: Path, budget: DecodeBudget | None
+) -> Ingested:
     fmt = image.format or ""
     width, height = image.size
     if width * height > max_pixels:
         raise TooLarge("the photo has too many pixels")
-    exif = image.getexif()
-    taken_at = _taken_at(exif)
-    lat, lon = _gps(exif)
-    image.draft("RGB", THUMBNAIL_BOX)  # JPEG decodes at reduced scale; the whole stream is still read
+    image.draft("RGB", THUMBNAIL_BOX)  # JPEG decodes at reduced scale (its EXIF was read at open)
+    # Everything from here may decode the whole image (a PNG's EXIF can follow its pixels): within the budget.
+    with budget.reserve(decoded_bytes(image)) if budget is not None else nullcontext():
+        exif = image.getexif()
+        taken_at = _taken_at(exif)
+        lat, lon = _gps(exif)
+        thumbnail = _thumbnail(image)
+    return Ingested(
+        sha256=sha256, size=size, content_type=CONTENT_TYPES[fmt], width=width, height=height, taken_at=taken_at,
+        exif_lat=lat, exif_lon=lon, thumbnail=thumbnail, path=path,
+    )
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    """The whole image decoded, reduced to the thumbnail box, turned upright, as a JPEG without metadata."""
     image.thumbnail(THUMBNAIL_BOX)
     oriented = ImageOps.exif_transpose(image) or image
     out = io.BytesIO()
     oriented.convert("RGB").save(out, "JPEG", quality=82, optimize=True)  # no exif= argument: no metadata
-    return Ingested(
-        sha256=sha256, size=size, content_type=CONTENT_TYPES[fmt], width=width, height=height, taken_at=taken_at,
-        exif_lat=lat, exif_lon=lon, thumbnail=out.getvalue(), path=path,
-    )
+    return out.getvalue()
 
 
 def _taken_at(exif: Image.Exif) -> datetime | None:

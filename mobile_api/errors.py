@@ -28,12 +28,14 @@ STATUS: Final[list[tuple[type[e.DomainError], int]]] = [
     (e.EventTooLarge, 413),
     (e.InvalidInput, 422),
     (e.StoreUnavailable, 503),
+    (e.Busy, 503),
 ]
 """Domain error → HTTP status; the first matching class wins."""
 
 HTTP_CODES: Final = {
     400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    409: "conflict", 410: "gone", 413: "too_large", 415: "unsupported_media_type", 422: "invalid_input",
+    408: "request_timeout", 409: "conflict", 410: "gone", 413: "too_large", 415: "unsupported_media_type",
+    422: "invalid_input",
     429: "too_many_attempts", 503: "unavailable",
 }
 

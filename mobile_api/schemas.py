@@ -215,9 +215,21 @@ class SyncPage(msgspec.Struct, frozen=True):
     has_more: bool
 
 
+class RelayProgress(msgspec.Struct, frozen=True, kw_only=True):
+    """The relay to NATS: the log's head, the relay's position, the lag between them, and how long it
+    has not moved (`stalled` once it has not moved while behind for HUHANG_RELAY_STALL_SECONDS)."""
+
+    head: int
+    position: int
+    lag: int
+    still_for: float
+    stalled: bool
+
+
 class Health(msgspec.Struct, frozen=True):
     status: str
     checks: dict[str, str] = {}
+    relay: RelayProgress | None = None
 
 
 class Actor(msgspec.Struct, frozen=True):

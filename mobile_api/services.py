@@ -18,9 +18,10 @@ import msgspec
 from eventsourcing.persistence import PersistenceError
 
 from backend.bootstrap import Huhang, bootstrap
-from backend.relay import Relay
+from backend.relay import Relay, RelayStatus, RelayWatch
 from backend.usecases.photos import NamingVisit
 from events.base import Geo
+from media.budget import DecodeBudget
 from media.stores import MediaUnavailable, ObjectStore, open_object_store
 from backend.settings import Settings
 from backend.usecases.core import Outcome, utc_now
@@ -63,6 +64,8 @@ class Services:
         self.read_db: ReadDB = open_read_db(settings)
         self.app: Huhang = bootstrap(settings, clock, self.visits_naming)
         self.objects: ObjectStore = open_object_store(settings)
+        self.decode_budget = DecodeBudget(settings.decode_budget_bytes, settings.decode_concurrency,
+                                          settings.decode_wait.total_seconds())
         self.runners = {
             name: Runner(self.app.store, open_read_db(settings), settings.policy, projection)
             for name, projection in PROJECTIONS.items()
@@ -71,6 +74,8 @@ class Services:
         self._relay_stop = asyncio.Event()
         self._relay_thread: threading.Thread | None = None
         self._relay_loop: asyncio.AbstractEventLoop | None = None
+        self.relay_watch = (RelayWatch(self.app.store, settings.relay_stall_after.total_seconds())
+                            if settings.nats_url else None)
         secret = jwt_secret(settings)
         self.tokens = TokenIssuer(secret, settings.token_ttl, clock)
         self.cursors = Cursors(cursor_key(secret))
@@ -111,8 +116,21 @@ class Services:
         return [NamingVisit(v.visit_id, msgspec.convert(v.geo, Geo) if v.geo else None, v.occurred_at)
                 for v in visits_naming(self.read_db, str(child_id), sha256)]
 
-    def readiness(self) -> dict[str, str]:
-        """Each dependency and whether it answers."""
+    def readiness(self) -> tuple[dict[str, str], RelayStatus | None]:
+        """Each dependency and whether it answers; with NATS, the relay's lag and whether it is stalled."""
+        checks = self._probe()
+        if self.relay_watch is None:
+            return checks, None
+        try:
+            relay = self.relay_watch.status()
+        except (OSError, PersistenceError) as exc:
+            checks["relay"] = f"unknown: {type(exc).__name__}"
+            return checks, None
+        checks["relay"] = (f"stalled: {relay.lag} events behind, no progress for {relay.still_for:.0f} s"
+                           if relay.stalled else "ok")
+        return checks, relay
+
+    def _probe(self) -> dict[str, str]:
         checks = {}
         probes = [("event_store", self.app.store.recorder.max_notification_id), ("object_store", self.objects.ping)]
         if self.settings.nats_url:

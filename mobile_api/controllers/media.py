@@ -15,8 +15,9 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath, MultipartBody
 from litestar.response import Redirect
 
-from backend.errors import ChildNotFound, MultipleFiles, NotFound
+from backend.errors import ChildNotFound, MultipleFiles, NotFound, PhotoDecodeBusy
 from backend.usecases.photos import PhotoFacts
+from media.budget import DecodeBusy
 from media.ingest import NotAnImage, TooLarge, inspect, spool
 from media.stores import MediaUnavailable, original_key, thumbnail_key
 from mobile_api.auth import Caller
@@ -78,7 +79,9 @@ class MediaController(Controller):
             prior = await anyio.to_thread.run_sync(services.app.photos.recorded, form.child_id, sha256)
             if prior is not None:
                 return Response(PhotoResult(**prior.result), status_code=200, headers={"Idempotent-Replayed": "true"})
-            ingested = await anyio.to_thread.run_sync(inspect, path, sha256, size, services.settings.max_photo_pixels)
+            ingested = await anyio.to_thread.run_sync(
+                inspect, path, sha256, size, services.settings.max_photo_pixels, services.decode_budget
+            )
             facts = PhotoFacts(sha256=sha256, size=size, content_type=ingested.content_type, width=ingested.width,
                                height=ingested.height, taken_at=ingested.taken_at, exif_lat=ingested.exif_lat,
                                exif_lon=ingested.exif_lon)
@@ -96,6 +99,8 @@ class MediaController(Controller):
             raise HTTPException(status_code=413, detail=str(exc)) from None
         except MediaUnavailable as exc:
             raise HTTPException(status_code=503, detail=str(exc)) from None
+        except DecodeBusy as exc:
+            raise PhotoDecodeBusy(str(exc), retry_after=exc.retry_after) from None
         finally:
             path.unlink(missing_ok=True)
         await anyio.to_thread.run_sync(services.project, outcome)

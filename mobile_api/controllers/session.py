@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 
@@ -22,7 +24,7 @@ from events.vocabulary import (
 )
 from mobile_api.auth import Caller, Unauthenticated
 from mobile_api.common import BEARER, require_json
-from mobile_api.schemas import Health, LoginRequest, LoginResponse, RiskTerm, UserInfo, Vocabulary
+from mobile_api.schemas import Health, LoginRequest, LoginResponse, RelayProgress, RiskTerm, UserInfo, Vocabulary
 from mobile_api.services import Services
 from mobile_api.throttle import client_address
 
@@ -88,7 +90,9 @@ class HealthController(Controller):
 
     @get("/ready", operation_id="ready", sync_to_thread=True)
     def ready(self, services: NamedDependency[Services]) -> Response[Health]:
-        """The event store (and read models) answer; 503 names what does not."""
-        checks = services.readiness()
+        """The event store, object store and NATS answer and the relay is not stalled; 503 names what is not."""
+        checks, relay = services.readiness()
         ok = all(v == "ok" for v in checks.values())
-        return Response(Health(status="ok" if ok else "unavailable", checks=checks), status_code=200 if ok else 503)
+        progress = RelayProgress(**msgspec.structs.asdict(relay)) if relay is not None else None
+        health = Health(status="ok" if ok else "unavailable", checks=checks, relay=progress)
+        return Response(health, status_code=200 if ok else 503)

@@ -44,15 +44,15 @@ def environment(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(settings: Settings, *extra: str) -> Iterator[str]:
-    """`huhang serve` in its own process; yields its base URL, stops it afterwards."""
+def running_server(settings: Settings, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`huhang serve` in its own process (`env`: more HUHANG_* variables); yields its base URL, stops it afterwards."""
     port = free_port()
     log = Path(settings.data_dir) / f"server-{port}.log"
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "backend.cli", "serve", "--port", str(port), *extra],
-            env=environment(settings), stdout=out, stderr=subprocess.STDOUT,
+            env=environment(settings) | (env or {}), stdout=out, stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
         try:

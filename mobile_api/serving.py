@@ -1,0 +1,112 @@
+"""The HTTP/1.1 protocol the server runs: uvicorn's h11 protocol with header and body read timeouts.
+
+uvicorn times out only idle keep-alive connections. A client that sends a header line every few
+seconds, or a body a byte at a time, would otherwise hold a connection (and, in the body's case, a
+request task) for ever. Here the whole header must arrive within `header_timeout`; the body within
+`body_timeout`, extended by one second for every `body_min_rate` bytes received (the rule of Apache's
+mod_reqtimeout), so a slow but steady upload of a large photo finishes while a trickle is cut off.
+A client cut off is answered 408 `request_timeout` and the connection closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, ClassVar
+
+import h11
+import msgspec
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from backend.settings import Settings
+from mobile_api.errors import HTTP_CODES
+
+
+class ReadLimits(msgspec.Struct, frozen=True, kw_only=True):
+    """How long a request may take to arrive (seconds), and the body rate that buys more time."""
+
+    header_timeout: float
+    body_timeout: float
+    body_min_rate: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> ReadLimits:
+        return cls(header_timeout=settings.header_timeout.total_seconds(),
+                   body_timeout=settings.body_timeout.total_seconds(), body_min_rate=float(settings.body_min_rate))
+
+
+def _timeout_answer() -> bytes:
+    body = json.dumps({"status_code": 408, "code": HTTP_CODES[408],
+                       "detail": "the request did not arrive in time"}).encode()
+    head = (f"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+            "connection: close\r\nx-content-type-options: nosniff\r\n\r\n")
+    return head.encode() + body
+
+
+TIMEOUT_ANSWER = _timeout_answer()
+
+
+class TimedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, with a deadline for the header and for the body of every request."""
+
+    limits: ClassVar[ReadLimits | None] = None
+    """Set by `serve` from its settings; a worker process started by uvicorn reads HUHANG_* itself."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if TimedH11Protocol.limits is None:
+            TimedH11Protocol.limits = ReadLimits.of(Settings.from_env())
+        self.read_limits = TimedH11Protocol.limits
+        self.deadline: float | None = None
+        self.phase = ""
+        self.timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._begin("header", self.read_limits.header_timeout)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._follow(len(data))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel()
+        super().connection_lost(exc)
+
+    def _follow(self, received: int) -> None:
+        """Move the deadline along with what h11 has seen of the request."""
+        state = self.conn.their_state
+        if state is h11.IDLE:
+            if self.phase != "header":  # the first bytes of the next request on a kept-alive connection
+                self._begin("header", self.read_limits.header_timeout)
+        elif state is h11.SEND_BODY:
+            if self.phase != "body":
+                self._begin("body", self.read_limits.body_timeout)
+            elif self.deadline is not None and self.read_limits.body_min_rate > 0:
+                self.deadline += received / self.read_limits.body_min_rate
+        else:
+            self._cancel()
+
+    def _begin(self, phase: str, seconds: float) -> None:
+        self._cancel()
+        self.phase = phase
+        self.deadline = self.loop.time() + seconds
+        self.timer = self.loop.call_at(self.deadline, self._expired)
+
+    def _cancel(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer, self.deadline, self.phase = None, None, ""
+
+    def _expired(self) -> None:
+        self.timer = None
+        if self.deadline is None or self.transport.is_closing():
+            return
+        if self.flow.read_paused:  # the server stopped reading (the app is busy): not the client's fault
+            self.deadline = self.loop.time() + self.read_limits.body_timeout
+        if self.loop.time() < self.deadline:  # more time was earned since the timer was set
+            self.timer = self.loop.call_at(self.deadline, self._expired)
+            return
+        if self.cycle is None or not self.cycle.response_started:
+            self.transport.write(TIMEOUT_ANSWER)
+        self.transport.close()
