@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,7 +18,7 @@ from backend.children import Child
 from backend.commands import InterventionStep, PlanIntervention, RecordVisit
 from backend.errors import StaleVersion, StoreUnavailable, SubmissionConflict
 from backend.settings import Settings
-from backend.usecases.core import Change, Core, fingerprint_of
+from backend.usecases.core import Change, Core, fingerprint_of, utc_now
 from events.base import Geo
 from tests.conftest import Clock
 from tests.integration.contract import DIRECTOR, SUPERVISOR, registration
@@ -125,3 +126,7 @@ def test_an_aggregate_loaded_for_a_change_is_a_copy_of_the_cached_one(app: Huhan
     loaded.jurisdiction = "520302/009"  # a command that changed it and then failed
     again = app.core.load(Child, child_id)
     assert again is not None and again.jurisdiction == "520302/001/003"
+
+
+def test_the_server_clock_is_utc_with_an_offset() -> None:
+    assert utc_now().utcoffset() == timedelta(0)
