@@ -54,6 +54,8 @@ class Caller:
 
 
 class World:
+    """The accounts of one town and the clock; helpers that assert each write was taken."""
+
     def __init__(self, client: TestClient[Any], clock: Clock) -> None:
         self.clock = clock
         self.director, self.grid, self.supervisor, self.auditor = (Caller(client, a[0]) for a in ACCOUNTS)
