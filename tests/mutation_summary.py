@@ -1,4 +1,7 @@
-"""Kill rate per module from `mutmut results --all true` on standard input (used by `make mutation`)."""
+"""Kill rate per module from `mutmut results --all true` on standard input (used by `make mutation`).
+
+Timeouts count as killed (mutmut's convention); mutants no test reaches, skipped or not yet run are left out.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import sys
 from collections import Counter, defaultdict
 
 KILLED = {"killed", "timeout"}
+UNTESTED = {"no tests", "skipped", "not checked"}
 _LINE = re.compile(r"^\s*(?P<module>[\w.]+)\.x(?:ǁ|_)\S*__mutmut_\d+:\s*(?P<status>.+?)\s*$")
 
 
@@ -20,19 +24,22 @@ def tally(lines: list[str]) -> dict[str, Counter[str]]:
     return counts
 
 
+def percent(killed: int, tested: int) -> str:
+    return f"{100 * killed / tested:.1f}%" if tested else "-"
+
+
 def main() -> int:
     counts = tally(sys.stdin.read().splitlines())
     total_killed = total_tested = 0
-    print(f"{'module':40} {'mutants':>8} {'killed':>7} {'survived':>9} {'no tests':>9} {'rate':>7}")
+    print(f"{'module':40} {'mutants':>8} {'killed':>7} {'survived':>9} {'untested':>9} {'rate':>7}")
     for module in sorted(counts):
         c = counts[module]
         killed = sum(c[s] for s in KILLED)
-        tested = sum(c.values()) - c["no tests"] - c["skipped"]
+        tested = sum(c.values()) - sum(c[s] for s in UNTESTED)
         total_killed, total_tested = total_killed + killed, total_tested + tested
-        rate = 100 * killed / tested if tested else 0.0
-        print(f"{module:40} {sum(c.values()):8} {killed:7} {c['survived']:9} {c['no tests']:9} {rate:6.1f}%")
-    overall = 100 * total_killed / total_tested if total_tested else 0.0
-    print(f"{'all':40} {'':8} {total_killed:7} {'':9} {'':9} {overall:6.1f}%")
+        untested = sum(c[s] for s in UNTESTED)
+        print(f"{module:40} {sum(c.values()):8} {killed:7} {c['survived']:9} {untested:9} {percent(killed, tested):>7}")
+    print(f"{'all':40} {'':8} {total_killed:7} {'':9} {'':9} {percent(total_killed, total_tested):>7}")
     return 0
 
 
