@@ -1,10 +1,11 @@
 # The two commands of the README: `make run` and `make test`. Each installs what it needs.
+# `make mutation` (not part of `make test`): mutation testing of the rules, see TESTING.md.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test
+.PHONY: run test mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,3 +18,16 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+MUTATION_STAMP := $(VENV)/.installed-mutation
+
+$(MUTATION_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	touch $(MUTATION_STAMP)
+
+# The modules mutated and the tests run are set in pyproject.toml, [tool.mutmut].
+mutation: $(MUTATION_STAMP)
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $${MUTATION_JOBS:-2}
+	$(BIN)/mutmut results
+	$(BIN)/mutmut results --all true | $(BIN)/python tests/mutation_summary.py

@@ -1,0 +1,153 @@
+"""Who may call what, typed out from API.md's "who" column, checked over HTTP against the real server.
+
+The table below is the oracle: it is written by hand, not imported from the code's permission table.
+Every operation of the served OpenAPI document must be classified here, so a new route fails this test
+until someone decides who may call it. A refused write (403) must store nothing: the events in the
+store are counted before and after.
+
+Where API.md names no roles for an operation that exists, the roles the server allows today are
+written out and marked "API.md silent".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from backend.settings import Settings
+from tests.e2e.conftest import PASSWORD, USERS, World
+from tests.e2e.server import add_users, running_server
+from tests.e2e.test_access_matrix import ENDPOINTS, Endpoint, Fresh
+from tests.media.images import jpeg
+
+GRID, DIRECTOR, SUPERVISOR, HANDLER, AUDITOR, ADMIN = (
+    "grid_worker", "child_director", "supervisor", "department_handler", "auditor", "admin",
+)
+EVERY_USER = frozenset({GRID, DIRECTOR, SUPERVISOR, HANDLER, AUDITOR, ADMIN})
+SCOPED_USERS = frozenset({GRID, DIRECTOR, SUPERVISOR, HANDLER, AUDITOR})  # "scoped users": admin has no caseload
+FIELD_ROLES = frozenset({GRID, DIRECTOR, SUPERVISOR})
+ANYONE = "anyone, without a token"
+
+WHO: dict[str, frozenset[str] | str] = {
+    # Session and vocabulary
+    "login": ANYONE,
+    "health": ANYONE,
+    "ready": ANYONE,
+    "me": EVERY_USER,
+    "vocabulary": EVERY_USER,
+    # Children
+    "registerChild": frozenset({DIRECTOR, GRID, SUPERVISOR}),
+    "listChildren": SCOPED_USERS,
+    "getChild": SCOPED_USERS,
+    "assessRisk": frozenset({DIRECTOR, SUPERVISOR}),
+    "changeCategories": frozenset({DIRECTOR, SUPERVISOR}),
+    "transferChild": frozenset({SUPERVISOR}),
+    "correctRecord": frozenset({DIRECTOR, SUPERVISOR}),
+    "sealRecord": frozenset({SUPERVISOR}),  # API.md silent: a sealing order is applied by the town supervisor
+    # Visits and photos
+    "uploadPhoto": FIELD_ROLES,  # "field roles"
+    "getPhoto": SCOPED_USERS,  # "users whose scope covers the child"
+    "getThumbnail": SCOPED_USERS,
+    "recordVisit": frozenset({DIRECTOR, GRID, SUPERVISOR}),
+    "getVisit": SCOPED_USERS,
+    # Reports, referrals, interventions, conferences
+    "receiveReport": frozenset({GRID, DIRECTOR, SUPERVISOR}),  # "any field role, supervisor"
+    "triageReport": frozenset({DIRECTOR, SUPERVISOR}),
+    "sendReferral": frozenset({DIRECTOR, SUPERVISOR}),
+    "acceptReferral": frozenset({HANDLER}),
+    "declineReferral": frozenset({HANDLER}),
+    "noteReferralProgress": frozenset({HANDLER}),
+    "completeReferral": frozenset({HANDLER, SUPERVISOR}),
+    "escalateReferral": frozenset({SUPERVISOR}),  # API.md silent: escalation goes to the supervisor
+    "listReferrals": SCOPED_USERS,
+    "planIntervention": frozenset({DIRECTOR, SUPERVISOR, HANDLER}),
+    "startIntervention": frozenset({DIRECTOR, SUPERVISOR, HANDLER}),
+    "reviewIntervention": frozenset({DIRECTOR, SUPERVISOR, HANDLER}),
+    "endIntervention": frozenset({DIRECTOR, SUPERVISOR, HANDLER}),
+    "holdConference": frozenset({SUPERVISOR}),
+    # Offline sync
+    "sync": FIELD_ROLES,
+    # Audit and statistics
+    "childHistory": frozenset({AUDITOR, SUPERVISOR}),
+    "childAsOf": frozenset({AUDITOR, SUPERVISOR}),
+    "verifyChains": frozenset({AUDITOR}),
+    "accessLog": frozenset({AUDITOR}),
+    "statsSummary": frozenset({SUPERVISOR, AUDITOR}),
+}
+
+# One account per role, all in town A (the police handler sees child A through a referral to the police).
+ACCOUNT = {GRID: "grid", DIRECTOR: "director", SUPERVISOR: "supervisor", HANDLER: "police", AUDITOR: "auditor", ADMIN: "admin"}
+BUILDERS = {e.operation: e for e in ENDPOINTS}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Settings]]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("permission-table"))
+    add_users(settings, USERS, PASSWORD)
+    with running_server(settings) as base:
+        world = World(base)
+        yield world, settings
+        world.close()
+
+
+def stored(settings: Settings) -> tuple[int, int]:
+    """How many events the store holds, and the last notification id."""
+    with sqlite3.connect(settings.sqlite_path) as conn:
+        count, last = conn.execute("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM stored_events").fetchone()
+    return int(count), int(last)
+
+
+def test_every_operation_of_the_openapi_document_is_classified(server: tuple[World, Settings]) -> None:
+    world, _ = server
+    document = httpx.get(f"{world.base}/schema/openapi.json").json()
+    operations = {op["operationId"] for item in document["paths"].values() for op in item.values() if isinstance(op, dict)}
+    unclassified = operations - set(WHO)
+    assert unclassified == set(), f"classify these new routes in WHO (who may call them, from API.md): {unclassified}"
+    assert set(WHO) - operations == set(), "WHO names operations the server no longer has"
+
+
+def test_public_operations_answer_without_a_token(server: tuple[World, Settings]) -> None:
+    world, _ = server
+    assert httpx.get(f"{world.base}/health").status_code == 200
+    assert httpx.get(f"{world.base}/ready").status_code == 200
+    login = httpx.post(f"{world.base}/api/v1/auth/login", json={"username": "grid", "password": PASSWORD, "device_id": "d"})
+    assert login.status_code == 200 and login.json()["user"]["role"] == GRID
+
+
+def test_each_role_may_call_exactly_what_api_md_says_and_a_refused_write_stores_nothing(
+    server: tuple[World, Settings],
+) -> None:
+    world, settings = server
+    fresh = Fresh(world)
+    fresh.referral("A")  # the police handler's way to child A
+    wrong: list[str] = []
+    for operation, who in sorted(WHO.items()):
+        if who == ANYONE:
+            continue
+        endpoint = BUILDERS[operation]
+        for role, username in ACCOUNT.items():
+            allowed = role in who
+            method, path, body = endpoint.build(fresh, "A", username)
+            before = stored(settings)
+            answer = send(world, username, method, path, body)
+            after = stored(settings)
+            want = endpoint.ok if allowed else 403
+            if answer.status_code != want:
+                wrong.append(f"{operation} as {role}: {answer.status_code}, want {want}: {answer.text[:120]}")
+            if not allowed and method != "GET" and after != before:
+                wrong.append(f"{operation} refused to {role} but the store changed: {before} -> {after}")
+            if allowed and method != "GET" and after[1] <= before[1]:  # the count sees writes at all
+                wrong.append(f"{operation} as {role} answered {answer.status_code} but stored no event")
+    assert wrong == []
+
+
+def send(world: World, username: str, method: str, path: str, body: dict[str, Any] | None) -> httpx.Response:
+    api = world.as_(username)
+    if method == "UPLOAD":
+        files = {"file": ("p.jpg", jpeg(seed=int(body["seed"]) if body else 0), "image/jpeg")}
+        return api.http.post("/api/v1/media", files=files, data={"child_id": path})
+    return api.post(path, body) if method == "POST" else api.get(path)
