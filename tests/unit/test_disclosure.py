@@ -14,6 +14,7 @@ from backend.disclosure import (
     category_filter,
     handler_sees,
     hidden_sealed_departments,
+    Shown,
     sees_child,
     statistic,
 )
@@ -223,3 +224,51 @@ def test_empty_text_is_not_a_showing_and_own_text_is() -> None:
     assert grid.free_text("我写的", author_id=READER_ID) == "我写的" and grid.disclosed == {Kind.SENSITIVE}
     police = Disclosure(reader("department_handler", "police"), ChildFacts(categories=("crime_victim",)))
     assert police.free_text("转介理由", department="police") == "转介理由" and police.disclosed == {Kind.SENSITIVE}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_what_a_sealed_matter_leaves_behind_says_only_that_it_is_withheld(role: str) -> None:
+    facts = ChildFacts(categories=("serious_misconduct",), sealed=True)
+    matter = Disclosure(reader(role), facts)
+    text = Disclosure(reader(role), facts)
+    record = Disclosure(reader(role), facts)
+    shown_matter, shown_text, stand_in = matter.matter("police"), text.sealed_text("封存理由"), record.sealed_record()
+    if SEALED_MATTERS[role]:
+        assert shown_matter and shown_text == "封存理由" and stand_in is None
+        assert matter.disclosed == text.disclosed == record.disclosed == {Kind.SEALED}
+        assert matter.withheld == text.withheld == record.withheld == set()
+    else:
+        assert not shown_matter and shown_text is None and stand_in == {"withheld": "sealed"}
+        assert matter.withheld == {"referrals:sealed"} and text.withheld == {"text:sealed"}
+        assert record.withheld == {"sealed"}
+        assert matter.disclosed == text.disclosed == record.disclosed == set()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_free_text_shown_by_the_table_is_noted_as_a_sensitive_showing(role: str) -> None:
+    d = Disclosure(reader(role), ChildFacts(categories=("crime_victim",)))
+    d.free_text("他人所写", author_id=OTHER_ID)
+    assert d.disclosed == ({Kind.SENSITIVE} if FREE_TEXT_BY_OTHERS[role] else set())
+
+
+def test_only_a_handler_of_a_justice_department_sees_their_own_sealed_referrals() -> None:
+    supervisor_with_department = Actor(id=READER_ID, role=Role.SUPERVISOR, scope="520302", department="police")
+    assert hidden_sealed_departments(supervisor_with_department) == {"police", "procuratorate", "court"}
+
+
+def test_one_request_notes_each_child_once_with_every_kind_shown() -> None:
+    first, second = UUID("00000000-0000-0000-0000-000000000001"), UUID("00000000-0000-0000-0000-000000000002")
+    shown = Shown()
+    assert not shown
+    nothing = Disclosure(reader("auditor"), ChildFacts(categories=("left_behind",)))
+    nothing.categories(["left_behind"])
+    shown.add(first, nothing)
+    assert not shown and shown.kinds == {}
+    victim = Disclosure(reader("auditor"), ChildFacts(categories=("crime_victim",)))
+    victim.categories(["crime_victim"])
+    sealed = Disclosure(reader("auditor"), ChildFacts(categories=("serious_misconduct",), sealed=True))
+    sealed.categories(["serious_misconduct"])
+    shown.add(str(first), victim)
+    shown.add(first, sealed)
+    shown.add(second, victim)
+    assert shown and shown.kinds == {first: {Kind.SENSITIVE, Kind.SEALED}, second: {Kind.SENSITIVE}}
