@@ -17,6 +17,8 @@ run: $(STAMP)
 	$(BIN)/huhang serve --demo
 
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 MUTATION_STAMP := $(VENV)/.installed-mutation

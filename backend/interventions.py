@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from functools import singledispatchmethod
 from collections.abc import Mapping
+from functools import singledispatchmethod
 from typing import ClassVar, Final
 from uuid import UUID
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from functools import singledispatchmethod
-from collections.abc import Mapping
 from typing import ClassVar, Final
 from uuid import UUID
 

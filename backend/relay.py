@@ -201,7 +201,7 @@ class Relay:
                     backoff = 0.2
                 if not await self.publish_once():
                     await _sleep(stop, idle)
-            except (OSError, asyncio.TimeoutError, nats.errors.Error) as exc:
+            except (TimeoutError, OSError, nats.errors.Error) as exc:
                 log.warning("NATS unavailable (%s); retrying in %.1f s", type(exc).__name__, backoff)
                 await self._drop()
                 await _sleep(stop, backoff)
@@ -251,5 +251,5 @@ class RelayWatch:
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
     try:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass

@@ -14,8 +14,8 @@ import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Mapper, Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg.sql import SQL, Identifier
 from eventsourcing.utils import Environment, EnvType, get_topic, resolve_topic
+from psycopg.sql import SQL, Identifier
 
 from backend.aggregate import Aggregate
 from backend.settings import Settings

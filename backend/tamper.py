@@ -17,7 +17,6 @@ from events.base import Meta
 from events.ledger import AnchorRecorded, StreamHead
 
 
-
 class Broken(msgspec.Struct, frozen=True):
     """The first problem found in one stream."""
 

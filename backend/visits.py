@@ -10,6 +10,7 @@ from backend.aggregate import Aggregate
 from events.base import Event, Geo
 from events.cases import VisitRecorded
 
+
 def visit_flags(child_seen: bool, geo: Geo | None, low_accuracy_m: float = 200.0) -> list[str]:
     """What a reviewer should look at: the child not seen, a position missing or too vague to trust."""
     flags = []

@@ -15,7 +15,6 @@ from backend.bootstrap import Huhang, bootstrap
 from backend.children import Child
 from backend.commands import AssessRisk, RegisterChild
 from backend.identity import Actor
-from backend.settings import Settings
 from bench.common import machine, rate, settings_for
 from events.base import Meta
 from events.children import CategoriesChanged

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import time
-from uuid import uuid4
-
-import json
 from collections import Counter
+from uuid import uuid4
 
 from backend.settings import Settings
 from bench.common import machine, settings_for

@@ -36,7 +36,7 @@ async def slow_client(host: str, port: int, body: bool, every: float, until: flo
                 if await asyncio.wait_for(reader.read(4096), timeout=every) == b"":
                     return time.monotonic() - started
                 return time.monotonic() - started  # an answer (408) comes just before the close
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 n += 1
                 writer.write(b" " if body else f"X-Slow-{n}: {n}\r\n".encode())
                 await writer.drain()

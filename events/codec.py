@@ -83,7 +83,8 @@ def decode(cls: type[Event], data: bytes) -> Event:
     """Decode stored bytes as `cls`, upcasting an older schema version on the way."""
     steps = UPCASTERS.get(cls.__name__)
     if not steps:
-        return _typed_decoders[cls].decode(data)
+        decoded: Event = _typed_decoders[cls].decode(data)
+        return decoded
     state = _raw_decoder.decode(data)
     version = int(state.get("schema_version", 1))
     while version < cls.SCHEMA_VERSION:

@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-
 from uuid import UUID
 
 import msgspec
@@ -19,12 +18,12 @@ from eventsourcing.persistence import PersistenceError
 
 from backend.bootstrap import Huhang, bootstrap
 from backend.relay import Relay, RelayStatus, RelayWatch
+from backend.settings import Settings
+from backend.usecases.core import Outcome, utc_now
 from backend.usecases.photos import NamingVisit
 from events.base import Geo
 from media.budget import DecodeBudget
 from media.stores import MediaUnavailable, ObjectStore, open_object_store
-from backend.settings import Settings
-from backend.usecases.core import Outcome, utc_now
 from mobile_api.auth import TokenIssuer
 from mobile_api.cursors import Cursors, cursor_key
 from mobile_api.throttle import LoginThrottle, trusted_networks

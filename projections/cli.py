@@ -39,8 +39,8 @@ def rebuild_command(settings: Settings, names: list[str]) -> int:
                 task = progress.add_task(name, total=total, rate="-")
                 started = datetime.now()
 
-                def advance(position: int, task_id: TaskID = task) -> None:
-                    seconds = max((datetime.now() - started).total_seconds(), 1e-6)
+                def advance(position: int, task_id: TaskID = task, since: datetime = started) -> None:
+                    seconds = max((datetime.now() - since).total_seconds(), 1e-6)
                     progress.update(task_id, completed=position, rate=f"{position / seconds:,.0f}")
 
                 applied = rebuild(app.store, db, settings.policy, PROJECTIONS[name], advance)

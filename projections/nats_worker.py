@@ -69,7 +69,7 @@ async def consume(
         while not stop.is_set():
             try:
                 messages = await subscription.fetch(batch, timeout=wait)
-            except (nats.errors.TimeoutError, asyncio.TimeoutError):  # nothing arrived within `wait`
+            except (TimeoutError, nats.errors.TimeoutError):  # nothing arrived within `wait`
                 continue
             await deliver(runner, messages)
     finally:

@@ -6,11 +6,11 @@ import logging
 import threading
 from collections.abc import Callable
 
+from eventsourcing.utils import get_topic
+
 from backend.settings import Policy
 from backend.store import EventStore
 from events.base import Event
-from eventsourcing.utils import get_topic
-
 from projections.batch import Batch, DBRows, RowCache
 from projections.db import ReadDB
 from projections.projectors import apply

@@ -18,8 +18,8 @@ from events.vocabulary import Category, Department, InterventionType, ReportSour
 from projections.coverage import VILLAGE_SEGMENTS, CoverageRow, quarter_of, village_of
 from projections.db import ReadDB
 from projections.queries import in_scope_sql
-from projections.views import facts_of
 from projections.tables import ChildRow, InterventionRow, ReferralRow, ReportRow, VisitRow, referral_due_by, utc_text
+from projections.views import facts_of
 
 
 class StatTable(msgspec.Struct, frozen=True):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import contextlib
+import os
 import tempfile
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 

@@ -12,8 +12,8 @@ import msgspec
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
 from backend.aggregate import Aggregate
-from backend.groupcommit import GroupCommit
 from backend.errors import StaleVersion, StoreUnavailable, SubmissionConflict
+from backend.groupcommit import GroupCommit
 from backend.identity import Actor
 from backend.ledger import Receipt, receipt_id_for
 from backend.rules.timing import check_occurred_at, is_late
@@ -94,7 +94,7 @@ class Core:
                 receipt_id, meta, fingerprint=fingerprint, command=name, result=change.result, event_ids=event_ids
             )
             try:
-                recordings = self.guarded(lambda: self.commits.save(*change.aggregates, receipt))
+                recordings = self.guarded(lambda: self.commits.save(*change.aggregates, receipt))  # noqa: B023 (called at once)
             except IntegrityError:
                 continue
             return Outcome(change.result, position=max(r.notification.id for r in recordings))

@@ -6,9 +6,9 @@ from uuid import uuid4
 
 from backend.commands import RecordVisit
 from backend.identity import Actor, authorize
+from backend.photos import Photo, home_flags, photo_flags, photo_stream_id
 from backend.usecases.children import Children
 from backend.usecases.core import Change, Core, Outcome
-from backend.photos import Photo, home_flags, photo_flags, photo_stream_id
 from backend.visits import Visit, visit_flags
 from events.base import Meta
 

@@ -19,9 +19,9 @@ from backend.commands import (
     SealRecord,
     TransferChild,
 )
+from backend.disclosure import CategoryFilter, Shown, category_filter
 from backend.errors import ChildNotFound
 from backend.identity import Actor
-from backend.disclosure import CategoryFilter, Shown, category_filter
 from backend.rules.jurisdiction import parse_jurisdiction
 from backend.rules.timing import check_moment
 from events.vocabulary import Category, RiskLevel, Role

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 

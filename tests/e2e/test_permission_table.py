@@ -21,7 +21,7 @@ import pytest
 from backend.settings import Settings
 from tests.e2e.conftest import PASSWORD, USERS, World
 from tests.e2e.server import add_users, running_server
-from tests.e2e.test_access_matrix import ENDPOINTS, Endpoint, Fresh
+from tests.e2e.test_access_matrix import ENDPOINTS, Fresh
 from tests.media.images import jpeg
 
 GRID, DIRECTOR, SUPERVISOR, HANDLER, AUDITOR, ADMIN = (

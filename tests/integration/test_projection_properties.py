@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from backend.bootstrap import bootstrap
 from backend.disclosure import ChildFacts
 from backend.identity import Actor
-from backend.settings import Settings
 from events.vocabulary import Role
 from projections.audit import as_of, child_events
 from projections.db import ReadDB, open_read_db

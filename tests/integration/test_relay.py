@@ -13,7 +13,7 @@ import time
 from datetime import date
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import msgspec
 import nats

@@ -16,8 +16,8 @@ from backend.settings import Settings
 from projections.db import open_read_db
 from projections.registry import PROJECTIONS
 from projections.runner import Runner
-from tests.integration.story import Story
 from tests.conftest import fresh_settings
+from tests.integration.story import Story
 from tests.integration.test_projection_properties import BACKENDS, clock_now, dump
 
 

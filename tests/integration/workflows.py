@@ -126,7 +126,7 @@ class WorkflowContract(Backend):
             reason="登记笔误"))
         history = app.store.stream(child_id)
         assert [type(e).__name__ for e in history] == ["ChildRegistered", "CorrectionRecorded"]
-        assert getattr(history[0], "name") == "王小明"
+        assert history[0].name == "王小明"
         assert app.children.get(DIRECTOR, child_id).profile["name"] == "王晓明"
 
     def test_accounts_are_events_unique_by_name_and_disabling_stops_sign_in(self, app: Huhang) -> None:

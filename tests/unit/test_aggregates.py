@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
+import msgspec
 import pytest
 
 from backend.children import Child
@@ -12,8 +13,6 @@ from backend.referrals import Referral
 from backend.reports import Report
 from events.base import Meta
 from events.codec import GENESIS_HASH, hash_state
-
-import msgspec
 
 T0 = datetime(2026, 11, 1, 9, tzinfo=UTC)
 

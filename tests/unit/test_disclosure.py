@@ -11,10 +11,10 @@ from backend.disclosure import (
     ChildFacts,
     Disclosure,
     Kind,
+    Shown,
     category_filter,
     handler_sees,
     hidden_sealed_departments,
-    Shown,
     sees_child,
     statistic,
 )
