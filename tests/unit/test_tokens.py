@@ -1,0 +1,34 @@
+"""Bearer tokens live by the server's clock alone: issued, valid until their expiry, then refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pytest
+
+from mobile_api.auth import TokenIssuer, Unauthenticated
+from tests.conftest import Clock
+
+USER = UUID("00000000-0000-0000-0000-000000000042")
+
+
+@pytest.mark.parametrize("start", [datetime(2030, 6, 1, tzinfo=UTC), datetime(2020, 6, 1, tzinfo=UTC)])
+def test_a_token_is_valid_until_it_expires_by_the_servers_clock(start: datetime) -> None:
+    clock = Clock(start)
+    issuer = TokenIssuer("secret-" * 6, timedelta(hours=12), clock)
+    token, expires = issuer.issue(USER, "phone-1")
+    assert expires == start + timedelta(hours=12)
+    assert issuer.read(token) == (USER, "phone-1")
+    clock.advance(hours=11, minutes=59)
+    assert issuer.read(token) == (USER, "phone-1")
+    clock.advance(minutes=1)
+    with pytest.raises(Unauthenticated):
+        issuer.read(token)
+
+
+def test_a_token_signed_with_another_secret_is_refused() -> None:
+    clock = Clock(datetime(2026, 11, 24, tzinfo=UTC))
+    token, _ = TokenIssuer("other-secret-" * 4, timedelta(hours=1), clock).issue(USER, "phone-1")
+    with pytest.raises(Unauthenticated):
+        TokenIssuer("secret-" * 6, timedelta(hours=1), clock).read(token)
