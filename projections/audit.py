@@ -35,7 +35,7 @@ def child_streams(db: ReadDB, child_id: UUID) -> list[UUID]:
 def streams_in_scope(db: ReadDB, scope: str) -> list[UUID]:
     """Every stream about the children whose jurisdiction lies in `scope` (an auditor's whole check)."""
     where, params = in_scope_sql("c.jurisdiction", scope)
-    rows = db.query(f"SELECT l.stream_id FROM rm_links l JOIN rm_children c ON c.child_id = l.child_id WHERE {where}",
+    rows = db.query(f"SELECT DISTINCT l.stream_id FROM rm_links l JOIN rm_children c ON c.child_id = l.child_id WHERE {where}",
                     tuple(params))
     return [UUID(r[0]) for r in rows]
 

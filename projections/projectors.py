@@ -81,7 +81,7 @@ def _touch(b: Batch, row: ChildRow, position: int) -> None:
 
 
 def _link(b: Batch, stream_id: Any, child_id: Any, kind: str) -> None:
-    b.put(LINKS, LinkRow(stream_id=str(stream_id), child_id=str(child_id), kind=kind))
+    b.put(LINKS, LinkRow(key=f"{stream_id}|{child_id}", stream_id=str(stream_id), child_id=str(child_id), kind=kind))
 
 
 def child_registered(b: Batch, e: ChildRegistered, position: int) -> None:

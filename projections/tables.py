@@ -124,8 +124,10 @@ class ReportRow(msgspec.Struct, kw_only=True):
 
 
 class LinkRow(msgspec.Struct, kw_only=True):
-    """Which child a stream is about (visits, referrals … and the child's own stream)."""
+    """A child a stream is about (visits, referrals … and the child's own stream). A stream can be about more
+    than one child — a report names one child and is triaged to another — so the key is the pair."""
 
+    key: str
     stream_id: str
     child_id: str
     kind: str
@@ -141,7 +143,7 @@ class MoveRow(msgspec.Struct, kw_only=True):
     to_jurisdiction: str
 
 
-SCHEMA_VERSION: Final = 6
+SCHEMA_VERSION: Final = 7
 """Bump when a table or row shape changes: older read models are then dropped and rebuilt from the log."""
 
 INTEGER_COLUMNS: Final = frozenset({"changed_at", "position"})
@@ -236,7 +238,8 @@ REPORTS: Final = Table(
     "rm_reports", "report_id", ReportRow, {"jurisdiction": lambda r: r.jurisdiction}, indexes=("jurisdiction",),
 )
 LINKS: Final = Table(
-    "rm_links", "stream_id", LinkRow, {"child_id": lambda r: r.child_id}, indexes=("child_id",), read_back=False
+    "rm_links", "key", LinkRow, {"stream_id": lambda r: r.stream_id, "child_id": lambda r: r.child_id},
+    indexes=("child_id",), read_back=False,
 )
 MOVES: Final = Table(
     "rm_moves", "key", MoveRow,

@@ -107,3 +107,16 @@ def test_statistics_as_json_csv_and_a_real_spreadsheet(world: World) -> None:
     assert {"children_by_category", "visits", "referrals", "coverage"} <= set(book.sheetnames)
     assert book["visits"]["A2"].value == "指标"
     assert supervisor.get("/api/v1/stats/summary", jurisdiction="520302/002").status_code == 404
+
+
+def test_a_report_triaged_to_another_child_stays_in_the_history_of_the_child_it_named(world: World) -> None:
+    named = register(world, "supervisor")
+    linked = register(world, "supervisor")
+    report = world.as_("supervisor").post("/api/v1/reports", sub(
+        source="hotline", reporter={"role": "neighbour"}, description="邻居报告", jurisdiction=PLACE_A,
+        child_id=named)).json()["report_id"]
+    triaged = world.as_("supervisor").post(f"/api/v1/reports/{report}/triage", sub(child_id=linked, decision="monitor"))
+    assert triaged.status_code == 201, triaged.text
+    for child in (named, linked):
+        history = world.as_("auditor").get(f"/api/v1/audit/children/{child}/history", limit=500).json()["items"]
+        assert {"ReportReceived", "ReportTriaged"} <= {e["type"] for e in history}, child
