@@ -5,6 +5,7 @@ that teaches the protocol."""
 
 from __future__ import annotations
 
+import copy
 import inspect
 from typing import Any, Final
 
@@ -18,6 +19,8 @@ from backend.errors import DomainError
 from backend.identity import PERMISSIONS
 from events import base as event_base
 from events import cases, children
+from mobile_api import examples
+from mobile_api import schemas as response_schemas
 from mobile_api.errors import HTTP_CODES, status_of_class
 from mobile_api.schemas import StatsSummary
 
@@ -85,17 +88,41 @@ WHY: Final = {
     429: "Too many attempts: wait `Retry-After` seconds.",
     503: "A dependency is down and nothing was stored: retry later with the same submission.",
 }
-LINKS: Final = {
-    "registerChild": {"GetChild": ("getChild", {"child_id": "$response.body#/child_id"})},
-    "recordVisit": {"GetVisit": ("getVisit", {"visit_id": "$response.body#/visit_id"}),
-                    "GetChild": ("getChild", {"child_id": "$response.body#/child_id"})},
-    "sendReferral": {"AcceptReferral": ("acceptReferral", {"referral_id": "$response.body#/referral_id"}),
-                     "DeclineReferral": ("declineReferral", {"referral_id": "$response.body#/referral_id"})},
-    "acceptReferral": {"CompleteReferral": ("completeReferral", {"referral_id": "$response.body#/referral_id"})},
-    "planIntervention": {"StartIntervention": ("startIntervention", {"intervention_id": "$response.body#/intervention_id"})},
-    "startIntervention": {"EndIntervention": ("endIntervention", {"intervention_id": "$response.body#/intervention_id"})},
-    "receiveReport": {"TriageReport": ("triageReport", {"report_id": "$response.body#/report_id"})},
-    "assessRisk": {"GetChild": ("getChild", {"child_id": "$response.body#/child_id"})},
+CHILD: Final = {"child_id": "$response.body#/child_id"}
+REFERRAL: Final = {"referral_id": "$response.body#/referral_id"}
+INTERVENTION: Final = {"intervention_id": "$response.body#/intervention_id"}
+LINKS: Final[dict[str, dict[str, tuple[str, dict[str, str], dict[str, str] | None]]]] = {
+    "registerChild": {"GetChild": ("getChild", CHILD, None), "AssessRisk": ("assessRisk", CHILD, None),
+                      "ChildHistory": ("childHistory", CHILD, None),
+                      "RecordVisit": ("recordVisit", {}, CHILD), "SendReferral": ("sendReferral", {}, CHILD),
+                      "PlanIntervention": ("planIntervention", {}, CHILD)},
+    "recordVisit": {"GetVisit": ("getVisit", {"visit_id": "$response.body#/visit_id"}, None),
+                    "GetChild": ("getChild", CHILD, None)},
+    "assessRisk": {"GetChild": ("getChild", CHILD, None)},
+    "sendReferral": {"AcceptReferral": ("acceptReferral", REFERRAL, None),
+                     "DeclineReferral": ("declineReferral", REFERRAL, None),
+                     "EscalateReferral": ("escalateReferral", REFERRAL, None)},
+    "acceptReferral": {"CompleteReferral": ("completeReferral", REFERRAL, None),
+                       "NoteReferralProgress": ("noteReferralProgress", REFERRAL, None)},
+    "planIntervention": {"StartIntervention": ("startIntervention", INTERVENTION, None)},
+    "startIntervention": {"ReviewIntervention": ("reviewIntervention", INTERVENTION, None),
+                          "EndIntervention": ("endIntervention", INTERVENTION, None)},
+    "receiveReport": {"TriageReport": ("triageReport", {"report_id": "$response.body#/report_id"}, None)},
+    "triageReport": {"GetChild": ("getChild", {"child_id": "$response.body#/child/child_id"}, None)},
+}
+"""Transitions a client naturally makes next: `(operation, path parameters, body fields)` from the 201 answer."""
+REQUIRED_TEXT: Final = {
+    "declineReferral": "note", "noteReferralProgress": "note", "completeReferral": "outcome",
+    "reviewIntervention": "note", "endIntervention": "outcome",
+}
+"""Steps that share a body struct but need one of its optional texts (the use cases in backend refuse them
+without it, 422 `invalid_input`): the document says so per operation."""
+TRIAGE_CHILD: Final = {
+    "description": "Exactly one of `child_id` (a child already registered) or `registration` (a new child).",
+    "oneOf": [
+        {"required": ["child_id"], "properties": {"child_id": {"type": "string", "format": "uuid"}}},
+        {"required": ["registration"], "properties": {"registration": {"$ref": "#/components/schemas/RegisterChild"}}},
+    ],
 }
 PHOTO_TYPES: Final = ("image/jpeg", "image/png", "image/webp", "image/heic")
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -189,7 +216,7 @@ def handlers_by_operation(app: Litestar) -> dict[str, tuple[str | None, str]]:
 def forbids_unknown_fields() -> set[str]:
     """Names of request structs that refuse unknown fields: `additionalProperties: false` in their schema."""
     names = set()
-    for module in (commands, event_base, cases, children):
+    for module in (commands, event_base, cases, children, response_schemas):
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, msgspec.Struct):
                 if value.__struct_config__.forbid_unknown_fields:
@@ -208,16 +235,17 @@ def complete(app: Litestar) -> None:
     schemas["FieldError"] = FIELD_ERROR
     _, extra = msgspec.json.schema_components([StatsSummary], ref_template="#/components/schemas/{name}")
     schemas.update(extra)
+    carry_formats(schemas)
     for name in forbids_unknown_fields() & set(schemas):
         schemas[name]["additionalProperties"] = False
     handlers = handlers_by_operation(app)
     for path, methods in doc["paths"].items():
         for method, operation in methods.items():
-            _operation(path, method, operation, codes, handlers)
+            _operation(path, method, operation, codes, handlers, schemas)
 
 
 def _operation(path: str, method: str, operation: dict[str, Any], codes: dict[int, set[str]],
-               handlers: dict[str, tuple[str | None, str]]) -> None:
+               handlers: dict[str, tuple[str | None, str]], schemas: dict[str, Any]) -> None:
     op_id = operation.get("operationId", "")
     responses = operation.setdefault("responses", {})
     action, text = handlers.get(op_id, (None, ""))
@@ -240,10 +268,68 @@ def _operation(path: str, method: str, operation: dict[str, Any], codes: dict[in
             "headers": REPLAY_HEADER,
             "content": created.get("content", {}),
         }
-    for name, (target, parameters) in LINKS.get(op_id, {}).items():
+    for name, (target, parameters, body) in LINKS.get(op_id, {}).items():
         if created:
-            created.setdefault("links", {})[name] = {"operationId": target, "parameters": parameters}
+            link: dict[str, Any] = {"operationId": target, "parameters": parameters}
+            if body:
+                link["requestBody"] = body
+            created.setdefault("links", {})[name] = link
+    _body_rules(op_id, operation, schemas)
+    examples.add(op_id, operation)
     _media(op_id, responses)
+
+
+def _body_rules(op_id: str, operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Cross-field rules of a body that its struct alone cannot say, in the schema and in the description."""
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if content is None:
+        return
+    if op_id in REQUIRED_TEXT:
+        field = REQUIRED_TEXT[op_id]
+        name = op_id[0].upper() + op_id[1:] + "Body"
+        base = schemas[content["schema"]["$ref"].rsplit("/", 1)[1]]
+        variant = copy.deepcopy(base) | {"title": name, "required": sorted({*base.get("required", ()), field})}
+        variant["properties"][field] = _text_branch(variant["properties"][field]) | {"minLength": 1}
+        variant["properties"][field].pop("default", None)
+        schemas[name] = variant
+        content["schema"] = {"$ref": f"#/components/schemas/{name}"}
+        operation["description"] += f"\n\n`{field}` is required here and may not be empty (422 `invalid_input`)."
+    elif op_id == "triageReport":
+        content["schema"] = {"allOf": [content["schema"], TRIAGE_CHILD]}
+        operation["description"] += f"\n\n{TRIAGE_CHILD['description']} Neither or both: 422 `invalid_input`."
+    elif op_id == "holdConference":
+        operation["description"] += "\n\n`participants` may not be empty (422 `invalid_input`)."
+
+
+def _text_branch(schema: dict[str, Any]) -> dict[str, Any]:
+    """A string field's schema without its null branch, keeping its limits."""
+    limits = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
+    strings = [m for m in schema.get("oneOf", []) + schema.get("anyOf", []) if m.get("type") == "string"]
+    return (strings[0] if strings else {}) | limits | {"type": "string"}
+
+
+def carry_formats(schemas: dict[str, Any]) -> None:
+    """Litestar leaves out msgspec's `extra_json_schema`: put the answers' formats (date-time, date, uuid) back,
+    from msgspec's own schema of the response structs (mobile_api.schemas)."""
+    structs = [v for v in vars(response_schemas).values()
+               if isinstance(v, type) and issubclass(v, msgspec.Struct) and v.__module__ == response_schemas.__name__]
+    _, found = msgspec.json.schema_components(structs, ref_template="#/components/schemas/{name}")
+    for name, schema in found.items():
+        properties = schemas.get(name, {}).get("properties", {})
+        for field, source in schema.get("properties", {}).items():
+            if field in properties:
+                _carry(source, properties[field])
+
+
+def _carry(source: dict[str, Any], target: dict[str, Any]) -> None:
+    if "format" in source and target.get("type") == "string":
+        target["format"] = source["format"]
+    if "items" in source and "items" in target:
+        _carry(source["items"], target["items"])
+    for member in source.get("anyOf", []):
+        for other in target.get("oneOf", []) + target.get("anyOf", []):
+            if member.get("type") == other.get("type"):
+                _carry(member, other)
 
 
 def _media(op_id: str, responses: dict[str, Any]) -> None:
