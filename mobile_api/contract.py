@@ -66,6 +66,11 @@ Sensitive and sealed facts are shown only to roles cleared for them (DESIGN §1,
 something exists but is withheld, the answer says so in `withheld` (e.g. `["categories:sealed"]`). A list
 filtered on a value the caller may not see answers as if nothing matched. A child outside the caller's scope does
 not exist for the caller (404 on reads and writes alike); a role that may not take an action gets 403.
+
+## Generated clients
+A request field with a `default` may be left out (the server fills it in); an answer always carries every field
+of its schema. Generating TypeScript types with openapi-typescript, pass `--default-non-nullable false`, or it
+makes defaulted request fields required. Cross-field rules are in each operation's body schema and description.
 """
 
 REPLAY_HEADER: Final = {
@@ -235,7 +240,7 @@ def complete(app: Litestar) -> None:
     schemas["FieldError"] = FIELD_ERROR
     _, extra = msgspec.json.schema_components([StatsSummary], ref_template="#/components/schemas/{name}")
     schemas.update(extra)
-    carry_formats(schemas)
+    carry_answers(schemas)
     for name in forbids_unknown_fields() & set(schemas):
         schemas[name]["additionalProperties"] = False
     handlers = handlers_by_operation(app)
@@ -308,17 +313,21 @@ def _text_branch(schema: dict[str, Any]) -> dict[str, Any]:
     return (strings[0] if strings else {}) | limits | {"type": "string"}
 
 
-def carry_formats(schemas: dict[str, Any]) -> None:
-    """Litestar leaves out msgspec's `extra_json_schema`: put the answers' formats (date-time, date, uuid) back,
-    from msgspec's own schema of the response structs (mobile_api.schemas)."""
+def carry_answers(schemas: dict[str, Any]) -> None:
+    """Complete the answers' schemas (mobile_api.schemas) from msgspec's own: the formats (date-time, date, uuid)
+    Litestar leaves out, and every field required, since an answer always carries every field of its struct."""
     structs = [v for v in vars(response_schemas).values()
-               if isinstance(v, type) and issubclass(v, msgspec.Struct) and v.__module__ == response_schemas.__name__]
+               if isinstance(v, type) and issubclass(v, msgspec.Struct) and v.__module__ == response_schemas.__name__
+               and not v.__struct_config__.forbid_unknown_fields]  # those are requests
     _, found = msgspec.json.schema_components(structs, ref_template="#/components/schemas/{name}")
-    for name, schema in found.items():
-        properties = schemas.get(name, {}).get("properties", {})
-        for field, source in schema.get("properties", {}).items():
+    for struct in structs:
+        target = schemas.get(struct.__name__, {})
+        properties = target.get("properties", {})
+        for field, source in found[struct.__name__].get("properties", {}).items():
             if field in properties:
                 _carry(source, properties[field])
+        if properties:
+            target["required"] = sorted(properties)
 
 
 def _carry(source: dict[str, Any], target: dict[str, Any]) -> None:

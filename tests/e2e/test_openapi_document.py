@@ -161,3 +161,13 @@ def test_the_registration_example_is_taken_by_the_server(doc: dict[str, Any], wo
     assert answer.status_code == 201, answer.text
     example = operation["responses"]["201"]["content"]["application/json"]["examples"]["example"]["value"]
     assert set(answer.json()) == set(example)
+
+
+def test_answers_require_every_field_they_always_carry(doc: dict[str, Any], world: World) -> None:
+    schemas = doc["components"]["schemas"]
+    assert {"assessment", "sealed", "withheld"} <= set(schemas["ChildChange"]["required"])
+    assert "withheld" in schemas["Visit"]["required"] and "checks" in schemas["Health"]["required"]
+    assert schemas["LoginRequest"]["required"] == ["password", "username"]  # a request keeps its defaults optional
+    graded = world.as_("county").post(f"/api/v1/children/{world.child_a}/risk-assessments",
+                                      {"submission_id": str(uuid4()), "level": "blue"})
+    assert graded.status_code == 201 and set(graded.json()) == set(schemas["ChildChange"]["properties"])
