@@ -21,6 +21,7 @@ from events import base as event_base
 from events import cases, children
 from mobile_api import examples
 from mobile_api import schemas as response_schemas
+from mobile_api.contract_schemas import carry_from_msgspec
 from mobile_api.errors import HTTP_CODES, status_of_class
 from mobile_api.schemas import StatsSummary
 
@@ -240,7 +241,7 @@ def complete(app: Litestar) -> None:
     schemas["FieldError"] = FIELD_ERROR
     _, extra = msgspec.json.schema_components([StatsSummary], ref_template="#/components/schemas/{name}")
     schemas.update(extra)
-    carry_answers(schemas)
+    carry_from_msgspec(schemas)
     for name in forbids_unknown_fields() & set(schemas):
         schemas[name]["additionalProperties"] = False
     handlers = handlers_by_operation(app)
@@ -311,34 +312,6 @@ def _text_branch(schema: dict[str, Any]) -> dict[str, Any]:
     limits = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
     strings = [m for m in schema.get("oneOf", []) + schema.get("anyOf", []) if m.get("type") == "string"]
     return (strings[0] if strings else {}) | limits | {"type": "string"}
-
-
-def carry_answers(schemas: dict[str, Any]) -> None:
-    """Complete the answers' schemas (mobile_api.schemas) from msgspec's own: the formats (date-time, date, uuid)
-    Litestar leaves out, and every field required, since an answer always carries every field of its struct."""
-    structs = [v for v in vars(response_schemas).values()
-               if isinstance(v, type) and issubclass(v, msgspec.Struct) and v.__module__ == response_schemas.__name__
-               and not v.__struct_config__.forbid_unknown_fields]  # those are requests
-    _, found = msgspec.json.schema_components(structs, ref_template="#/components/schemas/{name}")
-    for struct in structs:
-        target = schemas.get(struct.__name__, {})
-        properties = target.get("properties", {})
-        for field, source in found[struct.__name__].get("properties", {}).items():
-            if field in properties:
-                _carry(source, properties[field])
-        if properties:
-            target["required"] = sorted(properties)
-
-
-def _carry(source: dict[str, Any], target: dict[str, Any]) -> None:
-    if "format" in source and target.get("type") == "string":
-        target["format"] = source["format"]
-    if "items" in source and "items" in target:
-        _carry(source["items"], target["items"])
-    for member in source.get("anyOf", []):
-        for other in target.get("oneOf", []) + target.get("anyOf", []):
-            if member.get("type") == other.get("type"):
-                _carry(member, other)
 
 
 def _media(op_id: str, responses: dict[str, Any]) -> None:

@@ -171,3 +171,11 @@ def test_answers_require_every_field_they_always_carry(doc: dict[str, Any], worl
     graded = world.as_("county").post(f"/api/v1/children/{world.child_a}/risk-assessments",
                                       {"submission_id": str(uuid4()), "level": "blue"})
     assert graded.status_code == 201 and set(graded.json()) == set(schemas["ChildChange"]["properties"])
+
+
+def test_bodies_carry_the_bounds_inside_lists_and_nullable_fields(doc: dict[str, Any]) -> None:
+    assert field(doc, "RecordVisit", "photos")["items"] == {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+    assert field(doc, "Geo", "accuracy_m") == {"type": "number", "minimum": 0.0}
+    reason = field(doc, "AssessRisk", "reasons")["items"]
+    assert reason["type"] == "string" and reason["maxLength"] == 200
+    assert field(doc, "HoldConference", "participants")["items"]["minLength"] == 1
