@@ -5,6 +5,7 @@ that teaches the protocol."""
 
 from __future__ import annotations
 
+import copy
 import inspect
 from typing import Any, Final
 
@@ -18,6 +19,9 @@ from backend.errors import DomainError
 from backend.identity import PERMISSIONS
 from events import base as event_base
 from events import cases, children
+from mobile_api import examples
+from mobile_api import schemas as response_schemas
+from mobile_api.contract_schemas import carry_from_msgspec
 from mobile_api.errors import HTTP_CODES, status_of_class
 from mobile_api.schemas import StatsSummary
 
@@ -63,6 +67,11 @@ Sensitive and sealed facts are shown only to roles cleared for them (DESIGN §1,
 something exists but is withheld, the answer says so in `withheld` (e.g. `["categories:sealed"]`). A list
 filtered on a value the caller may not see answers as if nothing matched. A child outside the caller's scope does
 not exist for the caller (404 on reads and writes alike); a role that may not take an action gets 403.
+
+## Generated clients
+A request field with a `default` may be left out (the server fills it in); an answer always carries every field
+of its schema. Generating TypeScript types with openapi-typescript, pass `--default-non-nullable false`, or it
+makes defaulted request fields required. Cross-field rules are in each operation's body schema and description.
 """
 
 REPLAY_HEADER: Final = {
@@ -85,17 +94,41 @@ WHY: Final = {
     429: "Too many attempts: wait `Retry-After` seconds.",
     503: "A dependency is down and nothing was stored: retry later with the same submission.",
 }
-LINKS: Final = {
-    "registerChild": {"GetChild": ("getChild", {"child_id": "$response.body#/child_id"})},
-    "recordVisit": {"GetVisit": ("getVisit", {"visit_id": "$response.body#/visit_id"}),
-                    "GetChild": ("getChild", {"child_id": "$response.body#/child_id"})},
-    "sendReferral": {"AcceptReferral": ("acceptReferral", {"referral_id": "$response.body#/referral_id"}),
-                     "DeclineReferral": ("declineReferral", {"referral_id": "$response.body#/referral_id"})},
-    "acceptReferral": {"CompleteReferral": ("completeReferral", {"referral_id": "$response.body#/referral_id"})},
-    "planIntervention": {"StartIntervention": ("startIntervention", {"intervention_id": "$response.body#/intervention_id"})},
-    "startIntervention": {"EndIntervention": ("endIntervention", {"intervention_id": "$response.body#/intervention_id"})},
-    "receiveReport": {"TriageReport": ("triageReport", {"report_id": "$response.body#/report_id"})},
-    "assessRisk": {"GetChild": ("getChild", {"child_id": "$response.body#/child_id"})},
+CHILD: Final = {"child_id": "$response.body#/child_id"}
+REFERRAL: Final = {"referral_id": "$response.body#/referral_id"}
+INTERVENTION: Final = {"intervention_id": "$response.body#/intervention_id"}
+LINKS: Final[dict[str, dict[str, tuple[str, dict[str, str], dict[str, str] | None]]]] = {
+    "registerChild": {"GetChild": ("getChild", CHILD, None), "AssessRisk": ("assessRisk", CHILD, None),
+                      "ChildHistory": ("childHistory", CHILD, None),
+                      "RecordVisit": ("recordVisit", {}, CHILD), "SendReferral": ("sendReferral", {}, CHILD),
+                      "PlanIntervention": ("planIntervention", {}, CHILD)},
+    "recordVisit": {"GetVisit": ("getVisit", {"visit_id": "$response.body#/visit_id"}, None),
+                    "GetChild": ("getChild", CHILD, None)},
+    "assessRisk": {"GetChild": ("getChild", CHILD, None)},
+    "sendReferral": {"AcceptReferral": ("acceptReferral", REFERRAL, None),
+                     "DeclineReferral": ("declineReferral", REFERRAL, None),
+                     "EscalateReferral": ("escalateReferral", REFERRAL, None)},
+    "acceptReferral": {"CompleteReferral": ("completeReferral", REFERRAL, None),
+                       "NoteReferralProgress": ("noteReferralProgress", REFERRAL, None)},
+    "planIntervention": {"StartIntervention": ("startIntervention", INTERVENTION, None)},
+    "startIntervention": {"ReviewIntervention": ("reviewIntervention", INTERVENTION, None),
+                          "EndIntervention": ("endIntervention", INTERVENTION, None)},
+    "receiveReport": {"TriageReport": ("triageReport", {"report_id": "$response.body#/report_id"}, None)},
+    "triageReport": {"GetChild": ("getChild", {"child_id": "$response.body#/child/child_id"}, None)},
+}
+"""Transitions a client naturally makes next: `(operation, path parameters, body fields)` from the 201 answer."""
+REQUIRED_TEXT: Final = {
+    "declineReferral": "note", "noteReferralProgress": "note", "completeReferral": "outcome",
+    "reviewIntervention": "note", "endIntervention": "outcome",
+}
+"""Steps that share a body struct but need one of its optional texts (the use cases in backend refuse them
+without it, 422 `invalid_input`): the document says so per operation."""
+TRIAGE_CHILD: Final = {
+    "description": "Exactly one of `child_id` (a child already registered) or `registration` (a new child).",
+    "oneOf": [
+        {"required": ["child_id"], "properties": {"child_id": {"type": "string", "format": "uuid"}}},
+        {"required": ["registration"], "properties": {"registration": {"$ref": "#/components/schemas/RegisterChild"}}},
+    ],
 }
 PHOTO_TYPES: Final = ("image/jpeg", "image/png", "image/webp", "image/heic")
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -189,7 +222,7 @@ def handlers_by_operation(app: Litestar) -> dict[str, tuple[str | None, str]]:
 def forbids_unknown_fields() -> set[str]:
     """Names of request structs that refuse unknown fields: `additionalProperties: false` in their schema."""
     names = set()
-    for module in (commands, event_base, cases, children):
+    for module in (commands, event_base, cases, children, response_schemas):
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, msgspec.Struct):
                 if value.__struct_config__.forbid_unknown_fields:
@@ -208,16 +241,17 @@ def complete(app: Litestar) -> None:
     schemas["FieldError"] = FIELD_ERROR
     _, extra = msgspec.json.schema_components([StatsSummary], ref_template="#/components/schemas/{name}")
     schemas.update(extra)
+    carry_from_msgspec(schemas)
     for name in forbids_unknown_fields() & set(schemas):
         schemas[name]["additionalProperties"] = False
     handlers = handlers_by_operation(app)
     for path, methods in doc["paths"].items():
         for method, operation in methods.items():
-            _operation(path, method, operation, codes, handlers)
+            _operation(path, method, operation, codes, handlers, schemas)
 
 
 def _operation(path: str, method: str, operation: dict[str, Any], codes: dict[int, set[str]],
-               handlers: dict[str, tuple[str | None, str]]) -> None:
+               handlers: dict[str, tuple[str | None, str]], schemas: dict[str, Any]) -> None:
     op_id = operation.get("operationId", "")
     responses = operation.setdefault("responses", {})
     action, text = handlers.get(op_id, (None, ""))
@@ -240,10 +274,44 @@ def _operation(path: str, method: str, operation: dict[str, Any], codes: dict[in
             "headers": REPLAY_HEADER,
             "content": created.get("content", {}),
         }
-    for name, (target, parameters) in LINKS.get(op_id, {}).items():
+    for name, (target, parameters, body) in LINKS.get(op_id, {}).items():
         if created:
-            created.setdefault("links", {})[name] = {"operationId": target, "parameters": parameters}
+            link: dict[str, Any] = {"operationId": target, "parameters": parameters}
+            if body:
+                link["requestBody"] = body
+            created.setdefault("links", {})[name] = link
+    _body_rules(op_id, operation, schemas)
+    examples.add(op_id, operation)
     _media(op_id, responses)
+
+
+def _body_rules(op_id: str, operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Cross-field rules of a body that its struct alone cannot say, in the schema and in the description."""
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if content is None:
+        return
+    if op_id in REQUIRED_TEXT:
+        field = REQUIRED_TEXT[op_id]
+        name = op_id[0].upper() + op_id[1:] + "Body"
+        base = schemas[content["schema"]["$ref"].rsplit("/", 1)[1]]
+        variant = copy.deepcopy(base) | {"title": name, "required": sorted({*base.get("required", ()), field})}
+        variant["properties"][field] = _text_branch(variant["properties"][field]) | {"minLength": 1}
+        variant["properties"][field].pop("default", None)
+        schemas[name] = variant
+        content["schema"] = {"$ref": f"#/components/schemas/{name}"}
+        operation["description"] += f"\n\n`{field}` is required here and may not be empty (422 `invalid_input`)."
+    elif op_id == "triageReport":
+        content["schema"] = {"allOf": [content["schema"], TRIAGE_CHILD]}
+        operation["description"] += f"\n\n{TRIAGE_CHILD['description']} Neither or both: 422 `invalid_input`."
+    elif op_id == "holdConference":
+        operation["description"] += "\n\n`participants` may not be empty (422 `invalid_input`)."
+
+
+def _text_branch(schema: dict[str, Any]) -> dict[str, Any]:
+    """A string field's schema without its null branch, keeping its limits."""
+    limits = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
+    strings = [m for m in schema.get("oneOf", []) + schema.get("anyOf", []) if m.get("type") == "string"]
+    return (strings[0] if strings else {}) | limits | {"type": "string"}
 
 
 def _media(op_id: str, responses: dict[str, Any]) -> None:

@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-from events.vocabulary import Term
+from events.base import Geo
+from events.cases import Observations
+from events.children import Guardian
+from events.vocabulary import (
+    Category,
+    Department,
+    InterventionStatus,
+    InterventionType,
+    ReferralStatus,
+    RiskLevel,
+    Role,
+    Sex,
+    Term,
+    TriageDecision,
+    Urgency,
+    VisitType,
+)
+
+Timestamp = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date-time"})]
+"""An RFC 3339 time with its offset, as written (the answer keeps the stored text)."""
+Day = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date"})]
+Id = Annotated[str, msgspec.Meta(extra_json_schema={"format": "uuid"})]
+"""A record's id; the document's `format` comes from these (mobile_api.contract carries it over)."""
+
+
+class Position(msgspec.Struct, frozen=True, kw_only=True):
+    """A position read from a photo's EXIF (WGS-84)."""
+
+    lat: float
+    lon: float
 
 
 class LoginRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -17,22 +46,22 @@ class LoginRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class UserInfo(msgspec.Struct, frozen=True):
-    id: str
+    id: Id
     username: str
-    role: str
+    role: Role
     scope: str
-    department: str | None
+    department: Department | None
 
 
 class LoginResponse(msgspec.Struct, frozen=True):
     access_token: str
-    token_type: str
-    expires_at: str
+    token_type: Literal["bearer"]
+    expires_at: Timestamp
     user: UserInfo
 
 
 class RiskTerm(msgspec.Struct, frozen=True):
-    code: str
+    code: RiskLevel
     zh: str
     en: str
     visit_interval_days: float
@@ -49,25 +78,25 @@ class Vocabulary(msgspec.Struct, frozen=True):
 
 
 class ChildStatus(msgspec.Struct, frozen=True):
-    child_id: str
+    child_id: Id
     name: str
-    sex: str
-    birth_date: str
+    sex: Sex
+    birth_date: Day
     id_number: str | None
     jurisdiction: str
     address: str
-    categories: list[str]
-    risk_level: str | None
+    categories: list[Category]
+    risk_level: RiskLevel | None
     graded: bool
     risk_reasons: list[str]
-    last_visit_at: str | None
-    next_visit_due: str | None
+    last_visit_at: Timestamp | None
+    next_visit_due: Timestamp | None
     overdue: bool
-    open_referrals: list[str]
-    active_interventions: list[str]
+    open_referrals: list[Id]
+    active_interventions: list[Id]
     evidence_complete: bool
     flags: list[str]
-    guardians: list[dict[str, Any]]
+    guardians: list[Guardian]
     sealed: bool
     withheld: list[str]
     version: int
@@ -79,8 +108,8 @@ class ChildPage(msgspec.Struct, frozen=True):
 
 
 class Assessment(msgspec.Struct, frozen=True):
-    event_id: str
-    level: str
+    event_id: Id
+    level: RiskLevel
     current: bool
     conflicting: bool
 
@@ -88,10 +117,10 @@ class Assessment(msgspec.Struct, frozen=True):
 class ChildChange(msgspec.Struct, frozen=True):
     """The child as the write side left it after a change."""
 
-    child_id: str
+    child_id: Id
     jurisdiction: str
-    categories: list[str]
-    risk_level: str | None
+    categories: list[Category]
+    risk_level: RiskLevel | None
     conflicting_assessments: bool
     version: int
     assessment: Assessment | None = None
@@ -100,8 +129,8 @@ class ChildChange(msgspec.Struct, frozen=True):
 
 
 class VisitResult(msgspec.Struct, frozen=True):
-    visit_id: str
-    child_id: str
+    visit_id: Id
+    child_id: Id
     late: bool
     evidence_complete: bool
     missing_photos: list[str]
@@ -109,41 +138,41 @@ class VisitResult(msgspec.Struct, frozen=True):
 
 
 class Visit(msgspec.Struct, frozen=True):
-    visit_id: str
-    child_id: str
-    occurred_at: str
-    recorded_at: str
+    visit_id: Id
+    child_id: Id
+    occurred_at: Timestamp
+    recorded_at: Timestamp
     late: bool
-    actor_id: str | None
-    visit_type: str
+    actor_id: Id | None
+    visit_type: VisitType
     child_seen: bool
     guardian_present: bool
-    observations: dict[str, str]
+    observations: Observations
     photos: list[str]
     missing_photos: list[str]
     flags: list[str]
     notes: str
     follow_up: str | None
-    geo: dict[str, Any] | None
-    due_at: str | None
+    geo: Geo | None
+    due_at: Timestamp | None
     on_time: bool
     evidence_complete: bool
     withheld: list[str] = []
 
 
 class ReportResult(msgspec.Struct, frozen=True):
-    report_id: str
-    status: str
+    report_id: Id
+    status: Literal["received"]
     jurisdiction: str
-    child_id: str | None
-    urgency: str
+    child_id: Id | None
+    urgency: Urgency
 
 
 class TriageChild(msgspec.Struct, frozen=True):
-    child_id: str
+    child_id: Id
     jurisdiction: str
-    categories: list[str]
-    risk_level: str | None
+    categories: list[Category]
+    risk_level: RiskLevel | None
     conflicting_assessments: bool
     version: int
     sealed: bool = False
@@ -151,39 +180,39 @@ class TriageChild(msgspec.Struct, frozen=True):
 
 
 class TriageResult(msgspec.Struct, frozen=True):
-    report_id: str
-    decision: str
+    report_id: Id
+    decision: TriageDecision
     child: TriageChild
-    referral_id: str | None
+    referral_id: Id | None
 
 
 class ReferralResult(msgspec.Struct, frozen=True):
-    referral_id: str
-    child_id: str
-    to_department: str
-    status: str
-    accept_by: str | None
-    complete_by: str | None
+    referral_id: Id
+    child_id: Id
+    to_department: Department
+    status: ReferralStatus
+    accept_by: Timestamp | None
+    complete_by: Timestamp | None
     version: int
 
 
 class Referral(msgspec.Struct, frozen=True):
-    referral_id: str
-    child_id: str
-    department: str
-    status: str
+    referral_id: Id
+    child_id: Id
+    department: Department
+    status: ReferralStatus
     reason: str | None
-    urgency: str
-    sent_at: str
-    accept_by: str
-    complete_by: str
-    accepted_at: str | None
-    completed_at: str | None
+    urgency: Urgency
+    sent_at: Timestamp
+    accept_by: Timestamp
+    complete_by: Timestamp
+    accepted_at: Timestamp | None
+    completed_at: Timestamp | None
     declined_reason: str | None
     outcome: str | None
     escalations: int
     notes: list[str]
-    report_id: str | None
+    report_id: Id | None
     overdue: bool
     withheld: list[str] = []
 
@@ -194,23 +223,23 @@ class ReferralPage(msgspec.Struct, frozen=True):
 
 
 class InterventionResult(msgspec.Struct, frozen=True):
-    intervention_id: str
-    child_id: str
-    type: str
-    responsible_department: str
-    status: str
+    intervention_id: Id
+    child_id: Id
+    type: InterventionType
+    responsible_department: Department
+    status: InterventionStatus
     reviews: int
     version: int
 
 
 class ConferenceResult(msgspec.Struct, frozen=True):
-    conference_id: str
-    child_id: str
+    conference_id: Id
+    child_id: Id
 
 
 class SyncPage(msgspec.Struct, frozen=True):
     children: list[ChildStatus]
-    removed: list[str]
+    removed: list[Id]
     cursor: str
     has_more: bool
 
@@ -233,21 +262,21 @@ class Health(msgspec.Struct, frozen=True):
 
 
 class Actor(msgspec.Struct, frozen=True):
-    id: str | None
+    id: Id | None
     role: str
 
 
 class HistoryEntry(msgspec.Struct, frozen=True):
-    event_id: str
-    stream_id: str
+    event_id: Id
+    stream_id: Id
     version: int
     type: str
-    occurred_at: str
-    recorded_at: str
+    occurred_at: Timestamp
+    recorded_at: Timestamp
     actor: Actor
     device_id: str
-    submission_id: str
-    geo: dict[str, Any] | None
+    submission_id: Id
+    geo: Geo | None
     late: bool
     flags: list[str]
     data: dict[str, Any]
@@ -256,13 +285,13 @@ class HistoryEntry(msgspec.Struct, frozen=True):
 
 
 class HistoryPage(msgspec.Struct, frozen=True):
-    child_id: str
+    child_id: Id
     items: list[HistoryEntry]
     next_cursor: str | None
 
 
 class BrokenLink(msgspec.Struct, frozen=True):
-    stream_id: str
+    stream_id: Id
     version: int
     reason: str
 
@@ -275,10 +304,10 @@ class VerifyResult(msgspec.Struct, frozen=True):
 
 
 class AccessEntry(msgspec.Struct, frozen=True):
-    access_id: str
-    child_id: str
-    at: str
-    actor_id: str | None
+    access_id: Id
+    child_id: Id
+    at: Timestamp
+    actor_id: Id | None
     actor_role: str
     device_id: str
     kinds: list[str]
@@ -292,12 +321,12 @@ class AccessPage(msgspec.Struct, frozen=True):
 
 class PhotoResult(msgspec.Struct, frozen=True):
     media_id: str
-    child_id: str
+    child_id: Id
     width: int
     height: int
     content_type: str
-    taken_at: str | None
-    exif_geo: dict[str, float] | None
+    taken_at: Timestamp | None
+    exif_geo: Position | None
     visit_flags: dict[str, list[str]]
 
 
@@ -309,8 +338,8 @@ class StatTableBody(msgspec.Struct, frozen=True):
     rows: list[list[str | int | float | None]]
 
 
-class StatsSummary(msgspec.Struct, frozen=True):
+class StatsSummary(msgspec.Struct, frozen=True, kw_only=True):
     jurisdiction: str
-    from_: str = msgspec.field(name="from")
-    to: str = ""
-    tables: dict[str, StatTableBody] = {}
+    from_: Timestamp = msgspec.field(name="from")
+    to: Timestamp
+    tables: dict[str, StatTableBody]
