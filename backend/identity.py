@@ -48,6 +48,7 @@ PERMISSIONS: Final[dict[str, frozenset[Role]]] = {
     "audit.verify": frozenset({_A}),
     "users.manage": frozenset({_AD}),
     "sync": frozenset({_F, _D, _S}),
+    "tasks.read": frozenset({_F, _D, _S, _H, _A}),
 }
 
 

@@ -22,6 +22,8 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     accept_within: timedelta = timedelta(hours=24)
     accept_within_red: timedelta = timedelta(hours=2)
     complete_within: timedelta = timedelta(days=30)
+    triage_within: timedelta = timedelta(hours=24)
+    triage_within_urgent: timedelta = timedelta(hours=2)
     red_intervention_within: timedelta = timedelta(hours=24)
     future_tolerance: timedelta = timedelta(minutes=5)
     max_age: timedelta = timedelta(days=90)

@@ -22,6 +22,7 @@ from mobile_api.controllers.media import MediaController
 from mobile_api.controllers.session import HealthController, SessionController
 from mobile_api.controllers.stats import StatsController
 from mobile_api.controllers.sync import SyncController
+from mobile_api.controllers.tasks import TasksController
 from mobile_api.controllers.visits import VisitsController
 from mobile_api.errors import HANDLERS
 from mobile_api.services import Services
@@ -38,6 +39,7 @@ CONTROLLERS = [
     ReferralsController,
     InterventionsController,
     SyncController,
+    TasksController,
     AuditController,
     StatsController,
     MediaController,

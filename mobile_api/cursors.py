@@ -18,7 +18,7 @@ MAX_TOKEN: Final = 512
 MAC_BYTES: Final = 16
 KEY_PURPOSE: Final = b"huhang paging cursor v1"
 
-Key = Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[0-9A-Za-z:.+\-]*$")]
+Key = Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[0-9A-Za-z_:.+\-]*$")]
 """A text sort key from our own rows: a UTC time text or an id (no control characters)."""
 Position = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 """A place in the event log or in a list (a PostgreSQL BIGINT holds it)."""
@@ -29,6 +29,8 @@ REFERRALS: Final = ("referrals", tuple[Key])
 """Referrals: (referral id,)."""
 SYNC: Final = ("sync", tuple[Position, Key])
 """Sync: (log position, child id)."""
+TASKS: Final = ("tasks", tuple[Key, Key])
+"""The worklist: (due time, task id)."""
 
 
 def access_log(child_id: object) -> tuple[str, Any]:

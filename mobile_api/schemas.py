@@ -343,3 +343,23 @@ class StatsSummary(msgspec.Struct, frozen=True, kw_only=True):
     from_: Timestamp = msgspec.field(name="from")
     to: Timestamp
     tables: dict[str, StatTableBody]
+
+
+class TaskItem(msgspec.Struct, frozen=True):
+    """One thing the caller must do next."""
+
+    task_id: str
+    kind: Literal["visit_due", "referral_accept", "referral_complete", "report_triage"]
+    due_at: Timestamp
+    overdue: bool
+    priority: RiskLevel | None
+    title: str
+    child_id: Id | None = None
+    referral_id: Id | None = None
+    report_id: Id | None = None
+    intervention_id: Id | None = None
+
+
+class TaskPage(msgspec.Struct, frozen=True):
+    items: list[TaskItem]
+    next_cursor: str | None

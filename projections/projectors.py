@@ -9,7 +9,7 @@ import msgspec
 
 from backend.disclosure import has_sensitive
 from backend.photos import photo_flags
-from backend.rules.policy import effective_level, is_higher, next_visit_due
+from backend.rules.policy import effective_level, is_higher, next_visit_due, triage_due
 from events.base import Event
 from events.cases import (
     CaseConferenceHeld,
@@ -242,6 +242,7 @@ def report_received(b: Batch, e: ReportReceived, position: int) -> None:
     b.put(REPORTS, ReportRow(
         report_id=str(e.originator_id), jurisdiction=e.jurisdiction, source=e.source, urgency=e.urgency,
         received_at=e.meta.occurred_at, child_id=str(e.child_id) if e.child_id else None,
+        triage_by=triage_due(b.policy, e.meta.occurred_at, e.urgency),
     ))
     if e.child_id:
         _link(b, e.originator_id, e.child_id, "report")

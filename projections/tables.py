@@ -121,6 +121,7 @@ class ReportRow(msgspec.Struct, kw_only=True):
     triaged_at: datetime | None = None
     decision: str | None = None
     referral_id: str | None = None
+    triage_by: datetime | None = None
 
 
 class LinkRow(msgspec.Struct, kw_only=True):
@@ -143,7 +144,7 @@ class MoveRow(msgspec.Struct, kw_only=True):
     to_jurisdiction: str
 
 
-SCHEMA_VERSION: Final = 7
+SCHEMA_VERSION: Final = 8
 """Bump when a table or row shape changes: older read models are then dropped and rebuilt from the log."""
 
 INTEGER_COLUMNS: Final = frozenset({"changed_at", "position"})
@@ -235,7 +236,10 @@ INTERVENTIONS: Final = Table(
     indexes=("child_id",),
 )
 REPORTS: Final = Table(
-    "rm_reports", "report_id", ReportRow, {"jurisdiction": lambda r: r.jurisdiction}, indexes=("jurisdiction",),
+    "rm_reports", "report_id", ReportRow,
+    {"jurisdiction": lambda r: r.jurisdiction,
+     "triage_due": lambda r: utc_text(r.triage_by) if r.triaged_at is None else None},
+    indexes=("jurisdiction", "triage_due"),
 )
 LINKS: Final = Table(
     "rm_links", "key", LinkRow, {"stream_id": lambda r: r.stream_id, "child_id": lambda r: r.child_id},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from backend.settings import Policy
-from events.vocabulary import RISK_ORDER, RiskLevel
+from events.vocabulary import RISK_ORDER, RiskLevel, Urgency
 
 
 def effective_level(level: str | None, categories: list[str]) -> RiskLevel | None:
@@ -48,3 +48,13 @@ def referral_deadlines(policy: Policy, sent_at: datetime, child_level: str | Non
     """(accept_by, complete_by) for a referral sent at `sent_at` about a child at `child_level`."""
     accept = policy.accept_within_red if child_level == RiskLevel.RED else policy.accept_within
     return sent_at + accept, sent_at + policy.complete_within
+
+
+def triage_due(policy: Policy, received_at: datetime, urgency: str) -> datetime:
+    """When a report must be triaged (研判): 2 hours after it was received if urgent, else 24 hours."""
+    return received_at + (policy.triage_within_urgent if urgency == Urgency.URGENT else policy.triage_within)
+
+
+def is_overdue(due: datetime | None, now: datetime) -> bool:
+    """Past its due time: a visit, a referral's current deadline, a report's triage."""
+    return due is not None and due < now

@@ -155,6 +155,7 @@ ENDPOINTS = [
     Endpoint("getPhoto", "child.read", 200, lambda f, t, u: ("GET", f"/api/v1/media/{f.photo(t)}", None)),
     Endpoint("getThumbnail", "child.read", 200, lambda f, t, u: ("GET", f"/api/v1/media/{f.photo(t)}/thumbnail", None)),
     Endpoint("sync", "sync", 200, lambda f, t, u: ("GET", "/api/v1/sync", None), targeted=False),
+    Endpoint("listTasks", "tasks.read", 200, lambda f, t, u: ("GET", "/api/v1/me/tasks", None), targeted=False),
     Endpoint("childHistory", "audit.read", 200,
              lambda f, t, u: ("GET", f"/api/v1/audit/children/{f.child(t)}/history", None)),
     Endpoint("childAsOf", "audit.read", 200,

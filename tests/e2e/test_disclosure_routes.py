@@ -178,6 +178,7 @@ PROBES: dict[str, Probe] = {
     "listChildren": lambda c, user: [c.world.as_(user).get("/api/v1/children", limit=500, **f)
                                      for f in ({}, {"category": "crime_victim"}, {"category": "serious_misconduct"})],
     "sync": _get("/api/v1/sync", limit=500),
+    "listTasks": _get("/api/v1/me/tasks", limit=500),
     "getVisit": _visits,
     "listReferrals": _get("/api/v1/referrals", limit=500),
     "childHistory": _each_child("/api/v1/audit/children/{child}/history", limit=500),

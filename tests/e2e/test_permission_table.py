@@ -71,6 +71,8 @@ WHO: dict[str, frozenset[str] | str] = {
     "holdConference": frozenset({SUPERVISOR}),
     # Offline sync
     "sync": FIELD_ROLES,
+    # API.md v1.1 worklist: "every role but admin"
+    "listTasks": SCOPED_USERS,
     # Audit and statistics
     "childHistory": frozenset({AUDITOR, SUPERVISOR}),
     "childAsOf": frozenset({AUDITOR, SUPERVISOR}),

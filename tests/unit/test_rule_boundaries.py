@@ -189,3 +189,21 @@ def test_user_ids_ignore_case_and_surrounding_spaces() -> None:
     # uuid5 of the lower-cased name in the users' namespace 6f1c8a52-3f0e-4d59-9a63-0c2b3f3f6a11.
     expected = UUID("3e050c95-2025-56e4-99c1-571bc7f75726")
     assert user_id_for(" Li_Director ") == user_id_for("li_director") == expected
+
+
+def test_a_report_is_due_for_triage_2_hours_after_it_was_received_if_urgent_else_24() -> None:
+    from backend.rules.policy import triage_due
+    from backend.settings import Policy
+
+    received = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    assert triage_due(Policy(), received, "urgent") == datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
+    assert triage_due(Policy(), received, "normal") == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def test_overdue_means_strictly_past_the_due_time() -> None:
+    from backend.rules.policy import is_overdue
+
+    due = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    assert is_overdue(due, due + timedelta(microseconds=1)) is True
+    assert is_overdue(due, due) is False
+    assert is_overdue(None, due) is False

@@ -1,0 +1,46 @@
+"""The worklist: what the caller must do next, soonest first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+from litestar import Controller, get
+from litestar.di import NamedDependency
+
+from backend.rules.policy import is_overdue
+from backend.rules.timing import check_moment
+from mobile_api import cursors
+from mobile_api.auth import Caller
+from mobile_api.common import BEARER, Cursor, Limit, permission
+from mobile_api.schemas import TaskItem, TaskPage
+from mobile_api.services import Services
+from projections.tasks import KINDS_BY_ROLE, TaskQuery, tasks
+
+Kind = Literal["visit_due", "referral_accept", "referral_complete", "report_triage"]
+
+
+class TasksController(Controller):
+    path = "/api/v1/me/tasks"
+    tags = ["worklist"]
+    security = BEARER
+
+    @get("/", operation_id="listTasks", guards=[permission("tasks.read")], sync_to_thread=True)
+    def list_tasks(self, caller: NamedDependency[Caller], services: NamedDependency[Services], limit: Limit = 50,
+                   cursor: Cursor = None, due_before: datetime | None = None, kind: Kind | None = None) -> TaskPage:
+        """What the caller must do next, soonest due first: visits due for the children of their jurisdiction
+        (grid workers, child directors), reports to triage (child directors, supervisors; 2 h for urgent ones,
+        24 h otherwise), their department's referrals to accept and to complete (department handlers). A task
+        leaves the list when the thing is done, not when it is read."""
+        if due_before is not None:
+            check_moment(due_before, "due_before")
+        actor = caller.actor
+        kinds = tuple(k for k in KINDS_BY_ROLE.get(actor.role, ()) if kind is None or k == kind)
+        now = services.clock()
+        query = TaskQuery(actor=actor, kinds=kinds, due_before=due_before)
+        found, after = tasks(services.read_db, query, limit, services.cursors.read(cursors.TASKS, cursor))
+        items = [msgspec.convert(msgspec.to_builtins(t) | {"due_at": t.due_at.isoformat(),
+                                                           "overdue": is_overdue(t.due_at, now)}, TaskItem)
+                 for t in found]
+        return TaskPage(items=items, next_cursor=services.cursors.write(cursors.TASKS, after))

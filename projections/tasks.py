@@ -1,0 +1,152 @@
+"""The worklist: what a caller must do next, soonest first, derived from the read models at the time of asking
+(so it is rebuilt with them and a task leaves the list when the thing is done, not when it is read)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Final
+
+import msgspec
+
+from backend.disclosure import hidden_sealed_departments
+from backend.identity import Actor
+from backend.rules.policy import effective_level
+from events.vocabulary import ReportSource, Role, label_zh
+from projections.db import ReadDB
+from projections.queries import in_scope_sql
+from projections.tables import ChildRow, ReferralRow, ReportRow, utc_text
+
+VISIT_DUE, REFERRAL_ACCEPT, REFERRAL_COMPLETE, REPORT_TRIAGE = (
+    "visit_due", "referral_accept", "referral_complete", "report_triage",
+)
+KINDS_BY_ROLE: Final[dict[Role, tuple[str, ...]]] = {
+    Role.GRID_WORKER: (VISIT_DUE,),
+    Role.CHILD_DIRECTOR: (VISIT_DUE, REPORT_TRIAGE),
+    Role.SUPERVISOR: (REPORT_TRIAGE,),
+    Role.DEPARTMENT_HANDLER: (REFERRAL_ACCEPT, REFERRAL_COMPLETE),
+    Role.AUDITOR: (),
+}
+"""Whose work each kind is (API.md v1.1 worklist): field workers visit the children of their jurisdiction,
+directors and supervisors triage reports, a department's handlers accept and complete its referrals."""
+
+
+class Task(msgspec.Struct, kw_only=True):
+    task_id: str
+    kind: str
+    due_at: datetime
+    priority: str | None
+    title: str
+    child_id: str | None = None
+    referral_id: str | None = None
+    report_id: str | None = None
+    intervention_id: str | None = None
+
+
+class TaskQuery(msgspec.Struct, kw_only=True):
+    actor: Actor
+    kinds: tuple[str, ...]
+    due_before: datetime | None = None
+
+
+After = tuple[str, str] | None
+"""Keyset position: (due time as UTC text, task id)."""
+
+_child = msgspec.json.Decoder(ChildRow)
+_referral = msgspec.json.Decoder(ReferralRow)
+_report = msgspec.json.Decoder(ReportRow)
+
+
+def _keyset(kind: str, due_column: str, id_column: str, after: After) -> tuple[str, list[Any]]:
+    """Rows after `after` in (due, task id) order, where a task id is `kind:id`: ties on the due time are
+    settled by the kind's name, then by the id within one kind."""
+    if after is None:
+        return "1 = 1", []
+    due, task_id = after
+    after_kind, _, after_id = task_id.partition(":")
+    if kind > after_kind:
+        return f"{due_column} >= ?", [due]
+    if kind < after_kind:
+        return f"{due_column} > ?", [due]
+    return f"({due_column} > ? OR ({due_column} = ? AND {id_column} > ?))", [due, due, after_id]
+
+
+def _visits(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
+    scope, params = in_scope_sql("jurisdiction", q.actor.scope)
+    keyset, more = _keyset(VISIT_DUE, "next_visit_due", "child_id", after)
+    clauses, params = [scope, "next_visit_due IS NOT NULL", keyset], [*params, *more]
+    if q.due_before is not None:
+        clauses.append("next_visit_due < ?")
+        params.append(utc_text(q.due_before))
+    rows = db.query(f"SELECT doc FROM rm_children WHERE {' AND '.join(clauses)} "
+                    f"ORDER BY next_visit_due, child_id LIMIT ?", (*params, limit))
+    tasks = []
+    for child in (_child.decode(r[0]) for r in rows):
+        level = effective_level(child.risk_level, child.categories)
+        assert child.next_visit_due is not None  # selected on it
+        tasks.append(Task(task_id=f"{VISIT_DUE}:{child.child_id}", kind=VISIT_DUE, due_at=child.next_visit_due,
+                          priority=level.value if level else None, title=f"走访 {child.name}", child_id=child.child_id))
+    return tasks
+
+
+def _referrals(kind: str, status: str, verb: str) -> Callable[[ReadDB, TaskQuery, After, int], list[Task]]:
+    def tasks(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
+        scope, params = in_scope_sql("c.jurisdiction", q.actor.scope)
+        keyset, more = _keyset(kind, "r.due_by", "r.referral_id", after)
+        clauses, params = [scope, "r.department = ?", "r.status = ?", keyset], [*params, q.actor.department, status, *more]
+        hidden = sorted(hidden_sealed_departments(q.actor))
+        if hidden:
+            clauses.append(f"NOT (c.sealed = '1' AND r.department IN ({', '.join('?' for _ in hidden)}))")
+            params += hidden
+        if q.due_before is not None:
+            clauses.append("r.due_by < ?")
+            params.append(utc_text(q.due_before))
+        rows = db.query(f"SELECT r.doc, c.doc FROM rm_referrals r JOIN rm_children c ON c.child_id = r.child_id "
+                        f"WHERE {' AND '.join(clauses)} ORDER BY r.due_by, r.referral_id LIMIT ?", (*params, limit))
+        found = []
+        for referral, child in ((_referral.decode(a), _child.decode(b)) for a, b in rows):
+            level = effective_level(child.risk_level, child.categories)
+            due = referral.accept_by if status == "sent" else referral.complete_by
+            found.append(Task(task_id=f"{kind}:{referral.referral_id}", kind=kind, due_at=due,
+                              priority=level.value if level else None, title=f"{verb} {child.name}",
+                              child_id=child.child_id, referral_id=referral.referral_id))
+        return found
+    return tasks
+
+
+def _reports(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
+    scope, params = in_scope_sql("jurisdiction", q.actor.scope)
+    keyset, more = _keyset(REPORT_TRIAGE, "triage_due", "report_id", after)
+    clauses, params = [scope, "triage_due IS NOT NULL", keyset], [*params, *more]
+    if q.due_before is not None:
+        clauses.append("triage_due < ?")
+        params.append(utc_text(q.due_before))
+    rows = db.query(f"SELECT doc FROM rm_reports WHERE {' AND '.join(clauses)} ORDER BY triage_due, report_id LIMIT ?",
+                    (*params, limit))
+    tasks = []
+    for report in (_report.decode(r[0]) for r in rows):
+        assert report.triage_by is not None  # selected on it
+        tasks.append(Task(task_id=f"{REPORT_TRIAGE}:{report.report_id}", kind=REPORT_TRIAGE, due_at=report.triage_by,
+                          priority="red" if report.urgency == "urgent" else None,
+                          title=f"研判报告 {label_zh(ReportSource, report.source)}", child_id=report.child_id,
+                          report_id=report.report_id))
+    return tasks
+
+
+SOURCES: Final = {
+    VISIT_DUE: _visits,
+    REFERRAL_ACCEPT: _referrals(REFERRAL_ACCEPT, "sent", "受理转介"),
+    REFERRAL_COMPLETE: _referrals(REFERRAL_COMPLETE, "accepted", "办结转介"),
+    REPORT_TRIAGE: _reports,
+}
+
+
+def tasks(db: ReadDB, q: TaskQuery, limit: int, after: After) -> tuple[list[Task], After]:
+    """The caller's tasks of the asked kinds, soonest due first, paged after (due, task id)."""
+    found: list[Task] = []
+    for kind in q.kinds:
+        found += SOURCES[kind](db, q, after, limit + 1)
+    found.sort(key=lambda t: (utc_text(t.due_at) or "", t.task_id))
+    page = found[:limit]
+    more = len(found) > limit
+    return page, ((utc_text(page[-1].due_at) or "", page[-1].task_id) if more else None)

@@ -1,0 +1,114 @@
+"""The worklist over HTTP (API.md v1.1): each role's next actions, soonest first, with the deadlines of the
+design written out here; a task leaves the list when the thing is done."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.e2e.conftest import World, child_body
+from tests.e2e.server import sub
+
+PLACE = "520302/001/003/11"
+
+
+def tasks(world: World, user: str, **params: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        answer = world.as_(user).get("/api/v1/me/tasks", **params, **({"cursor": cursor} if cursor else {}))
+        assert answer.status_code == 200, answer.text
+        items += answer.json()["items"]
+        cursor = answer.json()["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def test_a_red_child_is_a_visit_due_in_3_days_for_the_field_workers_not_for_others(world: World) -> None:
+    registered_at = datetime.now(UTC) - timedelta(minutes=10)
+    child = world.as_("county").post("/api/v1/children", child_body(PLACE, occurred_at=registered_at.isoformat())).json()["child_id"]
+    graded_at = datetime.now(UTC) - timedelta(minutes=1)
+    graded = world.as_("county").post(f"/api/v1/children/{child}/risk-assessments",
+                                      sub(level="red", reasons=["独自在家"], occurred_at=graded_at.isoformat()))
+    assert graded.status_code == 201
+    for user in ("grid", "director"):
+        mine = [t for t in tasks(world, user, kind="visit_due") if t["child_id"] == child]
+        assert len(mine) == 1 and mine[0]["priority"] == "red" and mine[0]["overdue"] is False
+        assert at(mine[0]["due_at"]) == graded_at + timedelta(days=3)  # red: every 3 days, from the grading
+        assert mine[0]["task_id"] == f"visit_due:{child}"
+    for user in ("supervisor", "police", "auditor"):
+        assert all(t["child_id"] != child for t in tasks(world, user))
+    assert all(t["child_id"] != child for t in tasks(world, "director", due_before=(graded_at + timedelta(days=2)).isoformat()))
+    visit = world.as_("director").post("/api/v1/visits", sub(child_id=child, visit_type="home", child_seen=True,
+                                                             guardian_present=True))
+    assert visit.status_code == 201
+    moved = [t for t in tasks(world, "director", kind="visit_due") if t["child_id"] == child]
+    assert at(moved[0]["due_at"]) > graded_at + timedelta(days=3)  # the next visit, 3 days after this one
+
+
+def test_a_referral_is_the_departments_to_accept_within_2_hours_for_a_red_child_then_to_complete(world: World) -> None:
+    child = world.as_("county").post("/api/v1/children", child_body(PLACE)).json()["child_id"]
+    world.as_("county").post(f"/api/v1/children/{child}/risk-assessments", sub(level="red", reasons=["受伤"]))
+    sent_at = datetime.now(UTC) - timedelta(minutes=1)
+    referral = world.as_("county").post("/api/v1/referrals", sub(child_id=child, to_department="police", reason="疑似受侵害",
+                                                                 occurred_at=sent_at.isoformat())).json()["referral_id"]
+    accept = [t for t in tasks(world, "police") if t.get("referral_id") == referral]
+    assert [t["kind"] for t in accept] == ["referral_accept"]
+    assert at(accept[0]["due_at"]) == sent_at + timedelta(hours=2) and accept[0]["priority"] == "red"
+    assert not [t for t in tasks(world, "education") if t.get("referral_id") == referral]
+    assert world.as_("police").post(f"/api/v1/referrals/{referral}/accept", sub(note="受理")).status_code == 201
+    complete = [t for t in tasks(world, "police") if t.get("referral_id") == referral]
+    assert [t["kind"] for t in complete] == ["referral_complete"]
+    assert at(complete[0]["due_at"]) == sent_at + timedelta(days=30)
+    done = world.as_("police").post(f"/api/v1/referrals/{referral}/complete", sub(note="结案", outcome="安全"))
+    assert done.status_code == 201
+    assert not [t for t in tasks(world, "police") if t.get("referral_id") == referral]
+
+
+def test_a_report_is_to_triage_within_2_hours_if_urgent_24_otherwise_and_leaves_once_triaged(world: World) -> None:
+    received_at = datetime.now(UTC) - timedelta(minutes=3)
+    made = {}
+    for urgency in ("urgent", "normal"):
+        made[urgency] = world.as_("county").post("/api/v1/reports", sub(
+            source="hotline", reporter={"role": "neighbour"}, description="孩子独自在家", jurisdiction=PLACE,
+            urgency=urgency, occurred_at=received_at.isoformat())).json()["report_id"]
+    for user in ("supervisor", "director"):
+        mine = {t["report_id"]: t for t in tasks(world, user, kind="report_triage")}
+        assert at(mine[made["urgent"]]["due_at"]) == received_at + timedelta(hours=2)
+        assert at(mine[made["normal"]]["due_at"]) == received_at + timedelta(hours=24)
+        assert mine[made["urgent"]]["priority"] == "red"
+    assert not [t for t in tasks(world, "grid") if t.get("report_id") in made.values()]
+    child = world.as_("county").post("/api/v1/children", child_body(PLACE)).json()["child_id"]
+    triaged = world.as_("supervisor").post(f"/api/v1/reports/{made['urgent']}/triage",
+                                           sub(child_id=child, decision="monitor"))
+    assert triaged.status_code == 201
+    left = {t["report_id"] for t in tasks(world, "supervisor", kind="report_triage")}
+    assert made["urgent"] not in left and made["normal"] in left
+
+
+def test_the_list_is_soonest_first_and_pages_without_loss_or_repeat(world: World) -> None:
+    county = world.as_("county")
+    same_time = (datetime.now(UTC) - timedelta(minutes=2)).isoformat()
+    registered_at = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
+    for _ in range(5):  # several tasks due at the same instant: ties settled by task id
+        body = child_body(PLACE, categories=["left_behind"], occurred_at=registered_at)
+        child = county.post("/api/v1/children", body).json()["child_id"]
+        county.post(f"/api/v1/children/{child}/risk-assessments", sub(level="orange", occurred_at=same_time))
+    whole = tasks(world, "director", limit=500)
+    paged = tasks(world, "director", limit=2)
+    assert [t["task_id"] for t in paged] == [t["task_id"] for t in whole]
+    assert len({t["task_id"] for t in whole}) == len(whole)
+    keys = [(at(t["due_at"]), t["task_id"]) for t in whole]
+    assert keys == sorted(keys)
+    sync_cursor = world.as_("director").get("/api/v1/sync").json()["cursor"]
+    refused = world.as_("director").get("/api/v1/me/tasks", cursor=sync_cursor)
+    assert refused.status_code == 400 and refused.json()["code"] == "bad_cursor"
+
+
+def test_admin_has_no_worklist(world: World) -> None:
+    answer = world.as_("admin").get("/api/v1/me/tasks")
+    assert answer.status_code == 403 and answer.json()["code"] == "forbidden"
