@@ -13,13 +13,15 @@ import msgspec
 from backend.aggregate import Aggregate
 from backend.commands import Guardians
 from backend.errors import EventNotFound, IllegalTransition, InvalidInput, UnknownCode
+from backend.identity import Actor
 from backend.limits import Address, Checked, Code, Name
 from backend.rules.id_number import validate_id_number
-from backend.rules.jurisdiction import parse_jurisdiction
+from backend.rules.jurisdiction import parse_jurisdiction, within_scope
 from backend.rules.policy import is_higher
 from events.base import Event, Geo, Meta
 from events.children import (
     CategoriesChanged,
+    ChildAssigned,
     ChildRegistered,
     ChildTransferred,
     CorrectionRecorded,
@@ -57,6 +59,10 @@ class ProfileInput(ProfileFields, frozen=True, kw_only=True, forbid_unknown_fiel
 LIFE_CHANGES: Final = frozenset({"id_number", "address", "household_position", "home_geo", "guardians"})
 
 
+ASSIGNABLE_ROLES: Final = frozenset({Role.GRID_WORKER, Role.CHILD_DIRECTOR, Role.SUPERVISOR})
+"""Who may be named responsible for a child: the people who visit."""
+
+
 def check_codes(values: list[str], vocabulary: type[StrEnum], field: str) -> list[str]:
     """The codes sorted and unique, or UnknownCode naming the first that is not in the vocabulary."""
     for value in values:
@@ -87,6 +93,8 @@ class Child(Aggregate):
         self.gradings: list[Grading] = []
         self.conflicting_assessments = False
         self.sealed = False
+        self.owner: str | None = None
+        self.partner: str | None = None
         self.event_ids: set[UUID] = set()
 
     # -- commands ---------------------------------------------------------------------------
@@ -154,6 +162,17 @@ class Child(Aggregate):
             reason=reason,
         )
 
+    def assign(self, meta: Meta, owner: Actor, partner: Actor | None) -> None:
+        """Name the child's owner (and partner); each must be an active field worker whose scope covers the child."""
+        for field, person in (("owner", owner), ("partner", partner)):
+            if person is not None and (person.role not in ASSIGNABLE_ROLES
+                                       or not within_scope(self.jurisdiction, person.scope)):
+                raise InvalidInput(f"{person.username} cannot be responsible for this child", field=field)
+        if partner is not None and partner.id == owner.id:
+            raise InvalidInput("the partner is someone other than the owner", field="partner")
+        self.trigger(ChildAssigned, meta, owner_id=owner.id, owner=owner.username,
+                     partner_id=partner.id if partner else None, partner=partner.username if partner else None)
+
     def seal(self, meta: Meta, reason: str, order_reference: str) -> None:
         """Seal the record under a sealing order; sealing twice is refused."""
         if self.sealed:
@@ -209,6 +228,7 @@ class Child(Aggregate):
     @when.register
     def _(self, event: ChildTransferred) -> None:
         self.jurisdiction = event.to_jurisdiction
+        self.owner = self.partner = None  # a transfer ends the assignment: the new jurisdiction names its own
         self.event_ids.add(event.event_id)
 
     @when.register
@@ -229,6 +249,11 @@ class Child(Aggregate):
     @when.register
     def _(self, event: ProfileChanged) -> None:
         self.profile.update(_typed(event.changes))
+        self.event_ids.add(event.event_id)
+
+    @when.register
+    def _(self, event: ChildAssigned) -> None:
+        self.owner, self.partner = event.owner, event.partner
         self.event_ids.add(event.event_id)
 
     @when.register

@@ -131,6 +131,13 @@ class TransferChild(Command, frozen=True, kw_only=True):
     expected_version: Version | None = None
 
 
+class AssignChild(Command, frozen=True, kw_only=True):
+    """Name the worker responsible for the child (its owner) and, for one-to-one pairing, a partner: usernames."""
+
+    owner: Name
+    partner: Name | None = None
+
+
 class SealRecord(Command, frozen=True, kw_only=True):
     reason: Text
     order_reference: Code = ""

@@ -35,6 +35,7 @@ PERMISSIONS: Final[dict[str, frozenset[Role]]] = {
     "child.transfer": frozenset({_S}),
     "child.correct": frozenset({_D, _S}),
     "child.seal": frozenset({_S}),
+    "child.assign": frozenset({_D, _S}),
     "visit.record": frozenset({_D, _F, _S}),
     "report.receive": frozenset({_F, _D, _S}),
     "report.triage": frozenset({_D, _S}),

@@ -81,3 +81,12 @@ class RecordSealed(Event, frozen=True, kw_only=True):
 
     reason: str
     order_reference: str = ""
+
+
+class ChildAssigned(Event, frozen=True, kw_only=True):
+    """A named worker is responsible for the child (and, for one-to-one pairing, a partner)."""
+
+    owner_id: UUID
+    owner: str
+    partner_id: UUID | None = None
+    partner: str | None = None

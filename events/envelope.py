@@ -16,7 +16,7 @@ CREDENTIALS: Final = frozenset({"password_hash"})
 
 AGGREGATE_OF: Final[dict[str, str]] = {
     "ChildRegistered": "child", "ProfileChanged": "child", "CategoriesChanged": "child", "ChildTransferred": "child",
-    "RiskAssessed": "child", "CorrectionRecorded": "child", "RecordSealed": "child",
+    "RiskAssessed": "child", "CorrectionRecorded": "child", "RecordSealed": "child", "ChildAssigned": "child",
     "VisitRecorded": "visit", "PhotoStored": "photo",
     "ReportReceived": "report", "ReportTriaged": "report",
     "ReferralSent": "referral", "ReferralAccepted": "referral", "ReferralDeclined": "referral",

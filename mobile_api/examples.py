@@ -17,7 +17,7 @@ CHILD_STATUS: Final = {
     "risk_level": None, "graded": False, "risk_reasons": [], "last_visit_at": None, "next_visit_due": None,
     "overdue": False, "open_referrals": [], "active_interventions": [], "evidence_complete": True, "flags": [],
     "guardians": [{"relation": "grandmother", "name": "王奶奶", "phone": "138****0000", "able_to_care": True}],
-    "sealed": False, "withheld": [], "version": 1,
+    "sealed": False, "withheld": [], "version": 1, "owner": None, "partner": None,
 }
 
 EXAMPLES: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
@@ -55,7 +55,7 @@ EXAMPLES: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = 
          "conflicting_assessments": False, "version": 3,
          "assessment": {"event_id": "a6e8c0b2-4d7f-4a1e-9b3c-5f7a9d1b3e62", "level": "orange", "current": True,
                         "conflicting": False},
-         "sealed": False, "withheld": []},
+         "sealed": False, "withheld": [], "owner": None, "partner": None},
     ),
     "sendReferral": (
         {"submission_id": "b8d0f2a4-6c1e-4b3d-a5f7-9e1c3a5b7d02", "occurred_at": "2026-03-02T11:00:00+08:00",

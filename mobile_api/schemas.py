@@ -100,6 +100,8 @@ class ChildStatus(msgspec.Struct, frozen=True):
     sealed: bool
     withheld: list[str]
     version: int
+    owner: str | None = None
+    partner: str | None = None
 
 
 class ChildPage(msgspec.Struct, frozen=True):
@@ -126,6 +128,8 @@ class ChildChange(msgspec.Struct, frozen=True):
     assessment: Assessment | None = None
     sealed: bool = False
     withheld: list[str] = []
+    owner: str | None = None
+    partner: str | None = None
 
 
 class VisitResult(msgspec.Struct, frozen=True):
@@ -177,6 +181,8 @@ class TriageChild(msgspec.Struct, frozen=True):
     version: int
     sealed: bool = False
     withheld: list[str] = []
+    owner: str | None = None
+    partner: str | None = None
 
 
 class TriageResult(msgspec.Struct, frozen=True):

@@ -33,6 +33,7 @@ from events.cases import (
 )
 from events.children import (
     CategoriesChanged,
+    ChildAssigned,
     ChildRegistered,
     ChildTransferred,
     CorrectionRecorded,
@@ -112,6 +113,7 @@ def categories_changed(b: Batch, e: CategoriesChanged, position: int) -> None:
 def child_transferred(b: Batch, e: ChildTransferred, position: int) -> None:
     if row := _own(b, e):
         row.jurisdiction = e.to_jurisdiction
+        row.owner = row.owner_id = row.partner = None  # a transfer ends the assignment
         b.put(MOVES, MoveRow(key=f"{position}:{row.child_id}", position=position, child_id=row.child_id,
                              from_jurisdiction=e.from_jurisdiction, to_jurisdiction=e.to_jurisdiction))
         _touch(b, row, position)
@@ -142,6 +144,12 @@ def profile_changed(b: Batch, e: ProfileChanged | CorrectionRecorded, position: 
         for field, value in e.changes.items():
             if hasattr(row, field):
                 setattr(row, field, value)
+        _touch(b, row, position)
+
+
+def child_assigned(b: Batch, e: ChildAssigned, position: int) -> None:
+    if row := _own(b, e):
+        row.owner, row.owner_id, row.partner = e.owner, str(e.owner_id), e.partner
         _touch(b, row, position)
 
 
@@ -373,6 +381,7 @@ PROJECTORS: Final[dict[type[Event], Projector]] = {
     InterventionEnded: intervention_ended,
     CaseConferenceHeld: conference_held,
     RecordSealed: record_sealed,
+    ChildAssigned: child_assigned,
     SensitiveDataViewed: data_viewed,
     ProtectedDataShown: data_shown,
     DepartmentMatterOpened: matter_opened,

@@ -40,6 +40,9 @@ class ChildRow(msgspec.Struct, kw_only=True):
     """Open referrals and interventions → their department (the facts of the department-handler rule)."""
     conflicting_assessments: bool = False
     sealed: bool = False
+    owner: str | None = None
+    owner_id: str | None = None
+    partner: str | None = None
     ever_sensitive: bool = False
     """Had a sensitive category at some time: free text about the child stays protected after it is removed."""
     incomplete_visits: list[str] = []
@@ -144,7 +147,7 @@ class MoveRow(msgspec.Struct, kw_only=True):
     to_jurisdiction: str
 
 
-SCHEMA_VERSION: Final = 8
+SCHEMA_VERSION: Final = 9
 """Bump when a table or row shape changes: older read models are then dropped and rebuilt from the log."""
 
 INTEGER_COLUMNS: Final = frozenset({"changed_at", "position"})
@@ -210,6 +213,7 @@ CHILDREN: Final = Table(
         "next_visit_due": lambda r: utc_text(r.next_visit_due),
         "changed_at": lambda r: r.changed_at,
         "sealed": lambda r: "1" if r.sealed else "0",
+        "owner_id": lambda r: r.owner_id,
         "open_departments": lambda r: "," + ",".join(sorted(set(r.open_matters.values()))) + ",",
     },
     indexes=("jurisdiction", "next_visit_due", "changed_at"),

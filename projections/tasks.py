@@ -72,9 +72,11 @@ def _keyset(kind: str, due_column: str, id_column: str, after: After) -> tuple[s
 
 
 def _visits(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
+    """Children of the caller's jurisdiction that the caller owns or that have no owner."""
     scope, params = in_scope_sql("jurisdiction", q.actor.scope)
     keyset, more = _keyset(VISIT_DUE, "next_visit_due", "child_id", after)
-    clauses, params = [scope, "next_visit_due IS NOT NULL", keyset], [*params, *more]
+    mine = "(owner_id = ? OR owner_id IS NULL)"
+    clauses, params = [scope, mine, "next_visit_due IS NOT NULL", keyset], [*params, str(q.actor.id), *more]
     if q.due_before is not None:
         clauses.append("next_visit_due < ?")
         params.append(utc_text(q.due_before))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
@@ -14,6 +14,9 @@ from backend.settings import Policy
 from events.vocabulary import RiskLevel
 from projections.queries import referral_overdue
 from projections.tables import ChildRow, ReferralRow, VisitRow
+
+NEEDS_OWNER: Final = frozenset({RiskLevel.ORANGE, RiskLevel.RED})
+"""An orange child is paired one to one (结对帮扶) and a red one is in danger: each must have a named worker."""
 
 
 def facts_of(row: ChildRow) -> ChildFacts:
@@ -42,6 +45,9 @@ def child_flags(row: ChildRow, now: datetime, policy: Policy) -> list[str]:
         and now - row.red_since > policy.red_intervention_within
     ):
         flags.append("red_without_intervention")
+    level = effective_level(row.risk_level, row.categories)
+    if level in NEEDS_OWNER and row.owner is None:
+        flags.append("no_owner")
     flags += [f"last_visit_{f}" for f in row.last_visit_flags]
     return flags
 
@@ -84,6 +90,8 @@ def child_status(row: ChildRow, now: datetime, policy: Policy, reader: Actor) ->
         "flags": child_flags(row, now, policy),
         "guardians": row.guardians,
         "sealed": row.sealed,
+        "owner": row.owner,
+        "partner": row.partner,
         "version": row.version,
     }
     return disclose_child(d, status), d

@@ -8,6 +8,7 @@ from backend.aggregate import Aggregate
 from backend.children import Child
 from backend.commands import (
     AssessRisk,
+    AssignChild,
     ChangeCategories,
     ChangeProfile,
     CorrectRecord,
@@ -16,12 +17,13 @@ from backend.commands import (
     TransferChild,
 )
 from backend.disclosure import ChildFacts, sees_child
-from backend.errors import ChildNotFound, StaleVersion
-from backend.identity import Actor, authorize, check_in_scope
+from backend.errors import ChildNotFound, InvalidInput, StaleVersion
+from backend.identity import Actor, authorize, check_in_scope, user_id_for
 from backend.involvement import Involvement, involvement_id
 from backend.rules.jurisdiction import parse_jurisdiction
 from backend.usecases.core import Change, Core, Outcome
 from backend.usecases.views import child_view, registered_status
+from backend.users import User
 from events.base import Meta
 from events.children import RiskAssessed
 from events.vocabulary import Role
@@ -152,6 +154,25 @@ class Children:
             return Change([child], child_view(child))
 
         return self.core.submit("child.correct", actor, device_id, command, child_id, handle)
+
+    def assign(self, actor: Actor, device_id: str, child_id: UUID, command: AssignChild) -> Outcome:
+        authorize(actor, "child.assign")
+
+        def handle(meta: Meta) -> Change:
+            child = self.get(actor, child_id)
+            owner = self.worker(command.owner, "owner")
+            partner = self.worker(command.partner, "partner") if command.partner else None
+            child.assign(meta, owner, partner)
+            return Change([child], child_view(child))
+
+        return self.core.submit("child.assign", actor, device_id, command, child_id, handle)
+
+    def worker(self, username: str, field: str) -> Actor:
+        """An active account by its username, or InvalidInput naming the field."""
+        user = self.core.load(User, user_id_for(username), for_update=False)
+        if user is None or user.disabled:
+            raise InvalidInput(f"no active account {username!r}", field=field)
+        return user.as_actor()
 
     def seal(self, actor: Actor, device_id: str, child_id: UUID, command: SealRecord) -> Outcome:
         authorize(actor, "child.seal")

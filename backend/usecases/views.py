@@ -26,6 +26,8 @@ def child_view(child: Child) -> dict[str, Any]:
             "risk_level": child.risk_level,
             "conflicting_assessments": child.conflicting_assessments,
             "sealed": child.sealed,
+            "owner": child.owner,
+            "partner": child.partner,
             "version": child.version,
         }
     )
@@ -63,6 +65,8 @@ def registered_status(child: Child, policy: Policy, now: datetime) -> dict[str, 
             "flags": ["overdue"] if due is not None and due < now else [],
             "guardians": profile["guardians"],
             "sealed": False,
+            "owner": None,
+            "partner": None,
             "withheld": [],
             "version": child.version,
         }

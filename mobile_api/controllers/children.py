@@ -12,6 +12,7 @@ from litestar.params import FromPath, Parameter
 
 from backend.commands import (
     AssessRisk,
+    AssignChild,
     ChangeCategories,
     CorrectRecord,
     HoldConference,
@@ -129,6 +130,15 @@ class ChildrenController(Controller):
     def correct(self, child_id: FromPath[UUID], data: CorrectRecord, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
         """Correct a wrong fact; the original stays in history."""
         outcome = services.app.children.correct(caller.actor, caller.device_id, child_id, data)
+        return written(services, caller, outcome, ChildChange)
+
+    @post("/{child_id:uuid}/assignment", operation_id="assignChild", guards=[permission("child.assign")], sync_to_thread=True)
+    def assign(self, child_id: FromPath[UUID], data: AssignChild, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
+        """Name the worker responsible for the child (`owner`, a username) and, for one-to-one pairing (结对帮扶) of an
+        orange child, a `partner`; each must be an active grid worker, child director or supervisor whose scope covers
+        the child. An orange or red child without an owner carries the flag `no_owner`; the owner's visit tasks
+        follow the child."""
+        outcome = services.app.children.assign(caller.actor, caller.device_id, child_id, data)
         return written(services, caller, outcome, ChildChange)
 
     @post("/{child_id:uuid}/seal", operation_id="sealRecord", guards=[permission("child.seal")], sync_to_thread=True)

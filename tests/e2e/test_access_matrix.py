@@ -120,6 +120,8 @@ ENDPOINTS = [
     Endpoint("sealRecord", "child.seal", 201,
              lambda f, t, u: _post(f"/api/v1/children/{f.w.as_('county').post('/api/v1/children', child_body(f.place(t))).json()['child_id']}/seal",
                                    sub(reason="法院封存决定", order_reference="(2026)黔0302刑初1号"))),
+    Endpoint("assignChild", "child.assign", 201,
+             lambda f, t, u: _post(f"/api/v1/children/{f.child(t)}/assignment", sub(owner="director"))),
     Endpoint("holdConference", "conference.hold", 201,
              lambda f, t, u: _post(f"/api/v1/children/{f.child(t)}/conferences", sub(participants=["民政"], decisions=["跟进"]))),
     Endpoint("recordVisit", "visit.record", 201,

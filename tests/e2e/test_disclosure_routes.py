@@ -163,6 +163,11 @@ def _stale_transfer(c: Cast, user: str) -> list[httpx.Response]:
             for k in KINDS]
 
 
+def _assign(c: Cast, user: str) -> list[httpx.Response]:
+    return [c.world.as_(user).post(f"/api/v1/children/{c.child[k]}/assignment", sub(owner="director"))
+            for k in KINDS]
+
+
 def _triage(c: Cast, user: str) -> list[httpx.Response]:
     answers = []
     for kind in KINDS:
@@ -190,6 +195,7 @@ PROBES: dict[str, Probe] = {
     "correctRecord": _stale_correction,
     "transferChild": _stale_transfer,
     "triageReport": _triage,
+    "assignChild": _assign,
 }
 """Operations whose answers can carry protected facts about a child: probed, every answer searched."""
 

@@ -47,7 +47,8 @@ WHO: dict[str, frozenset[str] | str] = {
     "changeCategories": frozenset({DIRECTOR, SUPERVISOR}),
     "transferChild": frozenset({SUPERVISOR}),
     "correctRecord": frozenset({DIRECTOR, SUPERVISOR}),
-    "sealRecord": frozenset({SUPERVISOR}),  # API.md silent: a sealing order is applied by the town supervisor
+    "sealRecord": frozenset({SUPERVISOR}),
+    "assignChild": frozenset({DIRECTOR, SUPERVISOR}),  # API.md v1.1: child_director, supervisor  # API.md silent: a sealing order is applied by the town supervisor
     # Visits and photos
     "uploadPhoto": FIELD_ROLES,  # "field roles"
     "getPhoto": SCOPED_USERS,  # "users whose scope covers the child"

@@ -112,3 +112,31 @@ def test_the_list_is_soonest_first_and_pages_without_loss_or_repeat(world: World
 def test_admin_has_no_worklist(world: World) -> None:
     answer = world.as_("admin").get("/api/v1/me/tasks")
     assert answer.status_code == 403 and answer.json()["code"] == "forbidden"
+
+
+def test_an_orange_child_needs_a_named_worker_whose_visits_then_are_theirs_alone(world: World) -> None:
+    county = world.as_("county")
+    child = county.post("/api/v1/children", child_body(PLACE)).json()["child_id"]
+    county.post(f"/api/v1/children/{child}/risk-assessments", sub(level="orange", reasons=["父母外出"]))
+    status = world.as_("director").get(f"/api/v1/children/{child}").json()
+    assert "no_owner" in status["flags"] and status["owner"] is None
+    assert any(t["child_id"] == child for t in tasks(world, "grid", kind="visit_due"))  # nobody named: the village's
+
+    assigned = world.as_("director").post(f"/api/v1/children/{child}/assignment", sub(owner="director", partner="grid"))
+    assert assigned.status_code == 201, assigned.text
+    assert assigned.json()["owner"] == "director" and assigned.json()["partner"] == "grid"
+    status = world.as_("supervisor").get(f"/api/v1/children/{child}").json()
+    assert "no_owner" not in status["flags"] and (status["owner"], status["partner"]) == ("director", "grid")
+    assert any(t["child_id"] == child for t in tasks(world, "director", kind="visit_due"))
+    assert not any(t["child_id"] == child for t in tasks(world, "grid", kind="visit_due"))  # the owner's now
+
+    for owner, field in (("police", "owner"), ("nobody-here", "owner"), ("director", "partner")):
+        body = sub(owner=owner) if field == "owner" else sub(owner="director", partner="director")
+        refused = world.as_("director").post(f"/api/v1/children/{child}/assignment", body)
+        assert refused.status_code == 422 and refused.json()["extra"]["field"] == field, refused.text
+
+    moved = county.post(f"/api/v1/children/{child}/transfer", sub(to_jurisdiction="520302/001/004/01", reason="搬家"))
+    assert moved.status_code == 201, moved.text
+    after = county.get(f"/api/v1/children/{child}").json()
+    assert after["owner"] is None and "no_owner" in after["flags"]  # a transfer ends the assignment
+    assert not any(t["child_id"] == child for t in tasks(world, "director", kind="visit_due"))
