@@ -202,3 +202,21 @@ def test_a_body_that_stops_arriving_is_cut_off(short_body_timeout: str) -> None:
             pass
         conn.close()
     assert still_open == 0, f"{still_open} of 3 silent connections still open"
+
+
+def test_the_openapi_document_declares_the_503_of_ready(tmp_path: Path) -> None:
+    """Shows: API.md says `/ready` answers '503 with which one does not' answer, and it does (NATS unreachable
+    here), but the OpenAPI document declares only a 200 for it."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    settings = Settings(data_dir=tmp_path / "data", nats_url=f"nats://127.0.0.1:{closed_port}")
+    with running_server(settings, env={"HUHANG_RELAY_STALL_SECONDS": "1"}) as base:
+        deadline = time.monotonic() + 30
+        answer = httpx.get(base + "/ready", timeout=10)
+        while answer.status_code != 503 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            answer = httpx.get(base + "/ready", timeout=10)
+        assert answer.status_code == 503, answer.text
+        declared = httpx.get(base + "/schema/openapi.json").json()["paths"]["/ready"]["get"]["responses"]
+    assert "503" in declared, sorted(declared)
