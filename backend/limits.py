@@ -43,10 +43,10 @@ PROFILE_FIELDS_MAX: Final = 8
 MAX_EVENT_BYTES: Final = 64 * 1024
 """One event as stored and published; far below what the bus accepts (NATS max_payload, 1 MB by default)."""
 
-LINE: Final = r"^[^\x00-\x1f\x7f]*$"
-"""One line of text: no control characters."""
-PARAGRAPHS: Final = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-"""Text that may have line breaks and tabs, and no other control characters."""
+LINE: Final = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$"
+"""One line of text: no control characters (C0, DEL, C1), no line or paragraph separators, no bidi overrides."""
+PARAGRAPHS: Final = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+"""Text that may have line breaks and tabs, and no other control characters or bidi overrides."""
 PHONE: Final = r"^\+?[0-9][0-9 -]{1,22}[0-9]$"
 """Digits, with an optional leading + and spaces or hyphens between: 13800000000, 0851-2822 1234, +86 138 …"""
 

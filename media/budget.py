@@ -52,6 +52,15 @@ def decoded_bytes(image: Image.Image) -> int:
     return width * height * BYTES_PER_PIXEL * copies
 
 
+def coefficient_bytes(image: Image.Image) -> int:
+    """What a progressive JPEG holds besides its pixels: libjpeg keeps every DCT coefficient of the whole image
+    (2 bytes each, per component) until the last scan, whatever scale it is drafted to. Asked before `draft`."""
+    if image.format != "JPEG" or not (image.info.get("progressive") or image.info.get("progression")):
+        return 0
+    width, height = image.size
+    return width * height * len(image.getbands()) * 2
+
+
 class DecodeBudget:
     """At most `concurrency` decodes at once holding at most `max_bytes` together; a decode larger than
     the whole budget runs alone. A caller waits up to `wait` seconds for room, then gets `DecodeBusy`."""

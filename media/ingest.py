@@ -17,7 +17,7 @@ from typing import Any, Final
 import msgspec
 from PIL import Image, ImageOps
 
-from media.budget import DecodeBudget, decoded_bytes
+from media.budget import DecodeBudget, coefficient_bytes, decoded_bytes
 
 FORMATS: Final = ("JPEG", "PNG", "WEBP", "HEIF")
 CONTENT_TYPES: Final = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
@@ -120,9 +120,10 @@ def _read(
     width, height = image.size
     if width * height > max_pixels:
         raise TooLarge("the photo has too many pixels")
+    coefficients = coefficient_bytes(image)  # at full size, whatever the draft
     image.draft("RGB", THUMBNAIL_BOX)  # JPEG decodes at reduced scale (its EXIF was read at open)
     # Everything from here may decode the whole image (a PNG's EXIF can follow its pixels): within the budget.
-    with budget.reserve(decoded_bytes(image)) if budget is not None else nullcontext():
+    with budget.reserve(decoded_bytes(image) + coefficients) if budget is not None else nullcontext():
         exif = image.getexif()
         taken_at = _taken_at(exif)
         lat, lon = _gps(exif)

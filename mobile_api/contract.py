@@ -274,6 +274,12 @@ def _operation(path: str, method: str, operation: dict[str, Any], codes: dict[in
             "headers": REPLAY_HEADER,
             "content": created.get("content", {}),
         }
+    elif created:
+        responses["200"] = {"description": "The same bytes again for the same child: the same photo, stored once.",
+                            "content": created.get("content", {})}
+    if op_id == "ready" and "200" in responses:
+        responses["503"] = {"description": "A dependency does not answer (or the relay is stalled): `checks` names it.",
+                            "content": responses["200"].get("content", {})}
     for name, (target, parameters, body) in LINKS.get(op_id, {}).items():
         if created:
             link: dict[str, Any] = {"operationId": target, "parameters": parameters}

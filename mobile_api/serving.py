@@ -83,7 +83,10 @@ class TimedH11Protocol(H11Protocol):
             if self.phase != "body":
                 self._begin("body", self.read_limits.body_timeout)
             elif self.deadline is not None and self.read_limits.body_min_rate > 0:
-                self.deadline += received / self.read_limits.body_min_rate
+                # Bytes earn time at the minimum rate, but never more than one body timeout ahead of now:
+                # a body that stops arriving is cut off a body timeout after its last byte.
+                earned = self.deadline + received / self.read_limits.body_min_rate
+                self.deadline = min(earned, self.loop.time() + self.read_limits.body_timeout)
         else:
             self._cancel()
 

@@ -15,7 +15,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath, MultipartBody
 from litestar.response import Redirect
 
-from backend.errors import ChildNotFound, MultipleFiles, NotFound, PhotoDecodeBusy
+from backend.errors import ChildNotFound, MalformedBody, MultipleFiles, NotFound, PhotoDecodeBusy
 from backend.usecases.photos import PhotoFacts
 from media.budget import DecodeBusy
 from media.ingest import NotAnImage, TooLarge, inspect, spool
@@ -46,10 +46,16 @@ class MediaNotFound(NotFound):
 
 
 async def one_file(request: Request[Any, Any, Any]) -> None:
-    """An upload carries one photo: a form with more than one `file` part is refused plainly (400)."""
-    form = await request.form()
-    if sum(1 for name, _ in form.multi_items() if name == "file") > 1:
-        raise MultipleFiles("send one photo per upload; this form has more than one `file` part", field="file")
+    """An upload carries one photo, in the part `file`: a form with more than one file part (whatever their names),
+    or with text that is not UTF-8, is refused plainly (400)."""
+    try:
+        form = await request.form()
+    except UnicodeDecodeError:
+        raise MalformedBody("a form field is not UTF-8 text (send the photo as the file part `file`)") from None
+    files = [name for name, value in form.multi_items() if isinstance(value, UploadFile)]
+    if len(files) > 1:
+        raise MultipleFiles("send one photo per upload, as the part `file`; this form has other file parts",
+                            field="file")
 
 
 async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
