@@ -21,6 +21,11 @@ def in_scope_sql(column: str, scope: str) -> tuple[str, list[Any]]:
     return f"({column} = ? OR {column} LIKE ?)", [scope, scope + "/%"]
 
 
+def overdue_sql(column: str, now: datetime) -> tuple[str, list[Any]]:
+    """SQL for `backend.rules.policy.is_overdue` on a due-time column (UTC text; NULL is never overdue)."""
+    return f"{column} < ?", [utc_text(now)]
+
+
 def child_row(db: ReadDB, child_id: str) -> ChildRow | None:
     found = db.query("SELECT doc FROM rm_children WHERE child_id = ?", (child_id,))
     return _child.decode(found[0][0]) if found else None
@@ -64,10 +69,11 @@ def caseload(db: ReadDB, q: Caseload, limit: int, after: tuple[str, str] | None)
             clauses.append("1 = 0")
         elif q.category_filter is CategoryFilter.UNSEALED:
             clauses.append("sealed = '0'")
-    for bound in (q.due_before, q.overdue_at):
+    for bound in (q.due_before, q.overdue_at):  # due before a time: overdue as of that time
         if bound is not None:
-            clauses.append("next_visit_due < ?")
-            params.append(utc_text(bound))
+            sql, more = overdue_sql("next_visit_due", bound)
+            clauses.append(sql)
+            params += more
     if after:
         due, child_id = after
         clauses.append("(COALESCE(next_visit_due, '9999') > ? OR (COALESCE(next_visit_due, '9999') = ? AND child_id > ?))")

@@ -9,7 +9,7 @@ import msgspec
 
 from backend.disclosure import ChildFacts, Disclosure, sees_child
 from backend.identity import Actor
-from backend.rules.policy import effective_level
+from backend.rules.policy import effective_level, is_overdue
 from backend.settings import Policy
 from events.vocabulary import RiskLevel
 from projections.queries import referral_overdue
@@ -31,7 +31,7 @@ def child_flags(row: ChildRow, now: datetime, policy: Policy) -> list[str]:
     flags = []
     if row.conflicting_assessments:
         flags.append("conflicting_assessments")
-    if row.next_visit_due is not None and row.next_visit_due < now:
+    if is_overdue(row.next_visit_due, now):
         flags.append("overdue")
     if row.incomplete_visits:
         flags.append("evidence_incomplete")
@@ -77,7 +77,7 @@ def child_status(row: ChildRow, now: datetime, policy: Policy, reader: Actor) ->
         "risk_reasons": row.risk_reasons,
         "last_visit_at": _time(row.last_visit_at),
         "next_visit_due": _time(row.next_visit_due),
-        "overdue": row.next_visit_due is not None and row.next_visit_due < now,
+        "overdue": is_overdue(row.next_visit_due, now),
         "open_referrals": [r for r in row.open_referrals if d.matter(row.open_matters.get(r, ""))],
         "active_interventions": row.active_interventions,
         "evidence_complete": not row.incomplete_visits,

@@ -37,6 +37,11 @@ def next_visit_due(
     return start + interval
 
 
+def is_overdue(due: datetime | None, now: datetime) -> bool:
+    """A visit is overdue once its due time has passed: strictly before now (due exactly now is not yet)."""
+    return due is not None and due < now
+
+
 def is_higher(new: str, old: str | None) -> bool:
     """True when `new` is a more serious level than `old` (no level counts as below blue)."""
     if old is None:
