@@ -14,6 +14,7 @@ from projections.tables import AccessRow, ChildRow, PhotoRow, ReferralRow, Visit
 _child = msgspec.json.Decoder(ChildRow)
 _referral = msgspec.json.Decoder(ReferralRow)
 _visit = msgspec.json.Decoder(VisitRow)
+_photo = msgspec.json.Decoder(PhotoRow)
 
 
 def in_scope_sql(column: str, scope: str) -> tuple[str, list[Any]]:
@@ -188,3 +189,8 @@ def visits_naming(db: ReadDB, child_id: str, sha256: str) -> list[VisitRow]:
     """The child's visits whose photo list names this photo."""
     rows = db.query("SELECT doc FROM rm_visits WHERE child_id = ?", (child_id,))
     return [v for v in (_visit.decode(r[0]) for r in rows) if sha256 in v.photos]
+
+
+def photo_row(db: ReadDB, child_id: str, sha256: str) -> PhotoRow | None:
+    found = db.query("SELECT doc FROM rm_photos WHERE key = ?", (f"{child_id}|{sha256}",))
+    return _photo.decode(found[0][0]) if found else None

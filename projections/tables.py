@@ -43,6 +43,7 @@ class ChildRow(msgspec.Struct, kw_only=True):
     ever_sensitive: bool = False
     """Had a sensitive category at some time: free text about the child stays protected after it is removed."""
     incomplete_visits: list[str] = []
+    last_visit_id: str | None = None
     last_visit_flags: list[str] = []
     version: int = 0
     changed_at: int = 0
@@ -67,6 +68,8 @@ class VisitRow(msgspec.Struct, kw_only=True):
     geo: dict[str, Any] | None
     due_at: datetime | None = None
     on_time: bool = True
+    home_geo: dict[str, Any] | None = None
+    """The child's household position when the visit was recorded: its flags are derived against it."""
 
 
 class ReferralRow(msgspec.Struct, kw_only=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -9,11 +10,14 @@ import msgspec
 
 from backend.disclosure import ChildFacts, Disclosure, sees_child
 from backend.identity import Actor
+from backend.photos import photo_flags
 from backend.rules.policy import effective_level, is_overdue
 from backend.settings import Policy
+from events.base import Geo
+from events.cases import ExifPosition
 from events.vocabulary import RiskLevel
 from projections.queries import referral_overdue
-from projections.tables import ChildRow, ReferralRow, VisitRow
+from projections.tables import ChildRow, PhotoRow, ReferralRow, VisitRow
 
 
 def facts_of(row: ChildRow) -> ChildFacts:
@@ -107,12 +111,25 @@ def visit_view(row: VisitRow, child: ChildRow, reader: Actor) -> tuple[dict[str,
     """A visit as this reader may see it: notes and observations by others about a sensitive child withheld."""
     d = Disclosure(reader, facts_of(child))
     view: dict[str, Any] = msgspec.to_builtins(row)
+    del view["home_geo"]  # kept to derive the flags against; the home is shown with the child, not the visit
     view["observations"] = {k: v for k, v in row.observations.items() if d.free_text(v, author_id=row.actor_id) is not None}
     view["notes"] = d.free_text(row.notes, author_id=row.actor_id) or ""
     view["follow_up"] = d.free_text(row.follow_up, author_id=row.actor_id)
     view["evidence_complete"] = not row.missing_photos
     view["withheld"] = sorted(d.withheld)
     return view, d
+
+
+def photo_visit_flags(policy: Policy, photo: PhotoRow, visits: Iterable[VisitRow]) -> dict[str, list[str]]:
+    """The flags this stored photo raises on each visit naming it (by visit id; visits it raises none on left out)."""
+    exif = msgspec.convert(photo.exif_geo, ExifPosition) if photo.exif_geo else None
+    found = {}
+    for visit in visits:
+        geo = msgspec.convert(visit.geo, Geo) if visit.geo else None
+        flags = photo_flags(policy, geo, visit.occurred_at, photo.taken_at, exif)
+        if flags:
+            found[visit.visit_id] = flags
+    return found
 
 
 def _time(moment: datetime | None) -> str | None:
