@@ -97,8 +97,8 @@ def evidence_flags(policy: Policy, visit: VisitEvidence, photos: Iterable[PhotoE
     """
     flags = visit_flags(visit.child_seen, visit.geo, policy.low_accuracy_m)
     flags += home_flags(policy, visit.geo, visit.home_geo)
-    for photo in photos:
-        flags += photo_flags(policy, visit.geo, visit.occurred_at, photo.taken_at, photo.exif_geo)
     if visit.late:
         flags.append("late")
+    for photo in photos:  # the visit's own flags first, then its photos'
+        flags += photo_flags(policy, visit.geo, visit.occurred_at, photo.taken_at, photo.exif_geo)
     return list(dict.fromkeys(flags))

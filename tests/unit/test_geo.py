@@ -67,5 +67,7 @@ def test_evidence_flags_of_a_visit_and_its_stored_photos() -> None:
     good_photo = PhotoEvidence(taken_at=at, exif_geo=near)
     assert evidence_flags(Policy(), at_home, [good_photo]) == []
     assert evidence_flags(Policy(), at_home, [good_photo, old_photo, old_photo]) == ["photo_time_mismatch"]
+    late_at_home = VisitEvidence(occurred_at=at, geo=home, child_seen=True, late=True, home_geo=home)
+    assert evidence_flags(Policy(), late_at_home, [old_photo]) == ["late", "photo_time_mismatch"]
     no_position = VisitEvidence(occurred_at=at, geo=None, child_seen=True, late=False, home_geo=home)
     assert evidence_flags(Policy(), no_position, [PhotoEvidence(taken_at=None, exif_geo=None)]) == ["no_position"]
