@@ -12,7 +12,7 @@ from backend.usecases.audit import Audit
 from backend.usecases.children import Children
 from backend.usecases.core import Core, utc_now
 from backend.usecases.interventions import Interventions
-from backend.usecases.photos import Photos, VisitsNaming, no_visits
+from backend.usecases.photos import Photos
 from backend.usecases.referrals import Referrals
 from backend.usecases.reports import Reports
 from backend.usecases.users import Users
@@ -27,7 +27,6 @@ class Huhang:
         settings: Settings,
         store: EventStore,
         clock: Callable[[], datetime] = utc_now,
-        visits_naming: VisitsNaming = no_visits,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -39,7 +38,7 @@ class Huhang:
         self.interventions = Interventions(self.core, self.children)
         self.users = Users(self.core)
         self.audit = Audit(self.core)
-        self.photos = Photos(self.core, self.children, visits_naming)
+        self.photos = Photos(self.core, self.children)
 
     def close(self) -> None:
         self.store.close()
@@ -53,8 +52,6 @@ class Huhang:
         self.close()
 
 
-def bootstrap(
-    settings: Settings, clock: Callable[[], datetime] = utc_now, visits_naming: VisitsNaming = no_visits
-) -> Huhang:
-    """The application the settings describe (`visits_naming` is the read side's, where there is one)."""
-    return Huhang(settings, open_store(settings), clock, visits_naming)
+def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Huhang:
+    """The application the settings describe."""
+    return Huhang(settings, open_store(settings), clock)

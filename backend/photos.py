@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from functools import singledispatchmethod
 from typing import ClassVar, Final
 from uuid import UUID, uuid5
 
+import msgspec
+
 from backend.aggregate import Aggregate
 from backend.rules.geo import distance_m, to_wgs84
 from backend.settings import Policy
+from backend.visits import visit_flags
 from events.base import Event, Geo
 from events.cases import ExifPosition, PhotoStored
 
@@ -65,3 +69,36 @@ def home_flags(policy: Policy, visit_geo: Geo | None, home_geo: Geo | None) -> l
     if distance_m(to_wgs84(visit_geo), to_wgs84(home_geo)) > policy.far_from_home_m:
         return ["far_from_home"]
     return []
+
+
+class VisitEvidence(msgspec.Struct, frozen=True, kw_only=True):
+    """The facts of a visit its evidence flags are derived from."""
+
+    occurred_at: datetime
+    geo: Geo | None
+    child_seen: bool
+    late: bool
+    home_geo: Geo | None
+    """The child's household position when the visit was recorded."""
+
+
+class PhotoEvidence(msgspec.Struct, frozen=True, kw_only=True):
+    """The facts of a stored photo that are checked against a visit naming it."""
+
+    taken_at: datetime | None
+    exif_geo: ExifPosition | None
+
+
+def evidence_flags(policy: Policy, visit: VisitEvidence, photos: Iterable[PhotoEvidence]) -> list[str]:
+    """Every flag a reviewer should see on a visit, from its facts and the photos stored for it so far.
+
+    The one home of the evidence rules: the visit answer, the projection and a rebuild all ask it, so a
+    visit's flags depend on which photos are stored, never on when the read side saw them.
+    """
+    flags = visit_flags(visit.child_seen, visit.geo, policy.low_accuracy_m)
+    flags += home_flags(policy, visit.geo, visit.home_geo)
+    if visit.late:
+        flags.append("late")
+    for photo in photos:  # the visit's own flags first, then its photos'
+        flags += photo_flags(policy, visit.geo, visit.occurred_at, photo.taken_at, photo.exif_geo)
+    return list(dict.fromkeys(flags))

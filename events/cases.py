@@ -29,6 +29,9 @@ class VisitRecorded(Event, frozen=True, kw_only=True):
     notes: str = ""
     follow_up: str | None = None
     flags: list[str] = []
+    """What the visit alone raised when recorded, for the audit timeline. Read models never read it: they
+    derive a visit's evidence flags from its facts and the photos stored for it (`backend.photos.evidence_flags`).
+    Events from before that rule may also hold flags of photos already stored then."""
 
 
 class Reporter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -120,7 +123,9 @@ class ExifPosition(msgspec.Struct, frozen=True, kw_only=True):
 class PhotoStored(Event, frozen=True, kw_only=True):
     """A photo of a child was stored: its hash names it; EXIF time and place are evidence to check.
 
-    `visit_flags` holds the flags this photo raises on visits already recorded that name it.
+    `visit_flags` is no longer written and is ignored when read: older events held there the flags the
+    photo raised on the visits the read side knew of when it arrived, which depended on projection lag.
+    It stays so that those events still decode; the flags are derived from the facts instead.
     """
 
     child_id: UUID

@@ -11,26 +11,23 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from uuid import UUID
 
-import msgspec
 from eventsourcing.persistence import PersistenceError
 
 from backend.bootstrap import Huhang, bootstrap
 from backend.relay import Relay, RelayStatus, RelayWatch
 from backend.settings import Settings
 from backend.usecases.core import Outcome, utc_now
-from backend.usecases.photos import NamingVisit
-from events.base import Geo
 from media.budget import DecodeBudget
 from media.stores import MediaUnavailable, ObjectStore, open_object_store
 from mobile_api.auth import TokenIssuer
 from mobile_api.cursors import Cursors, cursor_key
 from mobile_api.throttle import LoginThrottle, trusted_networks
 from projections.db import ReadDB, open_read_db
-from projections.queries import visits_naming
+from projections.queries import photo_row, visits_naming
 from projections.registry import PROJECTIONS
 from projections.runner import Runner
+from projections.views import photo_visit_flags
 
 POLL_SECONDS = 1.0
 log = logging.getLogger("huhang.api")
@@ -61,7 +58,7 @@ class Services:
         self.settings = settings
         self.clock = clock
         self.read_db: ReadDB = open_read_db(settings)
-        self.app: Huhang = bootstrap(settings, clock, self.visits_naming)
+        self.app: Huhang = bootstrap(settings, clock)
         self.objects: ObjectStore = open_object_store(settings)
         self.decode_budget = DecodeBudget(settings.decode_budget_bytes, settings.decode_concurrency,
                                           settings.decode_wait.total_seconds())
@@ -111,9 +108,12 @@ class Services:
         except Exception:  # logged; the stored write stands and its answer is given
             log.exception("read models could not catch up with position %s", outcome.position)
 
-    def visits_naming(self, child_id: UUID, sha256: str) -> list[NamingVisit]:
-        return [NamingVisit(v.visit_id, msgspec.convert(v.geo, Geo) if v.geo else None, v.occurred_at)
-                for v in visits_naming(self.read_db, str(child_id), sha256)]
+    def photo_visit_flags(self, child_id: str, sha256: str) -> dict[str, list[str]]:
+        """The flags a stored photo raises on the child's visits that name it, as the read side knows them."""
+        photo = photo_row(self.read_db, child_id, sha256)
+        if photo is None:
+            return {}
+        return photo_visit_flags(self.settings.policy, photo, visits_naming(self.read_db, child_id, sha256))
 
     def readiness(self) -> tuple[dict[str, str], RelayStatus | None]:
         """Each dependency and whether it answers; with NATS, the relay's lag and whether it is stalled."""

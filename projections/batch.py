@@ -100,6 +100,9 @@ class Batch:
         self.dirty: dict[str, dict[str, Any]] = {}
 
     def get(self, table: Table, key: str, row_type: type[R]) -> R | None:
+        changed = self.dirty.get(table.name)
+        if changed is not None and key in changed:  # put earlier in this batch, kept in the cache or not
+            return changed[key]  # type: ignore[no-any-return]
         cached = self.cache.get((table.name, key))
         if cached is _MISSING:
             cached = self.source.load(table, key)

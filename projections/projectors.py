@@ -8,9 +8,9 @@ from typing import Any, Final
 import msgspec
 
 from backend.disclosure import has_sensitive
-from backend.photos import photo_flags
+from backend.photos import PhotoEvidence, VisitEvidence, evidence_flags
 from backend.rules.policy import effective_level, is_higher, next_visit_due, triage_due
-from events.base import Event
+from events.base import Event, Geo
 from events.cases import (
     CaseConferenceHeld,
     DepartmentMatterClosed,
@@ -189,39 +189,55 @@ def matter_closed(b: Batch, e: DepartmentMatterClosed, position: int) -> None:
         _touch(b, row, position)
 
 
+def _geo(value: dict[str, Any] | None) -> Geo | None:
+    return msgspec.convert(value, Geo) if value is not None else None
+
+
+def _photo(b: Batch, child_id: str, sha: str) -> PhotoRow | None:
+    return b.get(PHOTOS, f"{child_id}|{sha}", PhotoRow)
+
+
+def _evidence(b: Batch, visit: VisitRow) -> None:
+    """The visit's missing photos and flags, derived afresh from its facts and the photos stored for it."""
+    stored = {sha: _photo(b, visit.child_id, sha) for sha in visit.photos}
+    visit.missing_photos = [sha for sha, photo in stored.items() if photo is None]
+    facts = VisitEvidence(occurred_at=visit.occurred_at, geo=_geo(visit.geo), child_seen=visit.child_seen,
+                          late=visit.late, home_geo=_geo(visit.home_geo))
+    photos = [PhotoEvidence(taken_at=p.taken_at, exif_geo=msgspec.convert(p.exif_geo, ExifPosition) if p.exif_geo else None)
+              for p in stored.values() if p is not None]
+    visit.flags = evidence_flags(b.policy, facts, photos)
+
+
 def visit_recorded(b: Batch, e: VisitRecorded, position: int) -> None:
+    """The visit's row, its flags derived (the flags the event carries are the timeline's, not read here)."""
     _link(b, e.originator_id, e.child_id, "visit")
     row = _child(b, e.child_id)
     due = row.next_visit_due if row else None
-    stored = {sha: b.get(PHOTOS, f"{e.child_id}|{sha}", PhotoRow) for sha in e.photos}
-    missing = [sha for sha, photo in stored.items() if photo is None]
-    # Photos already stored are checked here too: a visit and its photo synced at the same moment
-    # may each have been decided without seeing the other.
-    flags = list(e.flags)
-    for photo in (p for p in stored.values() if p is not None):
-        exif = ExifPosition(**photo.exif_geo) if photo.exif_geo else None
-        flags += photo_flags(b.policy, e.meta.geo, e.meta.occurred_at, photo.taken_at, exif)
-    flags = list(dict.fromkeys(flags))
-    b.put(VISITS, VisitRow(
+    visit = VisitRow(
         visit_id=str(e.originator_id), child_id=str(e.child_id), occurred_at=e.meta.occurred_at,
         recorded_at=e.meta.recorded_at, late=e.meta.late, actor_id=str(e.meta.actor_id) if e.meta.actor_id else None,
         visit_type=e.visit_type, child_seen=e.child_seen, guardian_present=e.guardian_present,
-        observations=msgspec.to_builtins(e.observations), photos=list(e.photos), missing_photos=missing,
-        flags=flags, notes=e.notes, follow_up=e.follow_up, geo=msgspec.to_builtins(e.meta.geo),
-        due_at=due, on_time=due is None or e.meta.occurred_at <= due,
-    ))
+        observations=msgspec.to_builtins(e.observations), photos=list(e.photos), missing_photos=[],
+        flags=[], notes=e.notes, follow_up=e.follow_up, geo=msgspec.to_builtins(e.meta.geo),
+        due_at=due, on_time=due is None or e.meta.occurred_at <= due, home_geo=row.home_geo if row else None,
+    )
+    _evidence(b, visit)
+    b.put(VISITS, visit)
     if row is None:
         return
     if row.last_visit_at is None or e.meta.occurred_at >= row.last_visit_at:  # an older visit synced late changes nothing
         row.last_visit_at = e.meta.occurred_at
-        row.last_visit_flags = flags
-    if missing:
-        row.incomplete_visits = [*row.incomplete_visits, str(e.originator_id)]
+        row.last_visit_id, row.last_visit_flags = visit.visit_id, visit.flags
+    if visit.missing_photos:
+        row.incomplete_visits = [*row.incomplete_visits, visit.visit_id]
     _touch(b, row, position)
 
 
 def photo_stored(b: Batch, e: PhotoStored, position: int) -> None:
-    """A photo completes the visits that were waiting for it and adds the flags it raises."""
+    """A photo completes the visits that were waiting for it; their flags are derived again.
+
+    The flags an older event carries (`visit_flags`) are ignored: they depended on projection lag.
+    """
     child_id, sha = str(e.child_id), e.sha256
     b.put(PHOTOS, PhotoRow(
         key=f"{child_id}|{sha}", child_id=child_id, sha256=sha, content_type=e.content_type, width=e.width,
@@ -237,9 +253,10 @@ def photo_stored(b: Batch, e: PhotoStored, position: int) -> None:
         if visit is None:
             continue
         if sha in visit.missing_photos:
-            visit.missing_photos = [m for m in visit.missing_photos if m != sha]
-            visit.flags = list(dict.fromkeys([*visit.flags, *e.visit_flags.get(visit_id, [])]))
+            _evidence(b, visit)
             b.put(VISITS, visit)
+            if visit_id == row.last_visit_id:
+                row.last_visit_flags = visit.flags
         if visit.missing_photos:
             still_incomplete.append(visit_id)
     row.incomplete_visits = still_incomplete

@@ -14,11 +14,17 @@ from projections.tables import AccessRow, ChildRow, PhotoRow, ReferralRow, Visit
 _child = msgspec.json.Decoder(ChildRow)
 _referral = msgspec.json.Decoder(ReferralRow)
 _visit = msgspec.json.Decoder(VisitRow)
+_photo = msgspec.json.Decoder(PhotoRow)
 
 
 def in_scope_sql(column: str, scope: str) -> tuple[str, list[Any]]:
     """SQL for the one scope rule (whole segments) on a jurisdiction column."""
     return f"({column} = ? OR {column} LIKE ?)", [scope, scope + "/%"]
+
+
+def overdue_sql(column: str, now: datetime) -> tuple[str, list[Any]]:
+    """SQL for `backend.rules.policy.is_overdue` on a due-time column (UTC text; NULL is never overdue)."""
+    return f"{column} < ?", [utc_text(now)]
 
 
 def child_row(db: ReadDB, child_id: str) -> ChildRow | None:
@@ -64,10 +70,11 @@ def caseload(db: ReadDB, q: Caseload, limit: int, after: tuple[str, str] | None)
             clauses.append("1 = 0")
         elif q.category_filter is CategoryFilter.UNSEALED:
             clauses.append("sealed = '0'")
-    for bound in (q.due_before, q.overdue_at):
+    for bound in (q.due_before, q.overdue_at):  # due before a time: overdue as of that time
         if bound is not None:
-            clauses.append("next_visit_due < ?")
-            params.append(utc_text(bound))
+            sql, more = overdue_sql("next_visit_due", bound)
+            clauses.append(sql)
+            params += more
     if after:
         due, child_id = after
         clauses.append("(COALESCE(next_visit_due, '9999') > ? OR (COALESCE(next_visit_due, '9999') = ? AND child_id > ?))")
@@ -182,3 +189,8 @@ def visits_naming(db: ReadDB, child_id: str, sha256: str) -> list[VisitRow]:
     """The child's visits whose photo list names this photo."""
     rows = db.query("SELECT doc FROM rm_visits WHERE child_id = ?", (child_id,))
     return [v for v in (_visit.decode(r[0]) for r in rows) if sha256 in v.photos]
+
+
+def photo_row(db: ReadDB, child_id: str, sha256: str) -> PhotoRow | None:
+    found = db.query("SELECT doc FROM rm_photos WHERE key = ?", (f"{child_id}|{sha256}",))
+    return _photo.decode(found[0][0]) if found else None

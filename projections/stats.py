@@ -13,7 +13,7 @@ import msgspec
 
 from backend.disclosure import Disclosure, category_kind, statistic
 from backend.identity import Actor
-from backend.rules.policy import effective_level
+from backend.rules.policy import effective_level, is_overdue
 from events.vocabulary import Category, Department, InterventionType, ReportSource, RiskLevel, label_zh
 from projections.coverage import VILLAGE_SEGMENTS, CoverageRow, quarter_of, village_of
 from projections.db import ReadDB
@@ -135,7 +135,7 @@ def _by_risk(children: list[ChildRow]) -> StatTable:
 
 def _visits(children: list[ChildRow], visits: list[VisitRow], start: datetime, end: datetime, now: datetime) -> StatTable:
     due_in_period = sum(1 for c in children if c.next_visit_due and start <= c.next_visit_due < end)
-    overdue_now = sum(1 for c in children if c.next_visit_due and c.next_visit_due < now)
+    overdue_now = sum(1 for c in children if is_overdue(c.next_visit_due, now))
     rows = [
         ["走访次数", "visits_done", len(visits)],
         ["按时走访", "visits_on_time", sum(1 for v in visits if v.on_time)],

@@ -46,6 +46,7 @@ class ChildRow(msgspec.Struct, kw_only=True):
     ever_sensitive: bool = False
     """Had a sensitive category at some time: free text about the child stays protected after it is removed."""
     incomplete_visits: list[str] = []
+    last_visit_id: str | None = None
     last_visit_flags: list[str] = []
     version: int = 0
     changed_at: int = 0
@@ -70,6 +71,8 @@ class VisitRow(msgspec.Struct, kw_only=True):
     geo: dict[str, Any] | None
     due_at: datetime | None = None
     on_time: bool = True
+    home_geo: dict[str, Any] | None = None
+    """The child's household position when the visit was recorded: its flags are derived against it."""
 
 
 class ReferralRow(msgspec.Struct, kw_only=True):
@@ -147,7 +150,7 @@ class MoveRow(msgspec.Struct, kw_only=True):
     to_jurisdiction: str
 
 
-SCHEMA_VERSION: Final = 9
+SCHEMA_VERSION: Final = 10
 """Bump when a table or row shape changes: older read models are then dropped and rebuilt from the log."""
 
 INTEGER_COLUMNS: Final = frozenset({"changed_at", "position"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
@@ -9,11 +10,14 @@ import msgspec
 
 from backend.disclosure import ChildFacts, Disclosure, sees_child
 from backend.identity import Actor
-from backend.rules.policy import effective_level
+from backend.photos import photo_flags
+from backend.rules.policy import effective_level, is_overdue
 from backend.settings import Policy
+from events.base import Geo
+from events.cases import ExifPosition
 from events.vocabulary import RiskLevel
 from projections.queries import referral_overdue
-from projections.tables import ChildRow, ReferralRow, VisitRow
+from projections.tables import ChildRow, PhotoRow, ReferralRow, VisitRow
 
 NEEDS_OWNER: Final = frozenset({RiskLevel.ORANGE, RiskLevel.RED})
 """An orange child is paired one to one (结对帮扶) and a red one is in danger: each must have a named worker."""
@@ -34,7 +38,7 @@ def child_flags(row: ChildRow, now: datetime, policy: Policy) -> list[str]:
     flags = []
     if row.conflicting_assessments:
         flags.append("conflicting_assessments")
-    if row.next_visit_due is not None and row.next_visit_due < now:
+    if is_overdue(row.next_visit_due, now):
         flags.append("overdue")
     if row.incomplete_visits:
         flags.append("evidence_incomplete")
@@ -83,7 +87,7 @@ def child_status(row: ChildRow, now: datetime, policy: Policy, reader: Actor) ->
         "risk_reasons": row.risk_reasons,
         "last_visit_at": _time(row.last_visit_at),
         "next_visit_due": _time(row.next_visit_due),
-        "overdue": row.next_visit_due is not None and row.next_visit_due < now,
+        "overdue": is_overdue(row.next_visit_due, now),
         "open_referrals": [r for r in row.open_referrals if d.matter(row.open_matters.get(r, ""))],
         "active_interventions": row.active_interventions,
         "evidence_complete": not row.incomplete_visits,
@@ -115,12 +119,25 @@ def visit_view(row: VisitRow, child: ChildRow, reader: Actor) -> tuple[dict[str,
     """A visit as this reader may see it: notes and observations by others about a sensitive child withheld."""
     d = Disclosure(reader, facts_of(child))
     view: dict[str, Any] = msgspec.to_builtins(row)
+    del view["home_geo"]  # kept to derive the flags against; the home is shown with the child, not the visit
     view["observations"] = {k: v for k, v in row.observations.items() if d.free_text(v, author_id=row.actor_id) is not None}
     view["notes"] = d.free_text(row.notes, author_id=row.actor_id) or ""
     view["follow_up"] = d.free_text(row.follow_up, author_id=row.actor_id)
     view["evidence_complete"] = not row.missing_photos
     view["withheld"] = sorted(d.withheld)
     return view, d
+
+
+def photo_visit_flags(policy: Policy, photo: PhotoRow, visits: Iterable[VisitRow]) -> dict[str, list[str]]:
+    """The flags this stored photo raises on each visit naming it (by visit id; visits it raises none on left out)."""
+    exif = msgspec.convert(photo.exif_geo, ExifPosition) if photo.exif_geo else None
+    found = {}
+    for visit in visits:
+        geo = msgspec.convert(visit.geo, Geo) if visit.geo else None
+        flags = photo_flags(policy, geo, visit.occurred_at, photo.taken_at, exif)
+        if flags:
+            found[visit.visit_id] = flags
+    return found
 
 
 def _time(moment: datetime | None) -> str | None:

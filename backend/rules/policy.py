@@ -37,6 +37,11 @@ def next_visit_due(
     return start + interval
 
 
+def is_overdue(due: datetime | None, now: datetime) -> bool:
+    """Past its due time (a visit, a task): strictly before now — due exactly now is not yet overdue."""
+    return due is not None and due < now
+
+
 def is_higher(new: str, old: str | None) -> bool:
     """True when `new` is a more serious level than `old` (no level counts as below blue)."""
     if old is None:
@@ -53,8 +58,3 @@ def referral_deadlines(policy: Policy, sent_at: datetime, child_level: str | Non
 def triage_due(policy: Policy, received_at: datetime, urgency: str) -> datetime:
     """When a report must be triaged (研判): 2 hours after it was received if urgent, else 24 hours."""
     return received_at + (policy.triage_within_urgent if urgency == Urgency.URGENT else policy.triage_within)
-
-
-def is_overdue(due: datetime | None, now: datetime) -> bool:
-    """Past its due time: a visit, a referral's current deadline, a report's triage."""
-    return due is not None and due < now

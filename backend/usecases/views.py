@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from backend.children import Child
-from backend.rules.policy import effective_level, next_visit_due
+from backend.rules.policy import effective_level, is_overdue, next_visit_due
 from backend.settings import Policy
 
 
@@ -43,6 +43,7 @@ def registered_status(child: Child, policy: Policy, now: datetime) -> dict[str, 
     registered_at = child.created_meta.occurred_at if child.created_meta else now
     level = effective_level(child.risk_level, child.categories)
     due = next_visit_due(policy, level, None, None, registered_at)
+    overdue = is_overdue(due, now)
     return msgspec.to_builtins(
         {
             "child_id": child.id,
@@ -58,11 +59,11 @@ def registered_status(child: Child, policy: Policy, now: datetime) -> dict[str, 
             "risk_reasons": [],
             "last_visit_at": None,
             "next_visit_due": due.isoformat() if due else None,
-            "overdue": due is not None and due < now,
+            "overdue": overdue,
             "open_referrals": [],
             "active_interventions": [],
             "evidence_complete": True,
-            "flags": ["overdue"] if due is not None and due < now else [],
+            "flags": ["overdue"] if overdue else [],
             "guardians": profile["guardians"],
             "sealed": False,
             "owner": None,

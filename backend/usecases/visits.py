@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from backend.commands import RecordVisit
 from backend.identity import Actor, authorize
-from backend.photos import Photo, home_flags, photo_flags, photo_stream_id
+from backend.photos import Photo, PhotoEvidence, VisitEvidence, evidence_flags, photo_stream_id
 from backend.usecases.children import Children
 from backend.usecases.core import Change, Core, Outcome
-from backend.visits import Visit, visit_flags
+from backend.visits import Visit
 from events.base import Meta
 
 
@@ -25,20 +25,13 @@ class Visits:
 
         def handle(meta: Meta) -> Change:
             child = self.children.get(actor, command.child_id, for_update=False)
-            policy = self.core.policy
             photos = list(dict.fromkeys(command.photos))
-            flags = visit_flags(command.child_seen, command.geo, policy.low_accuracy_m)
-            flags += home_flags(policy, command.geo, child.profile.get("home_geo"))
-            missing = []
-            for sha in photos:
-                photo = self.core.load(Photo, photo_stream_id(command.child_id, sha), for_update=False)
-                if photo is None:
-                    missing.append(sha)
-                else:
-                    flags += photo_flags(policy, command.geo, meta.occurred_at, photo.taken_at, photo.exif_geo)
-            if meta.late:
-                flags.append("late")
-            flags = list(dict.fromkeys(flags))
+            facts = VisitEvidence(occurred_at=meta.occurred_at, geo=command.geo, child_seen=command.child_seen,
+                                  late=meta.late, home_geo=child.profile.get("home_geo"))
+            stored = {sha: self._stored(command.child_id, sha) for sha in photos}
+            missing = [sha for sha, photo in stored.items() if photo is None]
+            known = [photo for photo in stored.values() if photo is not None]
+            flags = evidence_flags(self.core.policy, facts, known)
             visit = Visit.create(
                 uuid4(),
                 meta,
@@ -50,7 +43,7 @@ class Visits:
                 photos=photos,
                 notes=command.notes,
                 follow_up=command.follow_up,
-                flags=flags,
+                flags=evidence_flags(self.core.policy, facts, []),  # what the visit alone raised: for the timeline
             )
             result = {
                 "visit_id": str(visit.id),
@@ -63,3 +56,8 @@ class Visits:
             return Change([visit], result)
 
         return self.core.submit("visit.record", actor, device_id, command, None, handle)
+
+    def _stored(self, child_id: UUID, sha256: str) -> PhotoEvidence | None:
+        """The photo's evidence if these bytes are stored for this child (the write side's own Photo stream)."""
+        photo = self.core.load(Photo, photo_stream_id(child_id, sha256), for_update=False)
+        return None if photo is None else PhotoEvidence(taken_at=photo.taken_at, exif_geo=photo.exif_geo)

@@ -84,7 +84,8 @@ class MediaController(Controller):
         try:
             prior = await anyio.to_thread.run_sync(services.app.photos.recorded, form.child_id, sha256)
             if prior is not None:
-                return Response(PhotoResult(**prior.result), status_code=200, headers={"Idempotent-Replayed": "true"})
+                answer = await anyio.to_thread.run_sync(_answer, services, prior.result)
+                return Response(answer, status_code=200, headers={"Idempotent-Replayed": "true"})
             ingested = await anyio.to_thread.run_sync(
                 inspect, path, sha256, size, services.settings.max_photo_pixels, services.decode_budget
             )
@@ -111,7 +112,7 @@ class MediaController(Controller):
             path.unlink(missing_ok=True)
         await anyio.to_thread.run_sync(services.project, outcome)
         status = 200 if outcome.replayed else 201
-        return Response(PhotoResult(**outcome.result), status_code=status)
+        return Response(await anyio.to_thread.run_sync(_answer, services, outcome.result), status_code=status)
 
     @get("/{media_id:str}", operation_id="getPhoto", guards=[permission("child.read")], sync_to_thread=True)
     def original(self, media_id: FromPath[str], caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[Any]:
@@ -124,6 +125,11 @@ class MediaController(Controller):
         """A JPEG thumbnail, longest side at most 320 px, without any EXIF."""
         _visible(services, caller, media_id)
         return _serve(services, thumbnail_key(media_id), "image/jpeg")
+
+
+def _answer(services: Services, stored: dict[str, Any]) -> PhotoResult:
+    """The stored photo, with the flags it raises on the visits naming it (read after the write is projected)."""
+    return PhotoResult(**stored, visit_flags=services.photo_visit_flags(stored["child_id"], stored["media_id"]))
 
 
 def _visible(services: Services, caller: Caller, media_id: str) -> str:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from backend.photos import home_flags, photo_flags
+from backend.photos import PhotoEvidence, VisitEvidence, evidence_flags, home_flags, photo_flags
 from backend.rules.geo import bd09_to_gcj02, distance_m, gcj02_to_wgs84, to_wgs84, wgs84_to_gcj02
 from backend.settings import Policy
 from events.base import Geo
@@ -53,3 +53,21 @@ def test_photo_flags_for_place_and_time() -> None:
     near, far = ExifPosition(lat=26.5785, lon=106.7136), ExifPosition(lat=26.60, lon=106.7135)
     assert photo_flags(Policy(), visit, at, at + timedelta(hours=1), near) == []
     assert photo_flags(Policy(), visit, at, at + timedelta(hours=13), far) == ["photo_position_mismatch", "photo_time_mismatch"]
+
+
+def test_evidence_flags_of_a_visit_and_its_stored_photos() -> None:
+    at = datetime(2026, 11, 1, 10, tzinfo=UTC)
+    home = Geo(lat=26.5783, lon=106.7135)
+    vague_and_far = Geo(lat=26.5883, lon=106.7135, accuracy_m=350)  # ~1.1 km north, 350 m accuracy
+    visit = VisitEvidence(occurred_at=at, geo=vague_and_far, child_seen=False, late=True, home_geo=home)
+    assert evidence_flags(Policy(), visit, []) == ["child_not_seen", "low_accuracy", "far_from_home", "late"]
+    at_home = VisitEvidence(occurred_at=at, geo=home, child_seen=True, late=False, home_geo=home)
+    near = ExifPosition(lat=26.5785, lon=106.7136)
+    old_photo = PhotoEvidence(taken_at=at - timedelta(days=2), exif_geo=near)
+    good_photo = PhotoEvidence(taken_at=at, exif_geo=near)
+    assert evidence_flags(Policy(), at_home, [good_photo]) == []
+    assert evidence_flags(Policy(), at_home, [good_photo, old_photo, old_photo]) == ["photo_time_mismatch"]
+    late_at_home = VisitEvidence(occurred_at=at, geo=home, child_seen=True, late=True, home_geo=home)
+    assert evidence_flags(Policy(), late_at_home, [old_photo]) == ["late", "photo_time_mismatch"]
+    no_position = VisitEvidence(occurred_at=at, geo=None, child_seen=True, late=False, home_geo=home)
+    assert evidence_flags(Policy(), no_position, [PhotoEvidence(taken_at=None, exif_geo=None)]) == ["no_position"]
