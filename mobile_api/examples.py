@@ -23,6 +23,7 @@ OTHER_PLACE: Final = "520302/002/001/01/01"
 PHOTO: Final = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 GEO: Final = {"lat": 27.7012, "lon": 106.9375, "accuracy_m": 8.0, "crs": "wgs84"}
 CURSOR: Final = "eyJwIjo0MTJ9.c2lnbmVk"
+EARLIER_CURSOR: Final = "eyJwIjozOTd9.c2lnbmVk"
 PATH_IDS: Final = {"child_id": CHILD_ID, "visit_id": VISIT_ID, "referral_id": REFERRAL_ID, "report_id": REPORT_ID,
                    "intervention_id": INTERVENTION_ID, "media_id": PHOTO}
 """The value of a path parameter in every example request that names no other."""
@@ -240,7 +241,7 @@ REFERRAL: Final = {
     "reason": "申请生活救助", "urgency": "normal", "sent_at": "2026-03-02T03:00:00+00:00",
     "accept_by": "2026-03-05T03:00:00+00:00", "complete_by": "2026-04-01T03:00:00+00:00",
     "accepted_at": "2026-03-03T01:00:00+00:00", "completed_at": None, "declined_reason": None, "outcome": None,
-    "escalations": 0, "notes": ["已受理，安排社工核实", "临时救助申请已提交县民政局"], "report_id": None,
+    "escalations": 0, "notes": ["临时救助申请已提交县民政局"], "report_id": None,
     "overdue": False, "withheld": [],
 }
 HASH: Final = "3b7e1f0a9c2d4e6b8a1c3e5f7092b4d6f8a0c2e4b6d8f0a1c3e5a7b9d1f3a5c7"
@@ -277,7 +278,7 @@ READS: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
     "getChild": (None, "200", CHILD_LATER),
     "listChildren": (None, "200", {"items": [CHILD_LATER], "next_cursor": None}),
     "getVisit": (None, "200", VISIT),
-    "listReferrals": (None, "200", {"items": [REFERRAL], "next_cursor": CURSOR}),
+    "listReferrals": (None, "200", {"items": [REFERRAL], "next_cursor": None}),
     "listTasks": (None, "200", {"items": [
         {"task_id": f"visit_due:{CHILD_ID}", "kind": "visit_due", "due_at": "2026-03-09T02:30:00+00:00",
          "overdue": False, "priority": "orange", "title": "走访 王小明", "child_id": CHILD_ID, "referral_id": None,
@@ -288,7 +289,7 @@ READS: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
 }
 
 AUDIT: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
-    "childHistory": (None, "200", {"child_id": CHILD_ID, "next_cursor": CURSOR, "items": [
+    "childHistory": (None, "200", {"child_id": CHILD_ID, "next_cursor": "eyJ2IjoyfQ.aGlzdG9yeQ", "items": [
         _history(1, "ChildRegistered", "2026-03-02T01:15:00+00:00",
                  {"name": "王小明", "sex": "male", "birth_date": "2015-01-01", "id_number": "520302201501011234",
                   "jurisdiction": PLACE, "address": "某村 1 号", "household_position": None, "home_geo": None,
@@ -305,8 +306,8 @@ AUDIT: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
     "accessLog": (None, "200", {"next_cursor": None, "items": [
         {"access_id": "4b6d8f0a-2c3e-4a5b-9c7d-1e3f5a7b9c2d", "child_id": CHILD_ID, "at": "2026-03-16T02:05:31+00:00",
          "actor_id": AUDITOR_ID, "actor_role": "auditor", "device_id": "audit-office-pc", "kinds": ["sensitive"],
-         "endpoint": "childAsOf"}]}),
-    "verifyChains": (None, "200", {"ok": True, "streams_checked": 6, "events_checked": 17, "broken": []}),
+         "endpoint": "childHistory"}]}),
+    "verifyChains": (None, "200", {"ok": True, "streams_checked": 8, "events_checked": 22, "broken": []}),
     "statsSummary": (None, "200", {
         "jurisdiction": "520302/001", "from": "2026-01-01T00:00:00+08:00", "to": "2026-03-31T23:59:59+08:00",
         "tables": {
@@ -325,11 +326,11 @@ EXAMPLES: Final = FIELD_WRITES | CHILD_WRITES | CASE_WRITES | READS | AUDIT
 """Per operation: an example body (None when it takes no JSON body), the status of the answer, and the answer."""
 QUERIES: Final[dict[str, dict[str, Any]]] = {
     "listChildren": {"risk_level": "orange", "overdue": False, "limit": 20},
-    "listReferrals": {"status": "accepted", "department": "civil_affairs", "limit": 1},
-    "sync": {"cursor": CURSOR, "limit": 200},
+    "listReferrals": {"status": "accepted", "department": "civil_affairs", "limit": 20},
+    "sync": {"cursor": EARLIER_CURSOR, "limit": 200},
     "listTasks": {"due_before": "2026-03-10T00:00:00+08:00", "kind": "visit_due"},
     "accessLog": {"child_id": CHILD_ID},
-    "childAsOf": {"at": "2026-03-02T11:00:00+08:00", "basis": "recorded"},
+    "childAsOf": {"at": "2026-03-02T10:55:00+08:00", "basis": "recorded"},
     "childHistory": {"limit": 2},
     "verifyChains": {"child_id": CHILD_ID},
     "statsSummary": {"jurisdiction": "520302/001", "from": "2026-01-01T00:00:00+08:00",
