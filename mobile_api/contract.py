@@ -287,7 +287,7 @@ def _operation(path: str, method: str, operation: dict[str, Any], codes: dict[in
                 link["requestBody"] = body
             created.setdefault("links", {})[name] = link
     _body_rules(op_id, operation, schemas)
-    examples.add(op_id, operation)
+    examples.add(path, method, op_id, operation)
     _media(op_id, responses)
 
 

@@ -1,5 +1,5 @@
 """The served OpenAPI document says what the answers hold: formats, vocabularies, typed objects, the rules of
-the bodies, links between operations, and an example for each main field operation."""
+the bodies, links between operations, and an example request and answer for every operation."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import httpx
 import jsonschema_rs
 import pytest
 
-from tests.e2e.conftest import PLACE_A, World
+from tests.e2e.conftest import PLACE_A, World, child_body
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +150,114 @@ def test_main_field_operations_show_an_example_request_and_answer_that_fit_their
         answer = operation["responses"][status]["content"]["application/json"]
         example = answer["examples"]["example"]["value"]
         assert example and valid(doc, answer["schema"], example) == [], path
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXEMPT: dict[tuple[str, str], str] = {
+    ("uploadPhoto", "multipart/form-data"): "the body is the photo's bytes in a multipart form, not JSON",
+    ("getPhoto", "image/jpeg"): "the answer is the photo's bytes",
+    ("getPhoto", "image/png"): "the answer is the photo's bytes",
+    ("getPhoto", "image/webp"): "the answer is the photo's bytes",
+    ("getPhoto", "image/heic"): "the answer is the photo's bytes",
+    ("getThumbnail", "image/jpeg"): "the answer is a JPEG thumbnail's bytes",
+    ("statsSummary", "text/csv"): "a CSV download of the tables the JSON answer's example shows",
+    ("statsSummary", XLSX): "an XLSX workbook download of the same tables",
+}
+"""(operation, media type) of a request body or main answer that cannot have a JSON example, and why."""
+
+
+def operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(path, method, operation) for path, methods in doc["paths"].items()
+            for method, operation in methods.items()]
+
+
+def main_answer(operation: dict[str, Any]) -> dict[str, Any]:
+    """The content of the operation's main success answer: its 201, or else its first 2xx."""
+    responses = operation["responses"]
+    status = "201" if "201" in responses else min(s for s in responses if s.startswith("2"))
+    return dict(responses[status].get("content", {}))
+
+
+def example_problems(doc: dict[str, Any], op_id: str, part: str, content: dict[str, Any]) -> list[str]:
+    """What is wrong with the examples of one request body or answer, media type by media type."""
+    found = []
+    for media, described in content.items():
+        if (op_id, media) in EXEMPT:
+            continue
+        if media != "application/json":
+            found.append(f"{op_id} {part} {media}: no JSON example possible, and not listed in EXEMPT with a reason")
+            continue
+        example = described.get("examples", {}).get("example", {}).get("value")
+        if not example:
+            found.append(f"{op_id} {part}: no example")
+        elif errors := valid(doc, described["schema"], example):
+            found.append(f"{op_id} {part}: {errors}")
+    return found
+
+
+def test_every_operation_shows_an_example_request_and_answer_that_fit_their_schemas(doc: dict[str, Any]) -> None:
+    problems = []
+    for _, _, operation in operations(doc):
+        op_id = operation["operationId"]
+        problems += example_problems(doc, op_id, "request", operation.get("requestBody", {}).get("content", {}))
+        problems += example_problems(doc, op_id, "answer", main_answer(operation))
+    assert problems == []
+
+
+def test_every_exemption_names_a_media_type_the_document_declares(doc: dict[str, Any]) -> None:
+    declared = set()
+    for _, _, operation in operations(doc):
+        for media in [*operation.get("requestBody", {}).get("content", {}), *main_answer(operation)]:
+            declared.add((operation["operationId"], media))
+    assert set(EXEMPT) <= declared
+    assert all(reason for reason in EXEMPT.values())
+
+
+def test_every_operation_writes_out_an_example_request_and_who_may_call(doc: dict[str, Any]) -> None:
+    for path, method, operation in operations(doc):
+        parameters = operation.get("parameters", [])
+        for parameter in parameters:
+            if parameter["in"] == "path" or parameter.get("required"):
+                assert "example" in parameter, (path, parameter["name"])
+            if "example" in parameter:
+                assert valid(doc, parameter["schema"], parameter["example"]) == [], (path, parameter["name"])
+        if any(p["in"] == "query" for p in parameters):
+            assert any("example" in p for p in parameters if p["in"] == "query"), path
+        line = operation["description"].split("**Example request:** `", 1)[1].split("`", 1)[0]
+        shown, _, query = line.removeprefix(method.upper() + " ").partition("?")
+        assert "{" not in shown and shown.count("/") == path.count("/"), (path, line)
+        assert all(f"{p['name']}=" in query for p in parameters if p["in"] == "query" and "example" in p), line
+        assert "**Who may call:**" in operation["description"], path
+
+
+def example_of(doc: dict[str, Any], path: str) -> tuple[dict[str, Any], set[str]]:
+    """A POST's example body, made a fresh submission of now, and the fields of its example answer."""
+    operation = doc["paths"][path]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["examples"]["example"]["value"]
+    answer = operation["responses"]["201"]["content"]["application/json"]["examples"]["example"]["value"]
+    return body | {"submission_id": str(uuid4()), "occurred_at": datetime.now(UTC).isoformat()}, set(answer)
+
+
+def test_the_examples_of_case_work_are_taken_by_the_server(doc: dict[str, Any], world: World) -> None:
+    child = world.as_("director").post("/api/v1/children", child_body(PLACE_A)).json()["child_id"]
+    for user, path, changes in [
+        ("director", "/api/v1/children/{child_id}/categories", {}),
+        ("supervisor", "/api/v1/children/{child_id}/conferences", {}),
+        ("director", "/api/v1/reports", {"jurisdiction": PLACE_A, "child_id": child}),
+        ("director", "/api/v1/children/{child_id}/assignment", {"owner": "grid", "partner": None}),
+    ]:
+        body, fields = example_of(doc, path)
+        answer = world.as_(user).post(path.format(child_id=child), body | changes)
+        assert answer.status_code == 201, (path, answer.text)
+        assert set(answer.json()) == fields, path
+    body, fields = example_of(doc, "/api/v1/interventions")
+    planned = world.as_("director").post("/api/v1/interventions", body | {"child_id": child})
+    assert planned.status_code == 201 and set(planned.json()) == fields, planned.text
+    start = "/api/v1/interventions/{intervention_id}/start"
+    body, fields = example_of(doc, start)
+    started = world.as_("director").post(start.format(**planned.json()), body)
+    assert started.status_code == 201 and set(started.json()) == fields, started.text
+    assert started.json()["status"] == "started"
 
 
 def test_the_registration_example_is_taken_by_the_server(doc: dict[str, Any], world: World) -> None:
