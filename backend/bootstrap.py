@@ -12,6 +12,7 @@ from backend.usecases.audit import Audit
 from backend.usecases.children import Children
 from backend.usecases.core import Core, utc_now
 from backend.usecases.interventions import Interventions
+from backend.usecases.notices import Notices
 from backend.usecases.photos import Photos
 from backend.usecases.referrals import Referrals
 from backend.usecases.reports import Reports
@@ -38,6 +39,7 @@ class Huhang:
         self.interventions = Interventions(self.core, self.children)
         self.users = Users(self.core)
         self.audit = Audit(self.core)
+        self.notices = Notices(self.core)
         self.photos = Photos(self.core, self.children)
 
     def close(self) -> None:

@@ -137,6 +137,10 @@ class EventNotFound(NotFound):
     code = "event_not_found"
 
 
+class NotificationNotFound(NotFound):
+    code = "notification_not_found"
+
+
 class Forbidden(DomainError):
     """The role may not do this (403)."""
 

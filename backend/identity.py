@@ -50,6 +50,7 @@ PERMISSIONS: Final[dict[str, frozenset[Role]]] = {
     "users.manage": frozenset({_AD}),
     "sync": frozenset({_F, _D, _S}),
     "tasks.read": frozenset({_F, _D, _S, _H, _A}),
+    "notifications.read": frozenset({_F, _D, _S, _H, _A, _AD}),
 }
 
 

@@ -8,7 +8,7 @@ from uuid import UUID, uuid5
 
 from backend.aggregate import Aggregate
 from events.base import Event
-from events.ledger import AnchorRecorded, ProtectedDataShown, StreamHead, SubmissionAccepted
+from events.ledger import AnchorRecorded, NotificationRead, ProtectedDataShown, StreamHead, SubmissionAccepted
 
 SUBMISSION_NAMESPACE: Final = UUID("0b9f4e0e-8d1c-4b8e-9a55-5b8f1f7f2c01")
 ANCHOR_STREAM_ID: Final = UUID("9d1c2f7a-3b4e-4f6a-8c2d-1e0f9a8b7c6d")
@@ -71,4 +71,26 @@ class AccessRecord(Aggregate):
 
     @when.register
     def _(self, event: ProtectedDataShown) -> None:
+        pass
+
+
+READ_NAMESPACE: Final = UUID("5d2a7c1e-9b3f-4e6a-8c0d-1f2e3a4b5c6d")
+
+
+def read_mark_id(user_id: UUID, notification_id: UUID) -> UUID:
+    """One stream per recipient and notification: marking it read twice meets the same stream."""
+    return uuid5(READ_NAMESPACE, f"{user_id}|{notification_id}")
+
+
+class ReadMark(Aggregate):
+    """A notification marked read by its recipient."""
+
+    CREATED: ClassVar = NotificationRead
+
+    @singledispatchmethod
+    def when(self, event: Event) -> None:
+        self.unhandled(event)
+
+    @when.register
+    def _(self, event: NotificationRead) -> None:
         pass

@@ -56,3 +56,10 @@ class ProtectedDataShown(Event, frozen=True, kw_only=True):
 
     children: list[ChildShown]
     endpoint: str
+
+
+class NotificationRead(Event, frozen=True, kw_only=True):
+    """The recipient marked a notification read (its own stream per recipient and notification: once only)."""
+
+    user_id: UUID
+    notification_id: UUID

@@ -19,6 +19,7 @@ from mobile_api.controllers.cases import InterventionsController, ReferralsContr
 from mobile_api.controllers.children import ChildrenController
 from mobile_api.controllers.docs import DocsController
 from mobile_api.controllers.media import MediaController
+from mobile_api.controllers.notifications import NotificationsController
 from mobile_api.controllers.session import HealthController, SessionController
 from mobile_api.controllers.stats import StatsController
 from mobile_api.controllers.sync import SyncController
@@ -40,6 +41,7 @@ CONTROLLERS = [
     InterventionsController,
     SyncController,
     TasksController,
+    NotificationsController,
     AuditController,
     StatsController,
     MediaController,

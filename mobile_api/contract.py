@@ -267,6 +267,8 @@ def _operation(path: str, method: str, operation: dict[str, Any], codes: dict[in
             "description": f"{WHY[status]} Codes: " + ", ".join(f"`{c}`" for c in sorted(codes.get(status, ()))) + ".",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         }
+    if "204" in responses:  # no content: nothing to describe but that
+        responses["204"] = {"description": responses["204"].get("description") or "Done; no content."}
     created = responses.get("201")
     if created and op_id != "uploadPhoto":
         responses["200"] = {

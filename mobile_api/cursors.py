@@ -31,6 +31,8 @@ SYNC: Final = ("sync", tuple[Position, Key])
 """Sync: (log position, child id)."""
 TASKS: Final = ("tasks", tuple[Key, Key])
 """The worklist: (due time, task id)."""
+NOTIFICATIONS: Final = ("notifications", tuple[Key, Key])
+"""The inbox, newest first: (created time, notification id)."""
 
 
 def access_log(child_id: object) -> tuple[str, Any]:

@@ -24,8 +24,9 @@ PHOTO: Final = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 GEO: Final = {"lat": 27.7012, "lon": 106.9375, "accuracy_m": 8.0, "crs": "wgs84"}
 CURSOR: Final = "eyJwIjo0MTJ9.c2lnbmVk"
 EARLIER_CURSOR: Final = "eyJwIjozOTd9.c2lnbmVk"
+NOTIFICATION_ID: Final = "2b9e4f61-7c3a-4d8e-a1f0-6e5d4c3b2a19"
 PATH_IDS: Final = {"child_id": CHILD_ID, "visit_id": VISIT_ID, "referral_id": REFERRAL_ID, "report_id": REPORT_ID,
-                   "intervention_id": INTERVENTION_ID, "media_id": PHOTO}
+                   "intervention_id": INTERVENTION_ID, "media_id": PHOTO, "notification_id": NOTIFICATION_ID}
 """The value of a path parameter in every example request that names no other."""
 
 CHILD_STATUS: Final = {
@@ -283,6 +284,10 @@ READS: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
         {"task_id": f"visit_due:{CHILD_ID}", "kind": "visit_due", "due_at": "2026-03-09T02:30:00+00:00",
          "overdue": False, "priority": "orange", "title": "走访 王小明", "child_id": CHILD_ID, "referral_id": None,
          "report_id": None, "intervention_id": None}], "next_cursor": None}),
+    "listNotifications": (None, "200", {"items": [
+        {"notification_id": NOTIFICATION_ID, "kind": "referral_received", "created_at": "2026-03-02T03:00:00+00:00",
+         "read_at": None, "title": "新转介：王小明", "body": "转介至民政/社事办，请在 2026-03-03T03:00:00+00:00 前受理。",
+         "child_id": CHILD_ID, "referral_id": REFERRAL_ID, "report_id": None}], "next_cursor": None}),
     "uploadPhoto": (None, "201", {
         "media_id": PHOTO, "child_id": CHILD_ID, "width": 4032, "height": 3024, "content_type": "image/jpeg",
         "taken_at": "2026-03-02T02:28:41+00:00", "exif_geo": {"lat": 27.7013, "lon": 106.9374}, "visit_flags": {}}),
@@ -329,6 +334,7 @@ QUERIES: Final[dict[str, dict[str, Any]]] = {
     "listReferrals": {"status": "accepted", "department": "civil_affairs", "limit": 20},
     "sync": {"cursor": EARLIER_CURSOR, "limit": 200},
     "listTasks": {"due_before": "2026-03-10T00:00:00+08:00", "kind": "visit_due"},
+    "listNotifications": {"limit": 20},
     "accessLog": {"child_id": CHILD_ID},
     "childAsOf": {"at": "2026-03-02T10:55:00+08:00", "basis": "recorded"},
     "childHistory": {"limit": 2},

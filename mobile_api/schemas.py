@@ -369,3 +369,22 @@ class TaskItem(msgspec.Struct, frozen=True):
 class TaskPage(msgspec.Struct, frozen=True):
     items: list[TaskItem]
     next_cursor: str | None
+
+
+class NotificationItem(msgspec.Struct, frozen=True):
+    """Something the caller is told: a red grading, an urgent report, a referral to their department."""
+
+    notification_id: Id
+    kind: Literal["red_graded", "urgent_report", "referral_received"]
+    created_at: Timestamp
+    read_at: Timestamp | None
+    title: str
+    body: str
+    child_id: Id | None = None
+    referral_id: Id | None = None
+    report_id: Id | None = None
+
+
+class NotificationPage(msgspec.Struct, frozen=True):
+    items: list[NotificationItem]
+    next_cursor: str | None

@@ -41,8 +41,9 @@ from events.children import (
     RecordSealed,
     RiskAssessed,
 )
-from events.ledger import ProtectedDataShown, SensitiveDataViewed
+from events.ledger import NotificationRead, ProtectedDataShown, SensitiveDataViewed
 from events.vocabulary import RiskLevel
+from projections import notices
 from projections.batch import Batch
 from projections.tables import (
     ACCESS,
@@ -123,6 +124,7 @@ def risk_assessed(b: Batch, e: RiskAssessed, position: int) -> None:
     row = _own(b, e)
     if row is None:
         return
+    notices.red_graded(b, e, row, row.risk_level)
     occurred = e.meta.occurred_at
     if e.current:
         if is_higher(e.level, row.risk_level):
@@ -269,6 +271,7 @@ def report_received(b: Batch, e: ReportReceived, position: int) -> None:
         received_at=e.meta.occurred_at, child_id=str(e.child_id) if e.child_id else None,
         triage_by=triage_due(b.policy, e.meta.occurred_at, e.urgency),
     ))
+    notices.urgent_report(b, e)
     if e.child_id:
         _link(b, e.originator_id, e.child_id, "report")
 
@@ -289,6 +292,7 @@ def referral_sent(b: Batch, e: ReferralSent, position: int) -> None:
     ))
     _link(b, e.originator_id, e.child_id, "referral")
     if row := _child(b, e.child_id):
+        notices.referral_received(b, e, row)
         row.open_referrals = [*row.open_referrals, str(e.originator_id)]
         _touch(b, row, position)
 
@@ -400,6 +404,7 @@ PROJECTORS: Final[dict[type[Event], Projector]] = {
     RecordSealed: record_sealed,
     ChildAssigned: child_assigned,
     SensitiveDataViewed: data_viewed,
+    NotificationRead: notices.notification_read,
     ProtectedDataShown: data_shown,
     DepartmentMatterOpened: matter_opened,
     DepartmentMatterClosed: matter_closed,

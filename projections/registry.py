@@ -8,7 +8,7 @@ from typing import Any, Final
 import msgspec
 
 from events.base import Event
-from projections import coverage, projectors, tables
+from projections import coverage, notices, projectors, tables
 from projections.tables import Table
 
 
@@ -19,6 +19,6 @@ class Projection(msgspec.Struct, frozen=True):
 
 
 PROJECTIONS: Final[dict[str, Projection]] = {
-    "main": Projection("main", tables.TABLES, projectors.PROJECTORS),
+    "main": Projection("main", (*tables.TABLES, notices.NOTICES, notices.READS), projectors.PROJECTORS),
     "coverage": Projection("coverage", coverage.TABLES, coverage.PROJECTORS),
 }

@@ -158,6 +158,8 @@ ENDPOINTS = [
     Endpoint("getThumbnail", "child.read", 200, lambda f, t, u: ("GET", f"/api/v1/media/{f.photo(t)}/thumbnail", None)),
     Endpoint("sync", "sync", 200, lambda f, t, u: ("GET", "/api/v1/sync", None), targeted=False),
     Endpoint("listTasks", "tasks.read", 200, lambda f, t, u: ("GET", "/api/v1/me/tasks", None), targeted=False),
+    Endpoint("listNotifications", "notifications.read", 200,
+             lambda f, t, u: ("GET", "/api/v1/me/notifications", None), targeted=False),
     Endpoint("childHistory", "audit.read", 200,
              lambda f, t, u: ("GET", f"/api/v1/audit/children/{f.child(t)}/history", None)),
     Endpoint("childAsOf", "audit.read", 200,
@@ -211,5 +213,6 @@ def test_every_endpoint_role_and_scope_answers_exactly(world: World) -> None:
 def test_every_operation_of_the_openapi_document_is_in_the_matrix(world: World) -> None:
     document = world.as_("admin").http.get("/schema/openapi.json").json()
     operations = {op["operationId"] for item in document["paths"].values() for op in item.values() if isinstance(op, dict)}
-    covered = {e.operation for e in ENDPOINTS} | {"login", "health", "ready"}
+    # markNotificationRead: the recipient only, whatever the role (tests/e2e/test_notifications.py)
+    covered = {e.operation for e in ENDPOINTS} | {"login", "health", "ready", "markNotificationRead"}
     assert operations - covered == set()

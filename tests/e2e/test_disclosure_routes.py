@@ -184,6 +184,7 @@ PROBES: dict[str, Probe] = {
                                      for f in ({}, {"category": "crime_victim"}, {"category": "serious_misconduct"})],
     "sync": _get("/api/v1/sync", limit=500),
     "listTasks": _get("/api/v1/me/tasks", limit=500),
+    "listNotifications": _get("/api/v1/me/notifications", limit=500),
     "getVisit": _visits,
     "listReferrals": _get("/api/v1/referrals", limit=500),
     "childHistory": _each_child("/api/v1/audit/children/{child}/history", limit=500),
@@ -207,6 +208,7 @@ CHECKED_ELSEWHERE = {
     "getThumbnail": "photo bytes: scope checked in test_media",
     "uploadPhoto": "answers the photo's own metadata",
     "vocabulary": "codes and labels of the vocabulary, about no child",
+    "markNotificationRead": "answers 204 with no body",
 }
 NO_CHILD_FACTS = {
     "health", "ready", "login", "me", "recordVisit", "receiveReport", "sendReferral", "acceptReferral",

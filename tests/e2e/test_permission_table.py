@@ -31,6 +31,7 @@ EVERY_USER = frozenset({GRID, DIRECTOR, SUPERVISOR, HANDLER, AUDITOR, ADMIN})
 SCOPED_USERS = frozenset({GRID, DIRECTOR, SUPERVISOR, HANDLER, AUDITOR})  # "scoped users": admin has no caseload
 FIELD_ROLES = frozenset({GRID, DIRECTOR, SUPERVISOR})
 ANYONE = "anyone, without a token"
+RECIPIENT = "the recipient only: 404 for anyone else (tests/e2e/test_notifications.py)"
 
 WHO: dict[str, frozenset[str] | str] = {
     # Session and vocabulary
@@ -74,6 +75,9 @@ WHO: dict[str, frozenset[str] | str] = {
     "sync": FIELD_ROLES,
     # API.md v1.1 worklist: "every role but admin"
     "listTasks": SCOPED_USERS,
+    # API.md v1.1: notifications for "every role"; marking one read for "the recipient" (404 for anyone else)
+    "listNotifications": EVERY_USER,
+    "markNotificationRead": RECIPIENT,
     # Audit and statistics
     "childHistory": frozenset({AUDITOR, SUPERVISOR}),
     "childAsOf": frozenset({AUDITOR, SUPERVISOR}),
@@ -129,7 +133,7 @@ def test_each_role_may_call_exactly_what_api_md_says_and_a_refused_write_stores_
     fresh.referral("A")  # the police handler's way to child A
     wrong: list[str] = []
     for operation, who in sorted(WHO.items()):
-        if who == ANYONE:
+        if who in (ANYONE, RECIPIENT):
             continue
         endpoint = BUILDERS[operation]
         for role, username in ACCOUNT.items():

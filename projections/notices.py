@@ -1,0 +1,143 @@
+"""Notifications: notices projected from the events that call for someone's attention, each addressed to a role
+(and department) in a jurisdiction, so every user whose scope covers it finds it in their inbox; read marks are
+events too. A projection like any other: rebuilt from the log, the inbox is the same."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+import msgspec
+
+from backend.identity import Actor
+from events.base import Event
+from events.cases import ReferralSent, ReportReceived
+from events.children import RiskAssessed
+from events.ledger import NotificationRead
+from events.vocabulary import Department, ReportSource, RiskLevel, Role, label_zh
+from projections.batch import Batch
+from projections.db import ReadDB
+from projections.queries import in_scope_sql
+from projections.tables import ChildRow, Table, utc_text
+
+RED_GRADED, URGENT_REPORT, REFERRAL_RECEIVED = "red_graded", "urgent_report", "referral_received"
+
+
+class NoticeRow(msgspec.Struct, kw_only=True):
+    """Something a role in a jurisdiction must be told (one per event that calls for it)."""
+
+    notice_id: str
+    kind: str
+    created_at: datetime
+    audience: str
+    jurisdiction: str
+    department: str | None = None
+    title: str
+    body: str
+    child_id: str | None = None
+    referral_id: str | None = None
+    report_id: str | None = None
+
+
+class ReadRow(msgspec.Struct, kw_only=True):
+    key: str
+    user_id: str
+    notice_id: str
+    read_at: datetime
+
+
+NOTICES: Final = Table(
+    "rm_notices", "notice_id", NoticeRow,
+    {"audience": lambda r: r.audience, "jurisdiction": lambda r: r.jurisdiction, "department": lambda r: r.department,
+     "created_at": lambda r: utc_text(r.created_at)},
+    indexes=("jurisdiction", "created_at"), read_back=False,
+)
+READS: Final = Table(
+    "rm_reads", "key", ReadRow, {"user_id": lambda r: r.user_id, "notice_id": lambda r: r.notice_id},
+    indexes=("user_id",), read_back=False,
+)
+
+
+def red_graded(b: Batch, e: RiskAssessed, child: ChildRow, was: str | None) -> None:
+    """A child newly graded red: the supervisors of its jurisdiction are told at once (立即)."""
+    if not e.current or e.level != RiskLevel.RED or was == RiskLevel.RED:
+        return
+    b.put(NOTICES, NoticeRow(
+        notice_id=str(e.event_id), kind=RED_GRADED, created_at=e.meta.recorded_at, audience=Role.SUPERVISOR,
+        jurisdiction=child.jurisdiction, title=f"红色预警：{child.name}",
+        body=f"{child.name}（{child.jurisdiction}）被评为红色（立即危险）：24 小时内须有干预措施，3 天内走访。",
+        child_id=child.child_id,
+    ))
+
+
+def urgent_report(b: Batch, e: ReportReceived) -> None:
+    """An urgent report: the supervisors of its jurisdiction are told, to triage within 2 hours."""
+    if e.urgency != "urgent":
+        return
+    source = label_zh(ReportSource, e.source)
+    b.put(NOTICES, NoticeRow(
+        notice_id=str(e.event_id), kind=URGENT_REPORT, created_at=e.meta.recorded_at, audience=Role.SUPERVISOR,
+        jurisdiction=e.jurisdiction, title=f"紧急报告：{source}", body=f"{e.jurisdiction} 收到紧急报告（{source}），请在 2 小时内研判。",
+        child_id=str(e.child_id) if e.child_id else None, report_id=str(e.originator_id),
+    ))
+
+
+def referral_received(b: Batch, e: ReferralSent, child: ChildRow) -> None:
+    """A referral: the handlers of that department in the child's jurisdiction are told, with its deadline."""
+    department = label_zh(Department, e.to_department)
+    b.put(NOTICES, NoticeRow(
+        notice_id=str(e.event_id), kind=REFERRAL_RECEIVED, created_at=e.meta.recorded_at,
+        audience=Role.DEPARTMENT_HANDLER, jurisdiction=child.jurisdiction, department=e.to_department,
+        title=f"新转介：{child.name}", body=f"转介至{department}，请在 {e.accept_by.isoformat()} 前受理。",
+        child_id=child.child_id, referral_id=str(e.originator_id),
+    ))
+
+
+def notification_read(b: Batch, e: NotificationRead, position: int) -> None:
+    b.put(READS, ReadRow(key=f"{e.user_id}|{e.notification_id}", user_id=str(e.user_id),
+                         notice_id=str(e.notification_id), read_at=e.meta.recorded_at))
+
+
+def _addressed(actor: Actor) -> tuple[str, list[Any]]:
+    """The notices addressed to this user: their role, a jurisdiction inside their scope, their department."""
+    scope, params = in_scope_sql("n.jurisdiction", actor.scope)
+    where = f"n.audience = ? AND {scope}"
+    params = [actor.role.value, *params]
+    if actor.role == Role.DEPARTMENT_HANDLER:
+        where += " AND n.department = ?"
+        params.append(actor.department)
+    return where, params
+
+
+_notice = msgspec.json.Decoder(NoticeRow)
+
+
+def inbox(db: ReadDB, actor: Actor, limit: int, before: tuple[str, str] | None
+          ) -> tuple[list[tuple[NoticeRow, str | None]], tuple[str, str] | None]:
+    """The user's notifications, newest first, each with when they read it; paged before (created, id)."""
+    where, params = _addressed(actor)
+    if before is not None:
+        where += " AND (n.created_at < ? OR (n.created_at = ? AND n.notice_id < ?))"
+        params += [before[0], before[0], before[1]]
+    rows = db.query(
+        f"SELECT n.doc, r.doc FROM rm_notices n LEFT JOIN rm_reads r ON r.notice_id = n.notice_id AND r.user_id = ? "
+        f"WHERE {where} ORDER BY n.created_at DESC, n.notice_id DESC LIMIT ?",
+        (str(actor.id), *params, limit + 1),
+    )
+    reads = msgspec.json.Decoder(ReadRow)
+    items = [(_notice.decode(n), utc_read(reads.decode(r)) if r else None) for n, r in rows[:limit]]
+    last = items[-1][0] if items else None
+    return items, ((utc_text(last.created_at) or "", last.notice_id) if last and len(rows) > limit else None)
+
+
+def utc_read(row: ReadRow) -> str:
+    return row.read_at.isoformat()
+
+
+def addressed_to(db: ReadDB, actor: Actor, notice_id: str) -> bool:
+    """Whether this notification is one of the user's."""
+    where, params = _addressed(actor)
+    return bool(db.query(f"SELECT 1 FROM rm_notices n WHERE n.notice_id = ? AND {where}", (notice_id, *params)))
+
+
+PROJECTED: Final[tuple[type[Event], ...]] = (NotificationRead,)
