@@ -112,7 +112,11 @@ FIELD_WRITES: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]
     "sync": (
         None,
         "200",
-        {"children": [CHILD_STATUS], "removed": [MOVED_CHILD_ID], "cursor": CURSOR, "has_more": False},
+        {"children": [CHILD_STATUS], "removed": [MOVED_CHILD_ID], "cursor": CURSOR, "has_more": False,
+         "tasks": [{"task_id": f"visit_due:{CHILD_ID}", "kind": "visit_due", "due_at": "2026-03-09T02:30:00+00:00",
+                    "overdue": False, "priority": "orange", "title": "走访 王小明", "child_id": CHILD_ID,
+                    "referral_id": None, "report_id": None, "intervention_id": None}],
+         "notifications": []},
     ),
 }
 

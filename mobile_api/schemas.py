@@ -248,6 +248,10 @@ class SyncPage(msgspec.Struct, frozen=True):
     removed: list[Id]
     cursor: str
     has_more: bool
+    tasks: list[TaskItem] = []
+    """On the last page: the caller's worklist (soonest first)."""
+    notifications: list[NotificationItem] = []
+    """On the last page: the caller's unread notifications (newest first)."""
 
 
 class RelayProgress(msgspec.Struct, frozen=True, kw_only=True):

@@ -32,10 +32,7 @@ class NotificationsController(Controller):
         newly graded red (`red_graded`) and of an urgent report (`urgent_report`) in their jurisdiction, a
         department's handlers of a referral to their department (`referral_received`)."""
         services.runner.catch_up()
-        found, before = inbox(services.read_db, caller.actor, limit, services.cursors.read(cursors.NOTIFICATIONS, cursor))
-        items = [msgspec.convert(msgspec.to_builtins(n) | {"notification_id": n.notice_id, "read_at": read_at,
-                                                           "created_at": n.created_at.isoformat()}, NotificationItem)
-                 for n, read_at in found]
+        items, before = notification_page(services, caller, limit, services.cursors.read(cursors.NOTIFICATIONS, cursor))
         return NotificationPage(items=items, next_cursor=services.cursors.write(cursors.NOTIFICATIONS, before))
 
     @post("/{notification_id:uuid}/read", operation_id="markNotificationRead", status_code=204, sync_to_thread=True)
@@ -47,3 +44,13 @@ class NotificationsController(Controller):
         position = services.app.notices.mark_read(caller.actor, caller.device_id, notification_id)
         services.project(Outcome({}, position=position))  # the inbox shows the mark at once
         return Response(None, status_code=204)
+
+
+def notification_page(services: Services, caller: Caller, limit: int, before: tuple[str, str] | None = None
+                      ) -> tuple[list[NotificationItem], tuple[str, str] | None]:
+    """The caller's notifications as the API shows them (the inbox, and the sync feed's unread copy)."""
+    found, next_before = inbox(services.read_db, caller.actor, limit, before)
+    items = [msgspec.convert(msgspec.to_builtins(n) | {"notification_id": n.notice_id, "read_at": read_at,
+                                                       "created_at": n.created_at.isoformat()}, NotificationItem)
+             for n, read_at in found]
+    return items, next_before

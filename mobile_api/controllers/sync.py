@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
@@ -10,9 +12,14 @@ from mobile_api import cursors
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission
 from mobile_api.controllers.children import statuses
+from mobile_api.controllers.notifications import notification_page
+from mobile_api.controllers.tasks import task_page
 from mobile_api.schemas import SyncPage
 from mobile_api.services import Services
 from projections.queries import changed_since, left_scope_since
+
+FEED_LIMIT: Final = 200
+"""The tasks (soonest first) and latest notifications the last sync page carries."""
 
 
 class SyncController(Controller):
@@ -22,7 +29,8 @@ class SyncController(Controller):
 
     @get("/", operation_id="sync", guards=[permission("sync")], sync_to_thread=True)
     def sync(self, caller: NamedDependency[Caller], services: NamedDependency[Services], cursor: Cursor = None, limit: Limit = 200) -> SyncPage:
-        """Children changed in scope since the cursor, children that left the scope, and the next cursor.
+        """Children changed in scope since the cursor, children that left the scope, and the next cursor; the last
+        page (`has_more` false) also carries the caller's tasks and unread notifications, for use offline.
 
         No cursor: everything in scope. A cursor the server cannot honour: 410, start again without one.
         """
@@ -35,9 +43,13 @@ class SyncController(Controller):
         rows = rows[:limit]
         removed = left_scope_since(services.read_db, actor.scope, position, upto) if cursor else []
         next_cursor = services.cursors.write(cursors.SYNC, (rows[-1].changed_at, rows[-1].child_id) if has_more else (upto, ""))
+        tasks, unread = [], []
+        if not has_more:  # the last page also carries what the worker must do and has not yet read, for offline use
+            tasks, _ = task_page(services, caller, FEED_LIMIT)
+            unread = [n for n in notification_page(services, caller, FEED_LIMIT)[0] if n.read_at is None]
         return SyncPage(
             children=statuses(services, caller, rows, "sync"), removed=removed, cursor=next_cursor,
-            has_more=has_more,
+            has_more=has_more, tasks=tasks, notifications=unread,
         )
 
 

@@ -35,12 +35,17 @@ class TasksController(Controller):
         leaves the list when the thing is done, not when it is read."""
         if due_before is not None:
             check_moment(due_before, "due_before")
-        actor = caller.actor
-        kinds = tuple(k for k in KINDS_BY_ROLE.get(actor.role, ()) if kind is None or k == kind)
-        now = services.clock()
-        query = TaskQuery(actor=actor, kinds=kinds, due_before=due_before)
-        found, after = tasks(services.read_db, query, limit, services.cursors.read(cursors.TASKS, cursor))
-        items = [msgspec.convert(msgspec.to_builtins(t) | {"due_at": t.due_at.isoformat(),
-                                                           "overdue": is_overdue(t.due_at, now)}, TaskItem)
-                 for t in found]
-        return TaskPage(items=items, next_cursor=services.cursors.write(cursors.TASKS, after))
+        found, after = task_page(services, caller, limit, services.cursors.read(cursors.TASKS, cursor), due_before, kind)
+        return TaskPage(items=found, next_cursor=services.cursors.write(cursors.TASKS, after))
+
+
+def task_page(services: Services, caller: Caller, limit: int, after: tuple[str, str] | None = None,
+              due_before: datetime | None = None, kind: str | None = None) -> tuple[list[TaskItem], tuple[str, str] | None]:
+    """The caller's tasks as the API shows them (the worklist, and the sync feed's copy of it)."""
+    actor = caller.actor
+    kinds = tuple(k for k in KINDS_BY_ROLE.get(actor.role, ()) if kind is None or k == kind)
+    now = services.clock()
+    found, next_after = tasks(services.read_db, TaskQuery(actor=actor, kinds=kinds, due_before=due_before), limit, after)
+    items = [msgspec.convert(msgspec.to_builtins(t) | {"due_at": t.due_at.isoformat(), "overdue": is_overdue(t.due_at, now)},
+                             TaskItem) for t in found]
+    return items, next_after

@@ -140,3 +140,26 @@ def test_an_orange_child_needs_a_named_worker_whose_visits_then_are_theirs_alone
     after = county.get(f"/api/v1/children/{child}").json()
     assert after["owner"] is None and "no_owner" in after["flags"]  # a transfer ends the assignment
     assert not any(t["child_id"] == child for t in tasks(world, "director", kind="visit_due"))
+
+
+def test_the_last_sync_page_carries_the_worklist_and_unread_notifications_for_offline_use(world: World) -> None:
+    child = world.as_("county").post("/api/v1/children", child_body(PLACE)).json()["child_id"]
+    world.as_("county").post(f"/api/v1/children/{child}/risk-assessments", sub(level="red", reasons=["受伤"]))
+    pages = []
+    cursor = None
+    while True:
+        page = world.as_("director").get("/api/v1/sync", limit=5, **({"cursor": cursor} if cursor else {})).json()
+        pages.append(page)
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            break
+    assert all(p["tasks"] == [] and p["notifications"] == [] for p in pages[:-1])
+    assert [t["task_id"] for t in pages[-1]["tasks"]] == [t["task_id"] for t in tasks(world, "director")][:200]
+    supervisor = world.as_("supervisor").get("/api/v1/sync", limit=500).json()
+    while supervisor["has_more"]:
+        supervisor = world.as_("supervisor").get("/api/v1/sync", limit=500, cursor=supervisor["cursor"]).json()
+    red = [n for n in supervisor["notifications"] if n["child_id"] == child]
+    assert [n["kind"] for n in red] == ["red_graded"] and red[0]["read_at"] is None
+    world.as_("supervisor").http.post(f"/api/v1/me/notifications/{red[0]['notification_id']}/read")
+    again = world.as_("supervisor").get("/api/v1/sync", cursor=supervisor["cursor"]).json()
+    assert not [n for n in again["notifications"] if n["child_id"] == child]  # read: no longer carried
