@@ -15,6 +15,7 @@ import msgspec
 from backend.limits import (
     CATEGORIES_MAX,
     DECISIONS_MAX,
+    GOALS_MAX,
     GUARDIANS_MAX,
     ITEM_MAX,
     NAME_MAX,
@@ -196,16 +197,26 @@ class ReferralStep(Command, frozen=True, kw_only=True):
     outcome: Text | None = None
 
 
+class GoalInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    text: Item
+    due_date: date
+
+
 class PlanIntervention(Command, frozen=True, kw_only=True):
     child_id: UUID
     type: InterventionType
     plan: Text
     responsible_department: Department
+    goals: Annotated[list[GoalInput], at_most(GOALS_MAX, f"goals, each at most {ITEM_MAX} characters")] = []
+    review_by: datetime | None = None
+    """When the case plan is to be reviewed; a review not made by then is an overdue task."""
 
 
 class InterventionStep(Command, frozen=True, kw_only=True):
     note: Text = ""
     outcome: Text | None = None
+    next_review_by: datetime | None = None
+    """On a review: when the next one is due (none: no further review is scheduled)."""
 
 
 class HoldConference(Command, frozen=True, kw_only=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from functools import singledispatchmethod
 from typing import ClassVar, Final
 from uuid import UUID
@@ -39,8 +40,8 @@ class Intervention(Workflow):
     def start(self, meta: Meta, note: str) -> None:
         self.step(InterventionStarted, meta, note=note)
 
-    def review(self, meta: Meta, note: str) -> None:
-        self.step(InterventionReviewed, meta, note=note)
+    def review(self, meta: Meta, note: str, next_review_by: datetime | None = None) -> None:
+        self.step(InterventionReviewed, meta, note=note, next_review_by=next_review_by)
 
     def end(self, meta: Meta, note: str, outcome: str) -> None:
         self.step(InterventionEnded, meta, note=note, outcome=outcome)

@@ -35,6 +35,7 @@ REASONS_MAX: Final = 20
 PHOTOS_MAX: Final = 30
 PARTICIPANTS_MAX: Final = 50
 DECISIONS_MAX: Final = 30
+GOALS_MAX: Final = 10
 """Decisions, and follow-ups, of one case conference."""
 CATEGORIES_MAX: Final = len(Category)
 PROFILE_FIELDS_MAX: Final = 8

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 import msgspec
@@ -88,11 +88,20 @@ class ReferralEscalated(Event, frozen=True, kw_only=True):
     deadline: datetime
 
 
+class Goal(msgspec.Struct, frozen=True, kw_only=True):
+    """One goal of a case plan and the day it should be reached."""
+
+    text: str
+    due_date: date
+
+
 class InterventionPlanned(Event, frozen=True, kw_only=True):
     child_id: UUID
     intervention_type: str
     plan: str
     responsible_department: str
+    goals: list[Goal] = []
+    review_by: datetime | None = None
 
 
 class InterventionStarted(Event, frozen=True, kw_only=True):
@@ -101,6 +110,7 @@ class InterventionStarted(Event, frozen=True, kw_only=True):
 
 class InterventionReviewed(Event, frozen=True, kw_only=True):
     note: str
+    next_review_by: datetime | None = None
 
 
 class InterventionEnded(Event, frozen=True, kw_only=True):

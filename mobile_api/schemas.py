@@ -359,7 +359,7 @@ class TaskItem(msgspec.Struct, frozen=True):
     """One thing the caller must do next."""
 
     task_id: str
-    kind: Literal["visit_due", "referral_accept", "referral_complete", "report_triage"]
+    kind: Literal["visit_due", "referral_accept", "referral_complete", "report_triage", "intervention_review"]
     due_at: Timestamp
     overdue: bool
     priority: RiskLevel | None

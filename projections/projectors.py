@@ -340,6 +340,7 @@ def intervention_planned(b: Batch, e: InterventionPlanned, position: int) -> Non
     b.put(INTERVENTIONS, InterventionRow(
         intervention_id=str(e.originator_id), child_id=str(e.child_id), type=e.intervention_type, plan=e.plan,
         department=e.responsible_department, status="planned", planned_at=e.meta.occurred_at,
+        goals=msgspec.to_builtins(e.goals), review_by=e.review_by,
     ))
     _link(b, e.originator_id, e.child_id, "intervention")
     if row := _child(b, e.child_id):
@@ -367,6 +368,7 @@ def intervention_started(b: Batch, e: InterventionStarted, position: int) -> Non
 def intervention_reviewed(b: Batch, e: InterventionReviewed, position: int) -> None:
     def change(i: InterventionRow) -> None:
         i.reviews += 1
+        i.review_by = e.next_review_by
     _intervention_step(b, e, position, change)
 
 

@@ -68,7 +68,7 @@ def summary(db: ReadDB, jurisdiction: str, start: datetime, end: datetime, now: 
         _by_risk(children),
         _visits(children, visits, start, end, now),
         _referrals(referrals, now),
-        _interventions(interventions),
+        _interventions(interventions, now),
         _reports(reports),
         coverage_table(db, jurisdiction, start, end, children, visits),
     ]
@@ -167,14 +167,15 @@ def _referrals(referrals: list[ReferralRow], now: datetime) -> StatTable:
     return StatTable("referrals", "转介 Referrals by department", columns, rows)
 
 
-def _interventions(items: list[InterventionRow]) -> StatTable:
+def _interventions(items: list[InterventionRow], now: datetime) -> StatTable:
     rows = []
     for kind in InterventionType:
         mine = [i for i in items if i.type == kind.value]
         status = Counter(i.status for i in mine)
+        late_reviews = sum(1 for i in mine if i.status != "ended" and is_overdue(i.review_by, now))
         rows.append([label_zh(InterventionType, kind.value), kind.value, len(mine), status["planned"],
-                     status["started"], status["ended"]])
-    columns = ["类型", "code", "合计 total", "计划 planned", "实施中 started", "已结束 ended"]
+                     status["started"], status["ended"], late_reviews])
+    columns = ["类型", "code", "合计 total", "计划 planned", "实施中 started", "已结束 ended", "复核逾期 review overdue"]
     return StatTable("interventions", "干预救助 Interventions by type", columns, rows)
 
 

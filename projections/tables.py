@@ -115,6 +115,9 @@ class InterventionRow(msgspec.Struct, kw_only=True):
     ended_at: datetime | None = None
     reviews: int = 0
     outcome: str | None = None
+    goals: list[dict[str, Any]] = []
+    review_by: datetime | None = None
+    """When the next review of the case plan is due (none once ended, or when none is scheduled)."""
 
 
 class ReportRow(msgspec.Struct, kw_only=True):
@@ -150,7 +153,7 @@ class MoveRow(msgspec.Struct, kw_only=True):
     to_jurisdiction: str
 
 
-SCHEMA_VERSION: Final = 11
+SCHEMA_VERSION: Final = 12
 """Bump when a table or row shape changes: older read models are then dropped and rebuilt from the log."""
 
 INTEGER_COLUMNS: Final = frozenset({"changed_at", "position"})
@@ -239,7 +242,8 @@ REFERRALS: Final = Table(
 )
 INTERVENTIONS: Final = Table(
     "rm_interventions", "intervention_id", InterventionRow,
-    {"child_id": lambda r: r.child_id, "status": lambda r: r.status, "department": lambda r: r.department},
+    {"child_id": lambda r: r.child_id, "status": lambda r: r.status, "department": lambda r: r.department,
+     "review_due": lambda r: utc_text(r.review_by) if r.status != "ended" else None},
     indexes=("child_id",),
 )
 REPORTS: Final = Table(

@@ -15,20 +15,21 @@ from backend.rules.policy import effective_level
 from events.vocabulary import ReportSource, Role, label_zh
 from projections.db import ReadDB
 from projections.queries import in_scope_sql
-from projections.tables import ChildRow, ReferralRow, ReportRow, utc_text
+from projections.tables import ChildRow, InterventionRow, ReferralRow, ReportRow, utc_text
 
-VISIT_DUE, REFERRAL_ACCEPT, REFERRAL_COMPLETE, REPORT_TRIAGE = (
-    "visit_due", "referral_accept", "referral_complete", "report_triage",
+VISIT_DUE, REFERRAL_ACCEPT, REFERRAL_COMPLETE, REPORT_TRIAGE, INTERVENTION_REVIEW = (
+    "visit_due", "referral_accept", "referral_complete", "report_triage", "intervention_review",
 )
 KINDS_BY_ROLE: Final[dict[Role, tuple[str, ...]]] = {
     Role.GRID_WORKER: (VISIT_DUE,),
-    Role.CHILD_DIRECTOR: (VISIT_DUE, REPORT_TRIAGE),
+    Role.CHILD_DIRECTOR: (VISIT_DUE, REPORT_TRIAGE, INTERVENTION_REVIEW),
     Role.SUPERVISOR: (REPORT_TRIAGE,),
-    Role.DEPARTMENT_HANDLER: (REFERRAL_ACCEPT, REFERRAL_COMPLETE),
+    Role.DEPARTMENT_HANDLER: (REFERRAL_ACCEPT, REFERRAL_COMPLETE, INTERVENTION_REVIEW),
     Role.AUDITOR: (),
 }
 """Whose work each kind is (API.md v1.1 worklist): field workers visit the children of their jurisdiction,
-directors and supervisors triage reports, a department's handlers accept and complete its referrals."""
+directors and supervisors triage reports, a department's handlers accept and complete its referrals, and a case
+plan's review falls to the responsible department's handlers and the village's child director."""
 
 
 class Task(msgspec.Struct, kw_only=True):
@@ -55,6 +56,7 @@ After = tuple[str, str] | None
 _child = msgspec.json.Decoder(ChildRow)
 _referral = msgspec.json.Decoder(ReferralRow)
 _report = msgspec.json.Decoder(ReportRow)
+_intervention = msgspec.json.Decoder(InterventionRow)
 
 
 def _keyset(kind: str, due_column: str, id_column: str, after: After) -> tuple[str, list[Any]]:
@@ -85,7 +87,8 @@ def _visits(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
     tasks = []
     for child in (_child.decode(r[0]) for r in rows):
         level = effective_level(child.risk_level, child.categories)
-        assert child.next_visit_due is not None  # selected on it
+        if child.next_visit_due is None:  # not selected; narrows the type
+            continue
         tasks.append(Task(task_id=f"{VISIT_DUE}:{child.child_id}", kind=VISIT_DUE, due_at=child.next_visit_due,
                           priority=level.value if level else None, title=f"走访 {child.name}", child_id=child.child_id))
     return tasks
@@ -127,7 +130,8 @@ def _reports(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
                     (*params, limit))
     tasks = []
     for report in (_report.decode(r[0]) for r in rows):
-        assert report.triage_by is not None  # selected on it
+        if report.triage_by is None:  # not selected; narrows the type
+            continue
         tasks.append(Task(task_id=f"{REPORT_TRIAGE}:{report.report_id}", kind=REPORT_TRIAGE, due_at=report.triage_by,
                           priority="red" if report.urgency == "urgent" else None,
                           title=f"研判报告 {label_zh(ReportSource, report.source)}", child_id=report.child_id,
@@ -135,11 +139,37 @@ def _reports(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
     return tasks
 
 
+def _reviews(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
+    """Case plans whose review is due: the responsible department's (handlers) or the jurisdiction's (directors)."""
+    scope, params = in_scope_sql("c.jurisdiction", q.actor.scope)
+    keyset, more = _keyset(INTERVENTION_REVIEW, "i.review_due", "i.intervention_id", after)
+    clauses, params = [scope, "i.review_due IS NOT NULL", keyset], [*params, *more]
+    if q.actor.role == Role.DEPARTMENT_HANDLER:
+        clauses.append("i.department = ?")
+        params.append(q.actor.department)
+    if q.due_before is not None:
+        clauses.append("i.review_due < ?")
+        params.append(utc_text(q.due_before))
+    rows = db.query(f"SELECT i.doc, c.doc FROM rm_interventions i JOIN rm_children c ON c.child_id = i.child_id "
+                    f"WHERE {' AND '.join(clauses)} ORDER BY i.review_due, i.intervention_id LIMIT ?", (*params, limit))
+    found = []
+    for item, child in ((_intervention.decode(a), _child.decode(b)) for a, b in rows):
+        level = effective_level(child.risk_level, child.categories)
+        if item.review_by is None:  # not selected; narrows the type
+            continue
+        found.append(Task(task_id=f"{INTERVENTION_REVIEW}:{item.intervention_id}", kind=INTERVENTION_REVIEW,
+                          due_at=item.review_by, priority=level.value if level else None,
+                          title=f"复核干预方案 {child.name}", child_id=child.child_id,
+                          intervention_id=item.intervention_id))
+    return found
+
+
 SOURCES: Final = {
     VISIT_DUE: _visits,
     REFERRAL_ACCEPT: _referrals(REFERRAL_ACCEPT, "sent", "受理转介"),
     REFERRAL_COMPLETE: _referrals(REFERRAL_COMPLETE, "accepted", "办结转介"),
     REPORT_TRIAGE: _reports,
+    INTERVENTION_REVIEW: _reviews,
 }
 
 

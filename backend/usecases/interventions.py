@@ -12,9 +12,11 @@ from backend.conferences import Conference
 from backend.errors import ChildNotFound, InterventionNotFound, InvalidInput
 from backend.identity import Actor, authorize
 from backend.interventions import Intervention
+from backend.rules.timing import check_moment
 from backend.usecases.children import Children
 from backend.usecases.core import Change, Core, Outcome
 from events.base import Meta
+from events.cases import Goal
 from events.vocabulary import InterventionStatus, Role
 
 
@@ -40,6 +42,8 @@ class Interventions:
     def plan(self, actor: Actor, device_id: str, command: PlanIntervention) -> Outcome:
         authorize(actor, "intervention.manage")
         self._check_department(actor, command.responsible_department)
+        if command.review_by is not None:
+            check_moment(command.review_by, "review_by")
 
         def handle(meta: Meta) -> Change:
             child = self.children.get(actor, command.child_id, for_update=False)
@@ -50,6 +54,8 @@ class Interventions:
                 intervention_type=command.type,
                 plan=command.plan,
                 responsible_department=command.responsible_department,
+                goals=[Goal(text=g.text, due_date=g.due_date) for g in command.goals],
+                review_by=command.review_by,
             )
             involvement = self.children.open_matter(meta, child.id, command.responsible_department, intervention.id)
             return Change([intervention, involvement], intervention_view(intervention))
@@ -63,8 +69,10 @@ class Interventions:
     def review(self, actor: Actor, device_id: str, intervention_id: UUID, command: InterventionStep) -> Outcome:
         if not command.note:
             raise InvalidInput("a review has a note", field="note")
+        if command.next_review_by is not None:
+            check_moment(command.next_review_by, "next_review_by")
         return self._step("intervention.review", actor, device_id, intervention_id, command,
-                          lambda i, m: i.review(m, command.note))
+                          lambda i, m: i.review(m, command.note, command.next_review_by))
 
     def end(self, actor: Actor, device_id: str, intervention_id: UUID, command: InterventionStep) -> Outcome:
         if not command.outcome:

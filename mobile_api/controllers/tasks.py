@@ -18,7 +18,7 @@ from mobile_api.schemas import TaskItem, TaskPage
 from mobile_api.services import Services
 from projections.tasks import KINDS_BY_ROLE, TaskQuery, tasks
 
-Kind = Literal["visit_due", "referral_accept", "referral_complete", "report_triage"]
+Kind = Literal["visit_due", "referral_accept", "referral_complete", "report_triage", "intervention_review"]
 
 
 class TasksController(Controller):

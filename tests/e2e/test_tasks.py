@@ -163,3 +163,36 @@ def test_the_last_sync_page_carries_the_worklist_and_unread_notifications_for_of
     world.as_("supervisor").http.post(f"/api/v1/me/notifications/{red[0]['notification_id']}/read")
     again = world.as_("supervisor").get("/api/v1/sync", cursor=supervisor["cursor"]).json()
     assert not [n for n in again["notifications"] if n["child_id"] == child]  # read: no longer carried
+
+
+def test_a_case_plan_review_is_a_task_of_its_department_and_director_until_reviewed(world: World) -> None:
+    county = world.as_("county")
+    child = county.post("/api/v1/children", child_body(PLACE)).json()["child_id"]
+    county.post("/api/v1/referrals", sub(child_id=child, to_department="education", reason="辍学风险"))
+    review_by = datetime.now(UTC) - timedelta(hours=1)  # already late: the task is overdue
+    planned = county.post("/api/v1/interventions", sub(
+        child_id=child, type="education_support", plan="返校并每周家访", responsible_department="education",
+        goals=[{"text": "两周内返校", "due_date": "2026-12-08"}], review_by=review_by.isoformat()))
+    assert planned.status_code == 201, planned.text
+    plan_id = planned.json()["intervention_id"]
+    for user in ("education", "director"):
+        review = [t for t in tasks(world, user, kind="intervention_review") if t["intervention_id"] == plan_id]
+        assert len(review) == 1 and at(review[0]["due_at"]) == review_by and review[0]["overdue"] is True
+    for user in ("police", "supervisor", "grid"):
+        assert not [t for t in tasks(world, user) if t.get("intervention_id") == plan_id]
+    stats = world.as_("supervisor").get("/api/v1/stats/summary", jurisdiction=PLACE).json()["tables"]["interventions"]
+    row = next(r for r in stats["rows"] if r[1] == "education_support")
+    assert row[-1] == 1 and stats["columns"][-1] == "复核逾期 review overdue"
+
+    county.post(f"/api/v1/interventions/{plan_id}/start", sub())
+    next_review = datetime.now(UTC) + timedelta(days=14)
+    reviewed = world.as_("education").post(f"/api/v1/interventions/{plan_id}/review",
+                                           sub(note="已返校", next_review_by=next_review.isoformat()))
+    assert reviewed.status_code == 201, reviewed.text
+    moved = [t for t in tasks(world, "education") if t.get("intervention_id") == plan_id]
+    assert at(moved[0]["due_at"]) == next_review and moved[0]["overdue"] is False
+    county.post(f"/api/v1/interventions/{plan_id}/end", sub(outcome="稳定就学"))
+    assert not [t for t in tasks(world, "director") if t.get("intervention_id") == plan_id]
+    naive = county.post("/api/v1/interventions", sub(child_id=child, type="psychological", plan="每周一次",
+                                                     responsible_department="education", review_by="2026-12-01T09:00:00"))
+    assert naive.status_code == 422 and naive.json()["extra"]["field"] == "review_by"
