@@ -73,95 +73,73 @@ def _keyset(kind: str, due_column: str, id_column: str, after: After) -> tuple[s
     return f"({due_column} > ? OR ({due_column} = ? AND {id_column} > ?))", [due, due, after_id]
 
 
+def _select(db: ReadDB, q: TaskQuery, after: After, limit: int, *, kind: str, columns: str, source: str,
+            scope_column: str, due: str, key: str, where: tuple[str, ...] = (), values: tuple[Any, ...] = ()
+            ) -> list[tuple[Any, ...]]:
+    """Rows of one kind of task in the caller's scope with a due time, after `after`, soonest first."""
+    scope, params = in_scope_sql(scope_column, q.actor.scope)
+    keyset, more = _keyset(kind, due, key, after)
+    clauses, params = [scope, f"{due} IS NOT NULL", keyset, *where], [*params, *more, *values]
+    if q.due_before is not None:
+        clauses.append(f"{due} < ?")
+        params.append(utc_text(q.due_before))
+    return db.query(f"SELECT {columns} FROM {source} WHERE {' AND '.join(clauses)} ORDER BY {due}, {key} LIMIT ?",
+                    (*params, limit))
+
+
+def _priority(child: ChildRow) -> str | None:
+    level = effective_level(child.risk_level, child.categories)
+    return level.value if level else None
+
+
 def _visits(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
     """Children of the caller's jurisdiction that the caller owns or that have no owner."""
-    scope, params = in_scope_sql("jurisdiction", q.actor.scope)
-    keyset, more = _keyset(VISIT_DUE, "next_visit_due", "child_id", after)
-    mine = "(owner_id = ? OR owner_id IS NULL)"
-    clauses, params = [scope, mine, "next_visit_due IS NOT NULL", keyset], [*params, str(q.actor.id), *more]
-    if q.due_before is not None:
-        clauses.append("next_visit_due < ?")
-        params.append(utc_text(q.due_before))
-    rows = db.query(f"SELECT doc FROM rm_children WHERE {' AND '.join(clauses)} "
-                    f"ORDER BY next_visit_due, child_id LIMIT ?", (*params, limit))
-    tasks = []
-    for child in (_child.decode(r[0]) for r in rows):
-        level = effective_level(child.risk_level, child.categories)
-        if child.next_visit_due is None:  # not selected; narrows the type
-            continue
-        tasks.append(Task(task_id=f"{VISIT_DUE}:{child.child_id}", kind=VISIT_DUE, due_at=child.next_visit_due,
-                          priority=level.value if level else None, title=f"走访 {child.name}", child_id=child.child_id))
-    return tasks
+    rows = _select(db, q, after, limit, kind=VISIT_DUE, columns="doc", source="rm_children", scope_column="jurisdiction",
+                   due="next_visit_due", key="child_id", where=("(owner_id = ? OR owner_id IS NULL)",),
+                   values=(str(q.actor.id),))
+    return [Task(task_id=f"{VISIT_DUE}:{c.child_id}", kind=VISIT_DUE, due_at=c.next_visit_due, priority=_priority(c),
+                 title=f"走访 {c.name}", child_id=c.child_id)
+            for c in (_child.decode(r[0]) for r in rows) if c.next_visit_due is not None]
 
 
 def _referrals(kind: str, status: str, verb: str) -> Callable[[ReadDB, TaskQuery, After, int], list[Task]]:
     def tasks(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
-        scope, params = in_scope_sql("c.jurisdiction", q.actor.scope)
-        keyset, more = _keyset(kind, "r.due_by", "r.referral_id", after)
-        clauses, params = [scope, "r.department = ?", "r.status = ?", keyset], [*params, q.actor.department, status, *more]
-        hidden = sorted(hidden_sealed_departments(q.actor))
-        if hidden:
-            clauses.append(f"NOT (c.sealed = '1' AND r.department IN ({', '.join('?' for _ in hidden)}))")
-            params += hidden
-        if q.due_before is not None:
-            clauses.append("r.due_by < ?")
-            params.append(utc_text(q.due_before))
-        rows = db.query(f"SELECT r.doc, c.doc FROM rm_referrals r JOIN rm_children c ON c.child_id = r.child_id "
-                        f"WHERE {' AND '.join(clauses)} ORDER BY r.due_by, r.referral_id LIMIT ?", (*params, limit))
+        where, values = ["r.department = ?", "r.status = ?"], [q.actor.department, status]
+        if hidden := sorted(hidden_sealed_departments(q.actor)):
+            where.append(f"NOT (c.sealed = '1' AND r.department IN ({', '.join('?' for _ in hidden)}))")
+            values += hidden
+        rows = _select(db, q, after, limit, kind=kind, columns="r.doc, c.doc",
+                       source="rm_referrals r JOIN rm_children c ON c.child_id = r.child_id", scope_column="c.jurisdiction",
+                       due="r.due_by", key="r.referral_id", where=tuple(where), values=tuple(values))
         found = []
         for referral, child in ((_referral.decode(a), _child.decode(b)) for a, b in rows):
-            level = effective_level(child.risk_level, child.categories)
             due = referral.accept_by if status == "sent" else referral.complete_by
-            found.append(Task(task_id=f"{kind}:{referral.referral_id}", kind=kind, due_at=due,
-                              priority=level.value if level else None, title=f"{verb} {child.name}",
-                              child_id=child.child_id, referral_id=referral.referral_id))
+            found.append(Task(task_id=f"{kind}:{referral.referral_id}", kind=kind, due_at=due, priority=_priority(child),
+                              title=f"{verb} {child.name}", child_id=child.child_id, referral_id=referral.referral_id))
         return found
     return tasks
 
 
 def _reports(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
-    scope, params = in_scope_sql("jurisdiction", q.actor.scope)
-    keyset, more = _keyset(REPORT_TRIAGE, "triage_due", "report_id", after)
-    clauses, params = [scope, "triage_due IS NOT NULL", keyset], [*params, *more]
-    if q.due_before is not None:
-        clauses.append("triage_due < ?")
-        params.append(utc_text(q.due_before))
-    rows = db.query(f"SELECT doc FROM rm_reports WHERE {' AND '.join(clauses)} ORDER BY triage_due, report_id LIMIT ?",
-                    (*params, limit))
-    tasks = []
-    for report in (_report.decode(r[0]) for r in rows):
-        if report.triage_by is None:  # not selected; narrows the type
-            continue
-        tasks.append(Task(task_id=f"{REPORT_TRIAGE}:{report.report_id}", kind=REPORT_TRIAGE, due_at=report.triage_by,
-                          priority="red" if report.urgency == "urgent" else None,
-                          title=f"研判报告 {label_zh(ReportSource, report.source)}", child_id=report.child_id,
-                          report_id=report.report_id))
-    return tasks
+    rows = _select(db, q, after, limit, kind=REPORT_TRIAGE, columns="doc", source="rm_reports",
+                   scope_column="jurisdiction", due="triage_due", key="report_id")
+    return [Task(task_id=f"{REPORT_TRIAGE}:{r.report_id}", kind=REPORT_TRIAGE, due_at=r.triage_by,
+                 priority="red" if r.urgency == "urgent" else None,
+                 title=f"研判报告 {label_zh(ReportSource, r.source)}", child_id=r.child_id, report_id=r.report_id)
+            for r in (_report.decode(row[0]) for row in rows) if r.triage_by is not None]
 
 
 def _reviews(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
     """Case plans whose review is due: the responsible department's (handlers) or the jurisdiction's (directors)."""
-    scope, params = in_scope_sql("c.jurisdiction", q.actor.scope)
-    keyset, more = _keyset(INTERVENTION_REVIEW, "i.review_due", "i.intervention_id", after)
-    clauses, params = [scope, "i.review_due IS NOT NULL", keyset], [*params, *more]
-    if q.actor.role == Role.DEPARTMENT_HANDLER:
-        clauses.append("i.department = ?")
-        params.append(q.actor.department)
-    if q.due_before is not None:
-        clauses.append("i.review_due < ?")
-        params.append(utc_text(q.due_before))
-    rows = db.query(f"SELECT i.doc, c.doc FROM rm_interventions i JOIN rm_children c ON c.child_id = i.child_id "
-                    f"WHERE {' AND '.join(clauses)} ORDER BY i.review_due, i.intervention_id LIMIT ?", (*params, limit))
-    found = []
-    for item, child in ((_intervention.decode(a), _child.decode(b)) for a, b in rows):
-        level = effective_level(child.risk_level, child.categories)
-        if item.review_by is None:  # not selected; narrows the type
-            continue
-        found.append(Task(task_id=f"{INTERVENTION_REVIEW}:{item.intervention_id}", kind=INTERVENTION_REVIEW,
-                          due_at=item.review_by, priority=level.value if level else None,
-                          title=f"复核干预方案 {child.name}", child_id=child.child_id,
-                          intervention_id=item.intervention_id))
-    return found
+    handler = q.actor.role == Role.DEPARTMENT_HANDLER
+    rows = _select(db, q, after, limit, kind=INTERVENTION_REVIEW, columns="i.doc, c.doc",
+                   source="rm_interventions i JOIN rm_children c ON c.child_id = i.child_id",
+                   scope_column="c.jurisdiction", due="i.review_due", key="i.intervention_id",
+                   where=("i.department = ?",) if handler else (), values=(q.actor.department,) if handler else ())
+    return [Task(task_id=f"{INTERVENTION_REVIEW}:{i.intervention_id}", kind=INTERVENTION_REVIEW, due_at=i.review_by,
+                 priority=_priority(c), title=f"复核干预方案 {c.name}", child_id=c.child_id,
+                 intervention_id=i.intervention_id)
+            for i, c in ((_intervention.decode(a), _child.decode(b)) for a, b in rows) if i.review_by is not None]
 
 
 SOURCES: Final = {
