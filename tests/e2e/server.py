@@ -51,7 +51,7 @@ def running_server(settings: Settings, *extra: str, env: dict[str, str] | None =
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "backend.cli", "serve", "--port", str(port), *extra],
+            [sys.executable, "-m", "mobile_api.cli", "serve", "--port", str(port), *extra],
             env=environment(settings) | (env or {}), stdout=out, stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"

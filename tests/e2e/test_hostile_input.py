@@ -250,7 +250,7 @@ def test_forwarded_for_is_not_trusted_unless_configured(address_limited: tuple[S
 
 
 def test_the_chains_still_verify_after_all_of_it(world: World, sqlite_settings: Settings) -> None:
-    result = subprocess.run([sys.executable, "-m", "backend.cli", "verify"], env=environment(sqlite_settings),
+    result = subprocess.run([sys.executable, "-m", "mobile_api.cli", "verify"], env=environment(sqlite_settings),
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok" in result.stdout

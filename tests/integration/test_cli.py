@@ -13,7 +13,7 @@ import openpyxl
 
 def huhang(data: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUHANG_")} | {"HUHANG_DATA_DIR": str(data)}
-    return subprocess.run([sys.executable, "-m", "backend.cli", *args], input=stdin, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "mobile_api.cli", *args], input=stdin, capture_output=True, text=True,
                           env=env, timeout=300)
 
 

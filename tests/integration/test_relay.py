@@ -115,7 +115,7 @@ def test_relay_process_killed_repeatedly_leaves_each_event_once(tmp_path: Path, 
     env.update(HUHANG_DATA_DIR=str(config.data_dir), HUHANG_NATS_URL=natsd.url)
     rng = random.Random(3)
     for _ in range(3):
-        process = subprocess.Popen([sys.executable, "-m", "backend.cli", "relay", "--window", "40"], env=env,
+        process = subprocess.Popen([sys.executable, "-m", "mobile_api.cli", "relay", "--window", "40"], env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(1.0, 2.0))
         process.send_signal(signal.SIGKILL)

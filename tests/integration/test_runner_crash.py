@@ -27,7 +27,7 @@ def start_projector(config: Settings) -> subprocess.Popen[bytes]:
     if config.database_url:
         env["HUHANG_DATABASE_URL"] = config.database_url
     return subprocess.Popen(
-        [sys.executable, "-m", "backend.cli", "project", "--once", "--batch-size", "3"],
+        [sys.executable, "-m", "mobile_api.cli", "project", "--once", "--batch-size", "3"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 
