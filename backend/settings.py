@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -32,6 +32,52 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     photo_distance_m: float = 500.0
     photo_time_window: timedelta = timedelta(hours=12)
     low_accuracy_m: float = 200.0
+
+
+Positive = Annotated[float, msgspec.Meta(gt=0)]
+
+
+class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A county's own numbers (HUHANG_POLICY_FILE, JSON): any of them; the rest keep the defaults."""
+
+    visit_interval_days: dict[RiskLevel, Positive] = {}
+    accept_within_hours: Positive | None = None
+    accept_within_red_hours: Positive | None = None
+    complete_within_days: Positive | None = None
+    triage_within_hours: Positive | None = None
+    triage_within_urgent_hours: Positive | None = None
+    late_after_hours: Positive | None = None
+    max_age_days: Positive | None = None
+
+
+class PolicyError(ValueError):
+    """The policy file cannot be used: the server refuses to start, saying why."""
+
+
+def policy_from_file(path: Path, base: Policy) -> Policy:
+    """`base` with the file's numbers in place; refused whole (PolicyError) if the file is not a valid policy."""
+    try:
+        given = msgspec.json.decode(path.read_bytes(), type=PolicyFile)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise PolicyError(f"the policy file {path} cannot be used: {exc}") from None
+    hours, days = (lambda v: timedelta(hours=v)), (lambda v: timedelta(days=v))
+    changes: dict[str, Any] = {
+        name: convert(value)
+        for name, value, convert in [
+            ("accept_within", given.accept_within_hours, hours), ("accept_within_red", given.accept_within_red_hours, hours),
+            ("complete_within", given.complete_within_days, days), ("triage_within", given.triage_within_hours, hours),
+            ("triage_within_urgent", given.triage_within_urgent_hours, hours),
+            ("late_after", given.late_after_hours, hours), ("max_age", given.max_age_days, days),
+        ]
+        if value is not None
+    }
+    intervals = dict(base.visit_intervals) | {level: days(v) for level, v in given.visit_interval_days.items()}
+    ordered = [intervals[level] for level in (RiskLevel.RED, RiskLevel.ORANGE, RiskLevel.YELLOW, RiskLevel.BLUE)]
+    if ordered != sorted(ordered):
+        raise PolicyError(f"the policy file {path}: a higher risk level must be visited at least as often as a lower one")
+    if changes.get("accept_within_red", base.accept_within_red) > changes.get("accept_within", base.accept_within):
+        raise PolicyError(f"the policy file {path}: a red child's referral cannot wait longer than another's")
+    return msgspec.structs.replace(base, visit_intervals=intervals, **changes)
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -89,6 +135,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             late_after=timedelta(hours=float(hours)) if hours else timedelta(hours=24),
             max_age=timedelta(days=float(max_age_days)) if max_age_days else timedelta(days=90),
         )
+        if env.get("HUHANG_POLICY_FILE"):
+            policy = policy_from_file(Path(env["HUHANG_POLICY_FILE"]), policy)
         return cls(
             data_dir=Path(env.get("HUHANG_DATA_DIR", "var")),
             database_url=env.get("HUHANG_DATABASE_URL") or None,

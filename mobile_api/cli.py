@@ -12,7 +12,7 @@ from backend.bootstrap import bootstrap
 from backend.demo import demo_clock, generate, iter_accounts
 from backend.errors import DomainError
 from backend.identity import SYSTEM
-from backend.settings import Settings
+from backend.settings import PolicyError, Settings
 from backend.tamper import record_anchor, verify
 
 
@@ -176,7 +176,12 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args, Settings.from_env())
+        try:
+            settings = Settings.from_env()
+        except PolicyError as refused:  # a county's policy file that cannot be used: say why, start nothing
+            print(refused, file=sys.stderr)
+            return 2
+        return COMMANDS[args.command](args, settings)
     except DomainError as exc:
         print(f"error ({exc.code}): {exc.detail}", file=sys.stderr)
         return 2

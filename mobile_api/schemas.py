@@ -67,6 +67,18 @@ class RiskTerm(msgspec.Struct, frozen=True):
     visit_interval_days: float
 
 
+class PolicyTerms(msgspec.Struct, frozen=True):
+    """The deadlines this server works by (a county may set its own: HUHANG_POLICY_FILE)."""
+
+    accept_within_hours: float
+    accept_within_red_hours: float
+    complete_within_days: float
+    triage_within_hours: float
+    triage_within_urgent_hours: float
+    late_after_hours: float
+    max_age_days: float
+
+
 class Vocabulary(msgspec.Struct, frozen=True):
     categories: list[Term]
     risk_levels: list[RiskTerm]
@@ -75,6 +87,7 @@ class Vocabulary(msgspec.Struct, frozen=True):
     visit_types: list[Term]
     report_sources: list[Term]
     roles: list[Term]
+    policy: PolicyTerms
 
 
 class ChildStatus(msgspec.Struct, frozen=True):

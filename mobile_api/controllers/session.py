@@ -11,7 +11,6 @@ from litestar.di import NamedDependency
 from backend.errors import UserDisabledError, UserNotFound
 from backend.rules.device import check_device_id
 from events.vocabulary import (
-    DEFAULT_VISIT_INTERVALS,
     Category,
     Department,
     InterventionType,
@@ -23,7 +22,16 @@ from events.vocabulary import (
 )
 from mobile_api.auth import Caller, Unauthenticated
 from mobile_api.common import BEARER, require_json
-from mobile_api.schemas import Health, LoginRequest, LoginResponse, RelayProgress, RiskTerm, UserInfo, Vocabulary
+from mobile_api.schemas import (
+    Health,
+    LoginRequest,
+    LoginResponse,
+    PolicyTerms,
+    RelayProgress,
+    RiskTerm,
+    UserInfo,
+    Vocabulary,
+)
 from mobile_api.services import Services
 from mobile_api.throttle import client_address
 
@@ -61,13 +69,16 @@ class SessionController(Controller):
         return user_info(caller)
 
     @get("/vocabulary", operation_id="vocabulary", security=BEARER, sync_to_thread=False)
-    def vocabulary(self, caller: NamedDependency[Caller]) -> Vocabulary:
-        """Every code the app shows, with Chinese and English labels and the visit interval per risk level."""
-        intervals = DEFAULT_VISIT_INTERVALS
+    def vocabulary(self, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Vocabulary:
+        """Every code the app shows, with Chinese and English labels, the visit interval per risk level and the
+        deadlines this server works by (a county's own policy when one is set)."""
+        policy = services.settings.policy
+        intervals = policy.visit_intervals
+        hours, days = (lambda d: d.total_seconds() / 3600), (lambda d: d.total_seconds() / 86400)
         return Vocabulary(
             categories=terms(Category),
             risk_levels=[
-                RiskTerm(code=t.code, zh=t.zh, en=t.en, visit_interval_days=intervals[RiskLevel(t.code)].days)
+                RiskTerm(code=t.code, zh=t.zh, en=t.en, visit_interval_days=days(intervals[RiskLevel(t.code)]))
                 for t in terms(RiskLevel)
             ],
             departments=terms(Department),
@@ -75,6 +86,12 @@ class SessionController(Controller):
             visit_types=terms(VisitType),
             report_sources=terms(ReportSource),
             roles=terms(Role),
+            policy=PolicyTerms(
+                accept_within_hours=hours(policy.accept_within), accept_within_red_hours=hours(policy.accept_within_red),
+                complete_within_days=days(policy.complete_within), triage_within_hours=hours(policy.triage_within),
+                triage_within_urgent_hours=hours(policy.triage_within_urgent), late_after_hours=hours(policy.late_after),
+                max_age_days=days(policy.max_age),
+            ),
         )
 
 

@@ -3,11 +3,16 @@ design written out here; a task leaves the list when the thing is done."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from tests.e2e.conftest import World, child_body
-from tests.e2e.server import sub
+from backend.settings import Settings
+from tests.e2e.conftest import PASSWORD, World, child_body
+from tests.e2e.server import Api, add_users, environment, running_server, sub
 
 PLACE = "520302/001/003/11"
 
@@ -196,3 +201,27 @@ def test_a_case_plan_review_is_a_task_of_its_department_and_director_until_revie
     naive = county.post("/api/v1/interventions", sub(child_id=child, type="psychological", plan="每周一次",
                                                      responsible_department="education", review_by="2026-12-01T09:00:00"))
     assert naive.status_code == 422 and naive.json()["extra"]["field"] == "review_by"
+
+
+def test_a_countys_policy_file_sets_its_deadlines_and_is_served(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"visit_interval_days": {"red": 2}, "accept_within_red_hours": 1}))
+    settings = Settings(data_dir=tmp_path / "data")
+    add_users(settings, [("county", "supervisor", "520302", None)], PASSWORD)
+    with running_server(settings, env={"HUHANG_POLICY_FILE": str(policy)}) as base:
+        api = Api(base, "county", PASSWORD)
+        vocabulary = api.get("/api/v1/vocabulary").json()
+        assert {t["code"]: t["visit_interval_days"] for t in vocabulary["risk_levels"]}["red"] == 2
+        assert vocabulary["policy"]["accept_within_red_hours"] == 1 and vocabulary["policy"]["accept_within_hours"] == 24
+        child = api.post("/api/v1/children", child_body(PLACE)).json()["child_id"]
+        api.post(f"/api/v1/children/{child}/risk-assessments", sub(level="red"))
+        sent_at = datetime.now(UTC) - timedelta(minutes=1)
+        referral = api.post("/api/v1/referrals", sub(child_id=child, to_department="police", reason="危险",
+                                                     occurred_at=sent_at.isoformat())).json()
+        assert at(referral["accept_by"]) == sent_at + timedelta(hours=1)
+        api.close()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"visit_interval_days": {"red": 400}}))
+    refused = subprocess.run([sys.executable, "-m", "mobile_api.cli", "verify"], capture_output=True, text=True,
+                             env=environment(settings) | {"HUHANG_POLICY_FILE": str(bad)}, timeout=60)
+    assert refused.returncode == 2 and "policy file" in refused.stderr and "Traceback" not in refused.stderr
