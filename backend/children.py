@@ -59,8 +59,8 @@ class ProfileInput(ProfileFields, frozen=True, kw_only=True, forbid_unknown_fiel
 LIFE_CHANGES: Final = frozenset({"id_number", "address", "household_position", "home_geo", "guardians"})
 
 
-ASSIGNABLE_ROLES: Final = frozenset({Role.GRID_WORKER, Role.CHILD_DIRECTOR, Role.SUPERVISOR})
-"""Who may be named responsible for a child: the people who visit."""
+ASSIGNABLE_ROLES: Final = frozenset({Role.GRID_WORKER, Role.CHILD_DIRECTOR})
+"""Who may be named responsible for a child: the people whose worklist holds visits (projections.tasks)."""
 
 
 def check_codes(values: list[str], vocabulary: type[StrEnum], field: str) -> list[str]:

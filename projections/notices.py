@@ -17,7 +17,7 @@ from events.ledger import NotificationRead
 from events.vocabulary import Department, ReportSource, RiskLevel, Role, label_zh
 from projections.batch import Batch
 from projections.db import ReadDB
-from projections.queries import in_scope_sql
+from projections.queries import handler_sql, in_scope_sql
 from projections.tables import ChildRow, Table, utc_text
 
 RED_GRADED, URGENT_REPORT, REFERRAL_RECEIVED = "red_graded", "urgent_report", "referral_received"
@@ -49,7 +49,7 @@ class ReadRow(msgspec.Struct, kw_only=True):
 NOTICES: Final = Table(
     "rm_notices", "notice_id", NoticeRow,
     {"audience": lambda r: r.audience, "jurisdiction": lambda r: r.jurisdiction, "department": lambda r: r.department,
-     "created_at": lambda r: utc_text(r.created_at)},
+     "created_at": lambda r: utc_text(r.created_at), "child_id": lambda r: r.child_id},
     indexes=("jurisdiction", "created_at"), read_back=False,
 )
 READS: Final = Table(
@@ -103,9 +103,10 @@ def _addressed(actor: Actor) -> tuple[str, list[Any]]:
     scope, params = in_scope_sql("n.jurisdiction", actor.scope)
     where = f"n.audience = ? AND {scope}"
     params = [actor.role.value, *params]
-    if actor.role == Role.DEPARTMENT_HANDLER:
-        where += " AND n.department = ?"
-        params.append(actor.department)
+    if actor.role == Role.DEPARTMENT_HANDLER:  # and only while a matter of theirs is open for the child
+        sees, more = handler_sql("open_departments", actor.department or "")
+        where += f" AND n.department = ? AND n.child_id IN (SELECT child_id FROM rm_children WHERE {sees})"
+        params += [actor.department, *more]
     return where, params
 
 

@@ -27,6 +27,12 @@ def overdue_sql(column: str, now: datetime) -> tuple[str, list[Any]]:
     return f"{column} < ?", [utc_text(now)]
 
 
+def handler_sql(column: str, department: str) -> tuple[str, list[Any]]:
+    """SQL for the one department-handler rule (`backend.disclosure.handler_sees`) on a row's open departments
+    column (`,police,education,`); tests/integration/test_handler_sql_property.py proves the two equal."""
+    return f"{column} LIKE ?", [f"%,{department},%"]
+
+
 def child_row(db: ReadDB, child_id: str) -> ChildRow | None:
     found = db.query("SELECT doc FROM rm_children WHERE child_id = ?", (child_id,))
     return _child.decode(found[0][0]) if found else None
@@ -61,8 +67,9 @@ def caseload(db: ReadDB, q: Caseload, limit: int, after: tuple[str, str] | None)
         clauses.append("risk_level = ?")
         params.append(q.risk_level)
     if q.department is not None:
-        clauses.append("open_departments LIKE ?")
-        params.append(f"%,{q.department},%")
+        sql, more = handler_sql("open_departments", q.department)
+        clauses.append(sql)
+        params += more
     if q.category:
         clauses.append("categories LIKE ?")
         params.append(f"%,{q.category},%")

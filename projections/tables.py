@@ -153,7 +153,7 @@ class MoveRow(msgspec.Struct, kw_only=True):
     to_jurisdiction: str
 
 
-SCHEMA_VERSION: Final = 12
+SCHEMA_VERSION: Final = 13
 """Bump when a table or row shape changes: older read models are then dropped and rebuilt from the log."""
 
 INTEGER_COLUMNS: Final = frozenset({"changed_at", "position"})

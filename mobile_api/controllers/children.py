@@ -135,7 +135,7 @@ class ChildrenController(Controller):
     @post("/{child_id:uuid}/assignment", operation_id="assignChild", guards=[permission("child.assign")], sync_to_thread=True)
     def assign(self, child_id: FromPath[UUID], data: AssignChild, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
         """Name the worker responsible for the child (`owner`, a username) and, for one-to-one pairing (结对帮扶) of an
-        orange child, a `partner`; each must be an active grid worker, child director or supervisor whose scope covers
+        orange child, a `partner`; each must be an active grid worker or child director whose scope covers
         the child. An orange or red child without an owner carries the flag `no_owner`; the owner's visit tasks
         follow the child."""
         outcome = services.app.children.assign(caller.actor, caller.device_id, child_id, data)

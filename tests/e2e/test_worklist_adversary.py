@@ -218,7 +218,9 @@ def test_a_child_owned_by_a_supervisor_still_has_a_visit_due_for_someone(hw: Wor
     before = {u for u in ("grid", "director") if any(t.get("child_id") == child for t in
                                                     everything(hw, u, "/api/v1/me/tasks", kind="visit_due"))}
     assert before == {"grid", "director"}
-    assert county.post(f"/api/v1/children/{child}/assignment", sub(owner="supervisor")).status_code == 201
+    # The fix: only those whose worklist holds visits (grid workers, child directors) may own a child.
+    refused = county.post(f"/api/v1/children/{child}/assignment", sub(owner="supervisor"))
+    assert refused.status_code == 422 and refused.json()["extra"]["field"] == "owner"
     holders = {u for u in ("grid", "director", "supervisor", "county") if any(
         t.get("child_id") == child and t["kind"] == "visit_due" for t in everything(hw, u, "/api/v1/me/tasks"))}
     assert holders, "an owned red child's visit is on no one's worklist"
