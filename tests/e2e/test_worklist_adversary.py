@@ -116,7 +116,7 @@ def test_a_sealed_childs_justice_referral_shows_to_no_other_department(hw: World
     assert [t["kind"] for t in everything(hw, "police", "/api/v1/me/tasks") if t.get("child_id") == child] == ["referral_accept"]
 
 
-@pytest.mark.xfail(strict=False, reason="open question: DESIGN.md §1 seals justice referrals only; the child status "
+@pytest.mark.xfail(strict=True, reason="open question: DESIGN.md §1 seals justice referrals only; the child status "
                    "already lists this police case plan to the director among active_interventions")
 def test_a_sealed_childs_police_case_plan_is_no_review_task_for_the_director(hw: World) -> None:
     county = hw.as_("county")
