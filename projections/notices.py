@@ -10,7 +10,6 @@ from typing import Any, Final
 import msgspec
 
 from backend.identity import Actor
-from events.base import Event
 from events.cases import ReferralSent, ReportReceived
 from events.children import RiskAssessed
 from events.ledger import NotificationRead
@@ -126,13 +125,9 @@ def inbox(db: ReadDB, actor: Actor, limit: int, before: tuple[str, str] | None
         (str(actor.id), *params, limit + 1),
     )
     reads = msgspec.json.Decoder(ReadRow)
-    items = [(_notice.decode(n), utc_read(reads.decode(r)) if r else None) for n, r in rows[:limit]]
+    items = [(_notice.decode(n), reads.decode(r).read_at.isoformat() if r else None) for n, r in rows[:limit]]
     last = items[-1][0] if items else None
     return items, ((utc_text(last.created_at) or "", last.notice_id) if last and len(rows) > limit else None)
-
-
-def utc_read(row: ReadRow) -> str:
-    return row.read_at.isoformat()
 
 
 def addressed_to(db: ReadDB, actor: Actor, notice_id: str) -> bool:
@@ -140,5 +135,3 @@ def addressed_to(db: ReadDB, actor: Actor, notice_id: str) -> bool:
     where, params = _addressed(actor)
     return bool(db.query(f"SELECT 1 FROM rm_notices n WHERE n.notice_id = ? AND {where}", (notice_id, *params)))
 
-
-PROJECTED: Final[tuple[type[Event], ...]] = (NotificationRead,)
