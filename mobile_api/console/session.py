@@ -18,6 +18,7 @@ from backend.identity import authorize
 from backend.users import User
 from mobile_api.auth import Caller, Unauthenticated
 from mobile_api.services import Services
+from mobile_api.throttle import over_https
 
 SESSION_COOKIE: Final = "huhang_console"
 CSRF_COOKIE: Final = "huhang_console_csrf"
@@ -34,14 +35,16 @@ class CsrfRefused(Forbidden):
     code = "csrf_refused"
 
 
-def over_https(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
-    return connection.url.scheme == "https"
+def https(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    services: Services = connection.app.state.services
+    return over_https(connection.url.scheme, connection.client.host if connection.client else None,
+                      connection.headers.get("x-forwarded-proto"), services.trusted_proxies)
 
 
 def cookie(connection: ASGIConnection[Any, Any, Any, Any], key: str, value: str, max_age: int | None) -> Cookie:
     """A console cookie: never readable by scripts, never sent with a request another site starts."""
     return Cookie(key=key, value=value, path="/console", httponly=True, samesite="strict",
-                  secure=over_https(connection), max_age=max_age)
+                  secure=https(connection), max_age=max_age)
 
 
 def console_caller(connection: ASGIConnection[Any, Any, Any, Any], services: Services) -> Caller:
