@@ -32,9 +32,9 @@ class Position(msgspec.Struct, frozen=True):
 def bars(title: str, rows: Sequence[tuple[str, float | str]]) -> Markup:
     """A horizontal bar chart with each value written beside its bar (readable without colour); a value that is not a
     number (a statistics cell shown as `<5`) is written without a bar."""
-    height, label_w, bar_w = 24, 170, 260
+    height, label_w, bar_w = 22, 150, 140
     top = max((v for _, v in rows if not isinstance(v, str)), default=0) or 1
-    parts = [f'<svg class="chart" role="img" viewBox="0 0 {label_w + bar_w + 60} {height * len(rows) + 8}" '
+    parts = [f'<svg class="chart" role="img" viewBox="0 0 {label_w + bar_w + 50} {height * len(rows) + 8}" '
              f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     for i, (label, value) in enumerate(rows):
         y = 4 + i * height

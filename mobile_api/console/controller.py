@@ -22,7 +22,8 @@ from media.stores import original_key, thumbnail_key
 from mobile_api.console import pages
 from mobile_api.console.charts import bars, positions_plot
 from mobile_api.console.errors import HANDLERS
-from mobile_api.console.render import render
+from mobile_api.console.i18n import language, words
+from mobile_api.console.render import county_time, render
 from mobile_api.console.session import (
     DEVICE_ID,
     check_csrf,
@@ -36,6 +37,7 @@ from mobile_api.controllers.media import serve_object, visible_photo
 from mobile_api.controllers.session import sign_in
 from mobile_api.controllers.stats import Statistics, download, statistics
 from mobile_api.services import Services
+from projections.stats import StatTable
 
 HERE: Final = Path(__file__).parent
 TEMPLATES: Final = HERE / "templates"
@@ -105,8 +107,8 @@ class Pages(Controller):
         page = pages.child_file(services, caller, child_id, at, basis)
         plot = None
         if page["home"] is not None:
-            plot = positions_plot(page["status"]["name"], "⌂", page["home"], page["positions"],
-                                  services.settings.console_tile_url)
+            plot = positions_plot(page["status"]["name"], words(language(request))("home"), page["home"],
+                                  page["positions"], services.settings.console_tile_url)
         return render(request, "child.html", page=page, plot=plot)
 
     @get("/referrals", guards=[console_permission("child.read")], sync_to_thread=True)
@@ -119,7 +121,7 @@ class Pages(Controller):
     def stats(self, request: Request[Any, Any, Any], services: NamedDependency[Services],
               jurisdiction: str | None = None, from_: FromDate = None, to: date | None = None) -> Template:
         report = _statistics(request, services, jurisdiction, from_, to)
-        charts = [(t, bars(t.title, [(str(r[0]), r[2]) for r in t.rows])) for t in report.tables if len(t.columns) >= 3]
+        charts = [(t, bars(t.title, [(_row_label(t, r), r[2]) for r in t.rows])) for t in report.tables if len(t.columns) >= 3]
         return render(request, "stats.html", report=report, charts=charts, query=request.url.query)
 
     @get("/stats/download", guards=[console_permission("audit.read")], sync_to_thread=True)
@@ -158,6 +160,11 @@ class Pages(Controller):
         return serve_object(services, thumbnail_key(media_id), "image/jpeg")
 
 
+def _row_label(table: StatTable, row: list[Any]) -> str:
+    """A row's name in a chart: its first cell, with the second when that is not merely the first's code."""
+    return str(row[0]) if table.columns[1] == "code" else f"{row[0]} {row[1]}"
+
+
 def child_named(text: str | None) -> UUID | None:
     """A child id typed into a form: blank is none; anything that is not an id names no child (404)."""
     if not text or not text.strip():
@@ -179,6 +186,7 @@ def _statistics(request: Request[Any, Any, Any], services: Services, jurisdictio
 def console_templates(engine: JinjaTemplateEngine) -> None:
     """Chinese in a page's JSON stays readable (not `\\u` escapes); autoescaping stays on."""
     engine.engine.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    engine.engine.filters["county_time"] = county_time
 
 
 def console_router() -> Router:

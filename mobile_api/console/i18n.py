@@ -23,7 +23,8 @@ LANGUAGES: Final = ("zh", "en")
 LANG_COOKIE: Final = "huhang_lang"
 
 WORDS: Final[dict[str, tuple[str, str]]] = {
-    "console": ("护航 督导与督查控制台", "Huhang console for supervisors and auditors"),
+    "console": ("督导与督查控制台", "console for supervisors and auditors"),
+    "times_note": ("时间均为北京时间（UTC+8）", "Times are China Standard Time (UTC+8)"),
     "sign_in": ("登录", "Sign in"), "sign_out": ("退出", "Sign out"),
     "username": ("用户名", "Username"), "password": ("密码", "Password"),
     "worklist": ("工作清单", "Worklist"), "referrals": ("转介", "Referrals"), "stats": ("统计", "Statistics"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -10,6 +11,7 @@ from litestar.datastructures import Cookie
 from litestar.response import Template
 
 from mobile_api.console.i18n import LANG_COOKIE, labels, language, words
+from mobile_api.console.pages import COUNTY_TIME
 from mobile_api.console.session import CSRF_COOKIE, cookie, csrf_token
 
 LANG_AGE: Final = 365 * 24 * 3600
@@ -30,6 +32,16 @@ def render(request: Request[Any, Any, Any], name: str, status_code: int = 200, *
         **context, "lang": lang, "t": words(lang), "label": labels(lang), "csrf": token, "caller": caller,
         "path": request.url.path, "other_lang": "en" if lang == "zh" else "zh",
     })
+
+
+def county_time(value: str | datetime | None) -> str:
+    """A moment as the county reads it: China Standard Time, to the minute."""
+    if not value:
+        return "—"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(COUNTY_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def content_security_policy(tile_url: str | None) -> str:
