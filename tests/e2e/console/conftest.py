@@ -4,12 +4,10 @@ with the visit, a sealed child, and a child in the other town; the accounts of t
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
-import httpx
 import pytest
 
 from backend.settings import Settings
@@ -68,21 +66,6 @@ class ConsoleWorld(World):
 def console_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The server believes X-Forwarded-Proto from a proxy on its own host (as behind a TLS-terminating proxy)."""
     return Settings(data_dir=Path(tmp_path_factory.mktemp("console-server")), trusted_proxies=("127.0.0.1",))
-
-
-def signed_in(base: str, username: str, password: str = PASSWORD, **headers: str) -> httpx.Client:
-    """A browser-like client that signed in through the console's form (its CSRF token included)."""
-    client = httpx.Client(base_url=base, timeout=30, headers=headers)
-    token = form_token(client.get("/console/login"))
-    answer = client.post("/console/login", data={"username": username, "password": password, "csrf_token": token})
-    assert answer.status_code == 303, answer.text
-    return client
-
-
-def form_token(page: httpx.Response) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert found, page.text
-    return found.group(1)
 
 
 @pytest.fixture(scope="package")

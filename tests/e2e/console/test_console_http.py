@@ -11,7 +11,8 @@ import openpyxl
 import pytest
 
 from tests.e2e.conftest import PASSWORD
-from tests.e2e.console.conftest import SEALED_ID, SEALED_ID_MASKED, ConsoleWorld, form_token, signed_in
+from tests.e2e.console.client import form_token, signed_in
+from tests.e2e.console.conftest import SEALED_ID, SEALED_ID_MASKED, ConsoleWorld
 
 CSP = ("default-src 'self'; img-src 'self'; script-src 'self'; style-src 'self'; font-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
