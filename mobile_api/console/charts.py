@@ -55,8 +55,8 @@ def _number(value: float | str) -> str:
 def nice_step(extent: float) -> float:
     """A round grid step (1, 2 or 5 times a power of ten) giving three to six lines across `extent` metres."""
     raw = extent / 3
-    power = 10 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(float(m * power) for m in (1, 2, 5, 10) if m * power >= raw)
 
 
 def positions_plot(title: str, home_label: str, home: tuple[float, float], visits: Sequence[Position],
