@@ -102,9 +102,10 @@ class Pages(Controller):
 
     @get("/children/{child_id:uuid}", guards=[console_permission("audit.read")], sync_to_thread=True)
     def child(self, request: Request[Any, Any, Any], child_id: FromPath[UUID], services: NamedDependency[Services],
-              at: date | None = None, basis: Literal["recorded", "occurred"] = "recorded") -> Template:
+              at: date | None = None, basis: Literal["recorded", "occurred"] = "recorded",
+              older: Annotated[int, Parameter(ge=0)] = 0) -> Template:
         caller = console_caller(request, services)
-        page = pages.child_file(services, caller, child_id, at, basis)
+        page = pages.child_file(services, caller, child_id, pages.AsOf(day=at, basis=basis), older)
         plot = None
         if page["home"] is not None:
             plot = positions_plot(page["status"]["name"], words(language(request))("home"), page["home"],
@@ -122,7 +123,7 @@ class Pages(Controller):
               jurisdiction: str | None = None, from_: FromDate = None, to: date | None = None) -> Template:
         report = _statistics(request, services, jurisdiction, from_, to)
         charts = [(t, bars(t.title, [(_row_label(t, r), r[2]) for r in t.rows])) for t in report.tables if len(t.columns) >= 3]
-        return render(request, "stats.html", report=report, charts=charts, query=request.url.query)
+        return render(request, "stats.html", report=report, charts=charts)
 
     @get("/stats/download", guards=[console_permission("audit.read")], sync_to_thread=True)
     def stats_download(self, request: Request[Any, Any, Any], services: NamedDependency[Services],

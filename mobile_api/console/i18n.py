@@ -63,7 +63,8 @@ WORDS: Final[dict[str, tuple[str, str]]] = {
     "back": ("返回工作清单", "Back to the worklist"), "language": ("语言", "Language"),
     "skip": ("跳到正文", "Skip to the content"), "scope": ("范围", "Scope"), "nothing": ("没有记录", "Nothing here"),
     "reason": ("原因", "Reason"), "stream": ("流", "Stream"), "version": ("版本", "Version"),
-    "data": ("内容", "Details"), "chart": ("图表", "Chart"), "open": ("打开", "Open"),
+    "data": ("内容", "Details"), "newest_first": ("最新在前。", "Newest first."),
+    "older": ("更早的事件", "Older events"), "newer": ("较新的事件", "Newer events"), "chart": ("图表", "Chart"), "open": ("打开", "Open"),
 }
 
 VOCABULARIES: Final[dict[str, type[StrEnum]]] = {

@@ -30,6 +30,8 @@ from projections.tables import ChildRow
 from projections.views import child_status, facts_of, referral_view
 
 LIST_LIMIT: Final = 200
+TIMELINE_PAGE: Final = 50
+"""Events of a child's timeline on one page: a long history stays within a county office's connection."""
 COUNTY_TIME: Final = timezone(timedelta(hours=8))
 """A date chosen in the console is a day in China Standard Time; its status is the one at the end of that day."""
 
@@ -102,20 +104,31 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), COUNTY_TIME)
 
 
-def child_file(services: Services, caller: Caller, child_id: UUID, day: date | None, basis: Basis) -> dict[str, Any]:
-    """A child's file: status now (and as of a chosen day), the timeline of every event, photos, visit positions."""
+class AsOf(msgspec.Struct, frozen=True):
+    """The day whose status is asked (None: only today's), and by which clock."""
+
+    day: date | None
+    basis: Basis = "recorded"
+
+
+def child_file(services: Services, caller: Caller, child_id: UUID, asked: AsOf, older: int = 0) -> dict[str, Any]:
+    """A child's file: status now (and as of a chosen day), the timeline newest first a page at a time (`older`
+    pages back), photos, visit positions."""
     row = visible_child(services, caller.actor, child_id)
     events = child_events(services.app.store, services.read_db, child_id)
     shown = Shown()
     (status,) = _statuses(services, caller, [row], shown)
     entries, disclosure = history(events, slice(None), caller.actor, facts_of(row))
     shown.add(row.child_id, disclosure)
-    page: dict[str, Any] = {"status": status, "timeline": entries, "basis": basis, "day": day,
+    newest_first = entries[::-1]
+    page: dict[str, Any] = {"status": status, "basis": asked.basis, "day": asked.day, "older": older,
+                            "timeline": newest_first[older * TIMELINE_PAGE:(older + 1) * TIMELINE_PAGE],
+                            "has_older": (older + 1) * TIMELINE_PAGE < len(entries), "events": len(entries),
                             "photos": _photos(services, row, entries), "home": _home(row),
                             "positions": _positions(services, entries)}
-    if day is not None:
-        moment = check_moment(end_of_day(day), "at")
-        past = status_as_of(services, caller, row, events, moment, basis, shown)
+    if asked.day is not None:
+        moment = check_moment(min(end_of_day(asked.day), services.clock()), "at")
+        past = status_as_of(services, caller, row, events, moment, asked.basis, shown)
         page["as_of"] = msgspec.to_builtins(past) if past is not None else None
     record_shown(services, caller, shown, "console.childFile")
     return page

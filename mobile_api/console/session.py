@@ -94,21 +94,12 @@ def _signature(services: Services, nonce: str) -> str:
 
 
 def csrf_token(request: Request[Any, Any, Any], services: Services) -> str:
-    """The CSRF token of this browser (from its cookie, or a new one the page's answer sets)."""
+    """The CSRF token of this browser: the one its cookie holds, or a new one (the page's answer sets the cookie)."""
     current = request.cookies.get(CSRF_COOKIE, "")
     if _valid(services, current):
         return current
     nonce = secrets.token_hex(16)
-    fresh = f"{nonce}.{_signature(services, nonce)}"
-    request.state["new_csrf"] = fresh
-    return fresh
-
-
-def keep_csrf(request: Request[Any, Any, Any], response: Response[Any]) -> None:
-    """Send the CSRF cookie a page made for the forms it shows."""
-    fresh = request.state.get("new_csrf")
-    if fresh:
-        response.set_cookie(cookie(request, CSRF_COOKIE, fresh, None))
+    return f"{nonce}.{_signature(services, nonce)}"
 
 
 def _valid(services: Services, token: str) -> bool:

@@ -10,9 +10,10 @@ import httpx
 import openpyxl
 import pytest
 
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import PASSWORD, PLACE_A, child_body
 from tests.e2e.console.client import form_token, signed_in
 from tests.e2e.console.conftest import SEALED_ID, SEALED_ID_MASKED, ConsoleWorld
+from tests.e2e.server import sub
 
 CSP = ("default-src 'self'; img-src 'self'; script-src 'self'; style-src 'self'; font-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -152,11 +153,25 @@ def test_showing_protected_data_in_the_console_is_in_the_access_log(console: Con
 
 
 def test_a_childs_file_weighs_under_300_kb_before_photos(console: ConsoleWorld) -> None:
+    """A child visited 150 times, each visit with a paragraph of observations: the file shows the newest 50
+    events and links to the older ones, and the page with its stylesheet stays under 300 KB."""
+    director = console.as_("director")
+    busy = director.post("/api/v1/children", child_body(PLACE_A, name="多次走访")).json()["child_id"]
+    words = "孩子在家中由祖母照顾，生活基本稳定，学习用品短缺，已联系学校协助。" * 3
+    for n in range(150):
+        visit = director.post("/api/v1/visits", sub(
+            child_id=busy, visit_type="home", child_seen=True, guardian_present=True, notes=f"{n} {words}",
+            observations={"living_conditions": words, "state_of_mind": words, "needs": words, "problems": words},
+            geo={"lat": 26.5783, "lon": 106.7135, "accuracy_m": 8}))
+        assert visit.status_code == 201, visit.text
     client = signed_in(console.base, "supervisor")
-    page = client.get(f"/console/children/{console.red}")
+    page = client.get(f"/console/children/{busy}")
     style = client.get("/console/static/console.css")
-    assert style.status_code == 200 and style.headers["content-type"].startswith("text/css")
+    assert page.status_code == 200 and style.headers["content-type"].startswith("text/css")
+    assert page.text.count("<tr") == 1 + 50 and "?older=1#timeline" in page.text
     assert len(page.content) + len(style.content) < PAGE_LIMIT
+    oldest = client.get(f"/console/children/{busy}?older=3")  # 150 visits and the registration: 50, 50, 50, 1
+    assert oldest.text.count("<tr") == 1 + 1 and "?older=2#timeline" in oldest.text and "?older=4" not in oldest.text
 
 
 def test_the_xlsx_download_is_the_apis_summary(console: ConsoleWorld) -> None:
