@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from backend.rules.geo import offset_m
 
 BAR_COLOUR: Final = "#0b5cad"
+LABEL_PX: Final = 170
 SIZE: Final = 360
 CENTRE: Final = SIZE / 2
 RADIUS_PX: Final = 150
@@ -32,18 +33,31 @@ class Position(msgspec.Struct, frozen=True):
 def bars(title: str, rows: Sequence[tuple[str, float | str]]) -> Markup:
     """A horizontal bar chart with each value written beside its bar (readable without colour); a value that is not a
     number (a statistics cell shown as `<5`) is written without a bar."""
-    height, label_w, bar_w = 22, 150, 140
+    height, label_w, bar_w = 22, LABEL_PX + 6, 130
     top = max((v for _, v in rows if not isinstance(v, str)), default=0) or 1
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {label_w + bar_w + 50} {height * len(rows) + 8}" '
              f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     for i, (label, value) in enumerate(rows):
         y = 4 + i * height
         width = 0 if isinstance(value, str) else bar_w * value / top
-        parts.append(f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end">{escape(label)}</text>'
+        parts.append(f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end">{escape(fit(label))}'
+                     f'<title>{escape(label)}</title></text>'
                      f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="{height - 8}" fill="{BAR_COLOUR}"/>'
                      f'<text x="{label_w + width + 6:.1f}" y="{y + 16}">{escape(_number(value))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def fit(label: str, room: float = 0) -> str:
+    """The label shortened with an ellipsis to what fits beside the bars (a CJK character ~12 px, others ~7 px at
+    12 px type); the whole label stays in the chart's text as its title."""
+    room = room or LABEL_PX
+    used = 0.0
+    for i, char in enumerate(label):
+        used += 12 if ord(char) > 0x2E7F else 7
+        if used > room:
+            return label[: max(i - 1, 0)] + "…"
+    return label
 
 
 def _number(value: float | str) -> str:

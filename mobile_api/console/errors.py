@@ -23,8 +23,11 @@ def refused(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     """A refusal: the sign-in page again for wrong credentials, else an error page naming the status and code."""
     status = status_of_class(type(exc))
     if isinstance(exc, Unauthenticated):
-        return render(request, "login.html", status_code=status, problem=exc.detail)
-    return render(request, "error.html", status_code=status, status=status, code=exc.code, detail=exc.detail)
+        return render(request, "login.html", status_code=status, problem="sign_in_failed")
+    page = render(request, "error.html", status_code=status, status=status, code=exc.code, detail=exc.detail)
+    if "retry_after" in exc.extra:  # the login throttle says when to try again, as the API's answer does
+        page.headers["Retry-After"] = str(exc.extra["retry_after"])
+    return page
 
 
 def http_refused(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mobile_api.console.charts import Position, bars, nice_step, positions_plot, tile_corner, zoom_for
+from mobile_api.console.charts import Position, bars, fit, nice_step, positions_plot, tile_corner, zoom_for
 from mobile_api.console.render import content_security_policy, county_time
 
 HOME = (26.5783, 106.7135)
@@ -50,7 +50,7 @@ def test_tile_geometry() -> None:
 
 def test_bars_write_each_value_and_a_cell_shown_as_under_five_has_no_bar() -> None:
     chart = str(bars("类别", [("留守", 3), ("受害", "<5")]))
-    assert 'width="140.0"' in chart and ">3</text>" in chart
+    assert 'width="130.0"' in chart and ">3</text>" in chart
     assert 'width="0.0"' in chart and ">&lt;5</text>" in chart
 
 
@@ -75,3 +75,11 @@ def test_the_tile_service_is_read_from_the_environment_and_unset_by_default() ->
     assert Settings.from_env({}).console_tile_url is None
     url = "https://tiles.example.cn/{z}/{x}/{y}.png"
     assert Settings.from_env({"HUHANG_CONSOLE_TILE_URL": url}).console_tile_url == url
+
+
+def test_a_long_label_is_shortened_to_fit_and_kept_whole_in_its_title() -> None:
+    assert fit("蓝") == "蓝"
+    # 热线 24 px, then 7 px each: "(12345/12" ends at 87 px, "3" at 94, "5" at 101 > 100: the "3" gives way to "…"
+    assert fit("热线(12345/12355/12338)", 100) == "热线(12345/12…"
+    chart = str(bars("t", [("热线(12345/12355/12338)" * 3, 1)]))
+    assert "<title>" + "热线(12345/12355/12338)" * 3 + "</title>" in chart

@@ -89,7 +89,21 @@ def test_a_wrong_password_shows_the_sign_in_page_again_with_401(console: Console
     client = httpx.Client(base_url=console.base)
     token = form_token(client.get("/console/login"))
     answer = client.post("/console/login", data={"username": "supervisor", "password": "wrong", "csrf_token": token})
-    assert answer.status_code == 401 and 'name="password"' in answer.text
+    assert answer.status_code == 401 and 'name="password"' in answer.text and "用户名或密码错误" in answer.text
+
+
+def test_the_apis_login_throttle_holds_for_the_console(console: ConsoleWorld) -> None:
+    """Five wrong passwords for one account from the console, then even the right one waits (README: per account and
+    device, 5, then a wait from 30 s); the account is one no other console test signs in with."""
+    client = httpx.Client(base_url=console.base)
+    token = form_token(client.get("/console/login"))
+    for _ in range(5):
+        wrong = client.post("/console/login", data={"username": "county", "password": "wrong", "csrf_token": token})
+        assert wrong.status_code == 401
+    held = client.post("/console/login", data={"username": "county", "password": PASSWORD, "csrf_token": token})
+    assert held.status_code == 429 and '<code id="error-code">too_many_attempts</code>' in held.text
+    assert 0 < int(held.headers["retry-after"]) <= 30
+    assert not any(c.startswith("huhang_console=") for c in held.headers.get_list("set-cookie"))
 
 
 def test_without_a_session_every_page_sends_the_browser_to_sign_in(console: ConsoleWorld) -> None:
