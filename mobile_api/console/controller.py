@@ -17,7 +17,6 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 
 from backend.errors import ChildNotFound
-from backend.identity import authorize
 from media.stores import original_key, thumbnail_key
 from mobile_api.console import pages
 from mobile_api.console.charts import bars, positions_plot
@@ -26,6 +25,7 @@ from mobile_api.console.i18n import language, words
 from mobile_api.console.render import county_time, render
 from mobile_api.console.session import (
     DEVICE_ID,
+    check_console_role,
     check_csrf,
     console_caller,
     console_permission,
@@ -75,7 +75,7 @@ class SessionPages(Controller):
         """Only supervisors and auditors get a session; anyone else is refused before a cookie is set."""
         check_csrf(request, services, data.csrf_token)
         user = sign_in(services, request, data.username, data.password, DEVICE_ID)
-        authorize(user.as_actor(), "console.use")
+        check_console_role(user.as_actor())
         response: Response[Any] = Redirect("/console/", status_code=303)
         start_session(request, services, user, response)
         return response

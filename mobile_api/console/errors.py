@@ -11,7 +11,7 @@ from litestar.response import Redirect
 from backend.errors import DomainError
 from mobile_api.auth import Unauthenticated
 from mobile_api.console.render import render
-from mobile_api.console.session import NotSignedIn
+from mobile_api.console.session import NotForConsole, NotSignedIn
 from mobile_api.errors import HTTP_CODES, status_of_class
 
 
@@ -24,7 +24,8 @@ def refused(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = status_of_class(type(exc))
     if isinstance(exc, Unauthenticated):
         return render(request, "login.html", status_code=status, problem="sign_in_failed")
-    page = render(request, "error.html", status_code=status, status=status, code=exc.code, detail=exc.detail)
+    page = render(request, "error.html", status_code=status, status=status, code=exc.code, detail=exc.detail,
+                  explain="console_roles" if isinstance(exc, NotForConsole) else None)
     if "retry_after" in exc.extra:  # the login throttle says when to try again, as the API's answer does
         page.headers["Retry-After"] = str(exc.extra["retry_after"])
     return page

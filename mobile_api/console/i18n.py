@@ -26,6 +26,9 @@ WORDS: Final[dict[str, tuple[str, str]]] = {
     "console": ("督导与督查控制台", "console for supervisors and auditors"),
     "times_note": ("时间均为北京时间（UTC+8）", "Times are China Standard Time (UTC+8)"),
     "sign_in": ("登录", "Sign in"), "sign_out": ("退出", "Sign out"),
+    "console_roles": ("本控制台供儿童督导员和未成年人权益督查专员使用；网格员、儿童主任和部门经办人请使用手机应用。",
+                      "This console is for supervisors and auditors; grid workers, child directors and department "
+                      "handlers use the field app."),
     "sign_in_failed": ("用户名或密码错误", "Wrong username or password"),
     "username": ("用户名", "Username"), "password": ("密码", "Password"),
     "worklist": ("工作清单", "Worklist"), "referrals": ("转介", "Referrals"), "stats": ("统计", "Statistics"),

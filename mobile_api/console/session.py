@@ -14,7 +14,7 @@ from litestar.datastructures import Cookie
 from litestar.handlers.base import BaseRouteHandler
 
 from backend.errors import Forbidden
-from backend.identity import authorize
+from backend.identity import PERMISSIONS, Actor, authorize
 from backend.users import User
 from mobile_api.auth import Caller, Unauthenticated
 from mobile_api.services import Services
@@ -33,6 +33,15 @@ class NotSignedIn(Unauthenticated):
 
 class CsrfRefused(Forbidden):
     code = "csrf_refused"
+
+
+class NotForConsole(Forbidden):
+    """A role the console is not for (it is the supervisors' and auditors' view; the others have the field app)."""
+
+
+def check_console_role(actor: Actor) -> None:
+    if actor.role not in PERMISSIONS["console.use"]:
+        raise NotForConsole(f"a {actor.role.value} may not do console.use")
 
 
 def https(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
@@ -72,7 +81,7 @@ def console_permission(action: str) -> Any:
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         actor = console_caller(connection, connection.app.state.services).actor
-        authorize(actor, "console.use")
+        check_console_role(actor)
         authorize(actor, action)
 
     guard.action = action  # type: ignore[attr-defined]

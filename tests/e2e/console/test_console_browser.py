@@ -160,6 +160,7 @@ def test_a_grid_worker_is_refused(browser: Any, console: ConsoleWorld, screens: 
     s.sign_in("grid")
     expect(s.page.locator("#error-code")).to_have_text("forbidden")
     expect(s.page.get_by_role("heading")).to_contain_text("无权访问")
+    expect(s.page.get_by_role("alert")).to_contain_text("本控制台供儿童督导员和未成年人权益督查专员使用")
     s.shot("10-grid-worker-refused")
     s.page.goto(console.base + "/console/")
     expect(s.page.get_by_role("heading", name="登录")).to_be_visible()
