@@ -29,6 +29,9 @@ def child_view(child: Child) -> dict[str, Any]:
             "owner": child.owner,
             "partner": child.partner,
             "version": child.version,
+            "case_status": child.case_status.value,
+            "closure_reason": child.closure_reason,
+            "merged_into": child.merged_into,
         }
     )
 
@@ -70,5 +73,11 @@ def registered_status(child: Child, policy: Policy, now: datetime) -> dict[str, 
             "partner": None,
             "withheld": [],
             "version": child.version,
+            "household_position": profile.get("household_position"),
+            "school": None,
+            "phone": None,
+            "case_status": "open",
+            "closure_reason": None,
+            "merged_into": None,
         }
     )

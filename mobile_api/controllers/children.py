@@ -98,6 +98,7 @@ class ChildrenController(Controller):
             due_before=due_before,
             overdue_at=services.clock() if overdue else None,
             department=actor.department if actor.role == Role.DEPARTMENT_HANDLER else None,
+            now=services.clock(),
         )
         rows, after = caseload(services.read_db, query, limit, services.cursors.read(cursors.CHILDREN, cursor))
         return ChildPage(items=statuses(services, caller, rows, "listChildren"),
