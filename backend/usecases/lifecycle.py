@@ -3,6 +3,7 @@ changes from the field, and merging a duplicate record into the kept one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -43,7 +44,7 @@ class Lifecycle:
         return self._decide("child.reject_closure", actor, device_id, child_id, command, Child.reject_closure)
 
     def _decide(self, name: str, actor: Actor, device_id: str, child_id: UUID, command: ClosureDecision,
-                decide: Any) -> Outcome:
+                decide: Callable[[Child, Meta, str], None]) -> Outcome:
         authorize(actor, "child.decide_closure")
 
         def handle(meta: Meta) -> Change:
@@ -94,4 +95,5 @@ def profile_view(child: Child, event: ProfileChanged) -> dict[str, Any]:
     """The profile as it now stands, and which of the sent fields a newer change had already set."""
     profile = child.profile
     fields = ("address", "home_geo", "guardians", "household_position", "school", "phone")
-    return msgspec.to_builtins({f: profile.get(f) for f in fields}) | {"superseded": list(event.superseded)}
+    shown: dict[str, Any] = msgspec.to_builtins({f: profile.get(f) for f in fields})
+    return shown | {"superseded": list(event.superseded)}

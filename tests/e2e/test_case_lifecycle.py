@@ -5,10 +5,17 @@ expected values are written out here. Each test works in a village of its own, s
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
-from tests.e2e.conftest import World, child_body
-from tests.e2e.server import sub
+from backend.bootstrap import bootstrap
+from backend.settings import Settings
+from projections.db import open_read_db
+from projections.registry import PROJECTIONS
+from projections.runner import Runner
+from tests.e2e.conftest import PASSWORD, USERS, World, child_body
+from tests.e2e.server import add_users, running_server, sub
+from tests.integration.test_projection_properties import dump
 
 BEIJING = timezone(timedelta(hours=8))
 
@@ -127,6 +134,8 @@ def test_illegal_transitions_are_409_and_store_nothing(world: World) -> None:
     assert status(world, child)["version"] == 3  # registered, asked, closed: the refusals stored nothing
     unknown = supervisor.post(f"/api/v1/children/{new_child(world, place)}/closure", sub(reason="bored"))
     assert unknown.status_code == 422
+    no_reason = supervisor.post(f"/api/v1/children/{child}/reopen", sub(reason="  "))
+    assert (no_reason.status_code, no_reason.json()["extra"]["field"]) == (422, "reason")
 
 
 def test_hostile_callers_of_the_lifecycle(world: World) -> None:
@@ -296,3 +305,39 @@ def test_a_child_about_to_turn_18_is_an_aging_out_task_and_past_it_leaves_the_du
     assert "aged_out" not in status(world, past)["flags"]
     assert f"aging_out:{past}" not in ids(all_items(world, "director", "/api/v1/me/tasks"), "task_id")
     assert stats_rows(world, place, "closures")["aged_out"] == 1
+
+
+def test_a_rebuild_from_the_log_gives_the_same_rows_as_the_server_built(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    add_users(settings, USERS, PASSWORD)
+    with running_server(settings) as base:
+        world = World(base)
+        place = "520302/001/003/28"
+        child, duplicate, other = (new_child(world, place, occurred_at=ago(days=5)) for _ in range(3))
+        steps = [
+            ("director", f"/api/v1/children/{child}/closure", sub(reason="moved_away")),
+            ("supervisor", f"/api/v1/children/{child}/closure/reject", sub(note="继续")),
+            ("director", f"/api/v1/children/{child}/closure", sub(reason="risk_resolved")),
+            ("supervisor", f"/api/v1/children/{child}/closure/approve", sub(note="同意")),
+            ("director", f"/api/v1/children/{child}/reopen", sub(reason="返回")),
+            ("grid", f"/api/v1/children/{other}/profile", sub(address="新", occurred_at=ago(days=1))),
+            ("grid", f"/api/v1/children/{other}/profile", sub(address="旧", school="某小学", occurred_at=ago(days=3))),
+            ("supervisor", f"/api/v1/children/{other}/merge", sub(duplicate_child_id=duplicate)),
+            ("director", f"/api/v1/children/{other}/closure", sub(reason="aged_out")),
+        ]
+        for user, path, body in steps:
+            answer = world.as_(user).post(path, body)
+            assert answer.status_code == 201, (path, answer.text)
+        new_child(world, place, birth_date=birth_turning_18_in(5).isoformat())
+        world.close()
+    with bootstrap(settings) as app:
+        db = open_read_db(settings)
+        for projection in PROJECTIONS.values():
+            Runner(app.store, db, settings.policy, projection, suffix="_scratch").catch_up()
+        live, rebuilt = dump(db), dump(db, "_scratch")
+        db.close()
+    assert live == rebuilt
+    assert live["rm_children"][duplicate]["merged_into"] == other
+    assert live["rm_children"][other]["address"] == "新" and live["rm_children"][other]["school"] == "某小学"
+    assert live["rm_children"][child]["case_status"] == "open"
+    assert live["rm_cov_places"][duplicate]["open"] is False
