@@ -14,14 +14,6 @@ from mobile_api.common import BEARER, permission, require_json, written
 from mobile_api.schemas import ChildChange, MergeResult, ProfileChange
 from mobile_api.services import Services
 
-CLOSED_CHILD_RULE = (
-    "While a case is closed, a fact that occurred after the closure (a visit, a grading, a category or profile "
-    "change, a referral, an intervention, a conference, an assignment, a transfer) is refused with 409 "
-    "`child_closed`; one that occurred before the closure and arrives late (made offline) is kept. Corrections and "
-    "sealing orders still apply. A closed child leaves due lists, visit tasks and the active caseload's figures, "
-    "and stays in history, audit and as-of."
-)
-
 
 class LifecycleController(Controller):
     path = "/api/v1/children"
@@ -30,11 +22,12 @@ class LifecycleController(Controller):
     security = BEARER
 
     @post("/{child_id:uuid}/closure", operation_id="closeCase", guards=[permission("child.close")],
-          sync_to_thread=True, description=CLOSED_CHILD_RULE)
+          sync_to_thread=True)
     def close(self, child_id: FromPath[UUID], data: CloseCase, caller: NamedDependency[Caller],
               services: NamedDependency[Services]) -> Response[ChildChange]:
         """Close the case: a child director asks (`case_status: closure_requested`, supervisors are told and get a
-        `closure_approval` task); a supervisor closes at once (`closed`). A case not open: 409."""
+        `closure_approval` task); a supervisor closes at once (`closed`). A case not open: 409. What a closed case
+        refuses and keeps: the document's "Closed cases" section."""
         outcome = services.app.lifecycle.close(caller.actor, caller.device_id, child_id, data)
         return written(services, caller, outcome, ChildChange)
 

@@ -182,7 +182,13 @@ def test_what_happened_after_a_closure_is_refused_and_what_happened_before_it_is
         answer = world.as_("supervisor").post(f"/api/v1/children/{child}/{path}", body)
         assert (answer.status_code, answer.json()["code"]) == (409, "child_closed"), path
     referral = world.as_("supervisor").post("/api/v1/referrals", sub(child_id=child, to_department="police", reason="x"))
-    assert referral.status_code == 409
+    assert (referral.status_code, referral.json()["code"]) == (409, "child_closed")
+    for decision, expected in [({"decision": "refer", "refer_to": "police"}, 409), ({"decision": "monitor"}, 201)]:
+        report = world.as_("director").post("/api/v1/reports", sub(
+            source="hotline", reporter={"role": "neighbour"}, description="又见孩子独自在家", jurisdiction=place))
+        triaged = world.as_("director").post(f"/api/v1/reports/{report.json()['report_id']}/triage",
+                                             sub(child_id=child, **decision))
+        assert triaged.status_code == expected, triaged.text  # a report is kept; no one is sent to a closed case
     shown = status(world, child)
     assert shown["last_visit_at"] is not None and shown["next_visit_due"] is None and shown["overdue"] is False
 
