@@ -14,7 +14,7 @@ from backend.usecases.core import Core, utc_now
 from backend.usecases.interventions import Interventions
 from backend.usecases.lifecycle import Lifecycle
 from backend.usecases.notices import Notices
-from backend.usecases.photos import Photos
+from backend.usecases.photos import Ingest, Photos
 from backend.usecases.referrals import Referrals
 from backend.usecases.reports import Reports
 from backend.usecases.users import Users
@@ -29,6 +29,7 @@ class Huhang:
         settings: Settings,
         store: EventStore,
         clock: Callable[[], datetime] = utc_now,
+        ingest: Ingest | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -42,7 +43,7 @@ class Huhang:
         self.users = Users(self.core)
         self.audit = Audit(self.core)
         self.notices = Notices(self.core)
-        self.photos = Photos(self.core, self.children)
+        self.photos = Photos(self.core, self.children, ingest)
 
     def close(self) -> None:
         self.store.close()
@@ -56,6 +57,7 @@ class Huhang:
         self.close()
 
 
-def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Huhang:
-    """The application the settings describe."""
-    return Huhang(settings, open_store(settings), clock)
+def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now, ingest: Ingest | None = None) -> Huhang:
+    """The application the settings describe (`ingest`, the media layer's part of photo uploads, is handed in by
+    the composition root: without it, the write side takes no uploads)."""
+    return Huhang(settings, open_store(settings), clock, ingest)

@@ -193,6 +193,24 @@ class UserDisabledError(Conflict):
     code = "user_disabled"
 
 
+class UnsupportedMediaType(DomainError):
+    """The body or the file is not of a kind the operation takes (415)."""
+
+    code = "unsupported_media_type"
+
+
+class TooLarge(DomainError):
+    """The body or the file is over what the operation takes (413)."""
+
+    code = "too_large"
+
+
+class DependencyUnavailable(DomainError):
+    """A dependency other than the event store (the object store, say) did not answer (503); nothing was stored."""
+
+    code = "unavailable"
+
+
 class StoreUnavailable(DomainError):
     """The event store did not answer (503); the client retries with the same submission."""
 

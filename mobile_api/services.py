@@ -19,6 +19,7 @@ from backend.relay import Relay, RelayStatus, RelayWatch
 from backend.settings import Settings
 from backend.usecases.core import Outcome, utc_now
 from media.budget import DecodeBudget
+from media.ingest import photo_ingest
 from media.stores import MediaUnavailable, ObjectStore, open_object_store
 from mobile_api.auth import TokenIssuer
 from mobile_api.cursors import Cursors, cursor_key
@@ -58,10 +59,11 @@ class Services:
         self.settings = settings
         self.clock = clock
         self.read_db: ReadDB = open_read_db(settings)
-        self.app: Huhang = bootstrap(settings, clock)
         self.objects: ObjectStore = open_object_store(settings)
         self.decode_budget = DecodeBudget(settings.decode_budget_bytes, settings.decode_concurrency,
                                           settings.decode_wait.total_seconds())
+        self.app: Huhang = bootstrap(settings, clock, photo_ingest(self.objects, settings.max_photo_pixels,
+                                                                   self.decode_budget))
         self.runners = {
             name: Runner(self.app.store, open_read_db(settings), settings.policy, projection)
             for name, projection in PROJECTIONS.items()

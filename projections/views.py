@@ -83,10 +83,12 @@ def disclose_child(d: Disclosure, view: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def child_status(row: ChildRow, now: datetime, policy: Policy, reader: Actor) -> tuple[dict[str, Any], Disclosure]:
-    """The child status of the API as this reader may see it, and the disclosure that decided it."""
+def child_status(row: ChildRow, now: datetime, policy: Policy, reader: Actor,
+                 facts: ChildFacts | None = None) -> tuple[dict[str, Any], Disclosure]:
+    """The child status of the API as this reader may see it, and the disclosure that decided it (by `facts`, when
+    the row is a past state of the child and what protects it now must decide)."""
     level = effective_level(row.risk_level, row.categories)
-    d = Disclosure(reader, facts_of(row))
+    d = Disclosure(reader, facts or facts_of(row))
     status = {
         "child_id": row.child_id,
         "name": row.name,
@@ -107,7 +109,7 @@ def child_status(row: ChildRow, now: datetime, policy: Policy, reader: Actor) ->
         "evidence_complete": not row.incomplete_visits,
         "flags": child_flags(row, now, policy),
         "guardians": row.guardians,
-        "sealed": row.sealed,
+        "sealed": d.child.sealed,
         "owner": row.owner,
         "partner": row.partner,
         "version": row.version,
