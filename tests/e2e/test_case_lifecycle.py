@@ -315,11 +315,15 @@ def test_a_child_about_to_turn_18_is_an_aging_out_task_and_past_it_leaves_the_du
 
 def test_a_rebuild_from_the_log_gives_the_same_rows_as_the_server_built(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    add_users(settings, USERS, PASSWORD)
+    add_users(settings, [*USERS, ("county_c", "supervisor", "520303", None)], PASSWORD)
     with running_server(settings) as base:
         world = World(base)
         place = "520302/001/003/28"
         child, duplicate, other = (new_child(world, place, occurred_at=ago(days=5)) for _ in range(3))
+        elsewhere = world.as_("county_c").post("/api/v1/children", child_body("520303/001/001")).json()["child_id"]
+        for user, into, dup in [("county", other, elsewhere), ("county_c", elsewhere, other)]:  # across counties
+            across = world.as_(user).post(f"/api/v1/children/{into}/merge", sub(duplicate_child_id=dup))
+            assert across.status_code == 404, across.text
         steps = [
             ("director", f"/api/v1/children/{child}/closure", sub(reason="moved_away")),
             ("supervisor", f"/api/v1/children/{child}/closure/reject", sub(note="继续")),
@@ -347,3 +351,4 @@ def test_a_rebuild_from_the_log_gives_the_same_rows_as_the_server_built(tmp_path
     assert live["rm_children"][other]["address"] == "新" and live["rm_children"][other]["school"] == "某小学"
     assert live["rm_children"][child]["case_status"] == "open"
     assert live["rm_cov_places"][duplicate]["open"] is False
+    assert live["rm_children"][elsewhere]["case_status"] == "open"
