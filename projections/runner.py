@@ -119,6 +119,16 @@ class Runner:
             self._commit(events, position, generation, reached)
             return max(len(events), 1)
 
+    def apply_page(self, events: list[tuple[int, Event]], reached: int) -> int:
+        """Apply events read by someone else from this runner's checkpoint up to log position `reached`
+        (those of other types are skipped): several projections built from one pass over the log.
+        Returns how many of the events this projection reads."""
+        with self.lock:
+            position, generation = self.checkpoint_and_generation()
+            mine = [(at, e) for at, e in events if position < at <= reached and type(e) in self.projection.projectors]
+            self._commit(mine, position, generation, reached)
+            return len(mine)
+
     def apply_delivered(self, events: list[tuple[int, Event]]) -> int:
         """Apply events delivered from elsewhere (NATS) by position; those at or below the checkpoint
         were applied before (a redelivery) and are skipped. Returns how many were applied."""
