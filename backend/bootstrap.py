@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 
+from backend.id_claims import claim_key
 from backend.settings import Settings
 from backend.store import EventStore, open_store
 from backend.usecases.audit import Audit
@@ -33,7 +34,7 @@ class Huhang:
         self.settings = settings
         self.store = store
         self.core = Core(store, settings.policy, clock)
-        self.children = Children(self.core)
+        self.children = Children(self.core, claim_key(settings.cipher_key))
         self.visits = Visits(self.core, self.children)
         self.referrals = Referrals(self.core, self.children)
         self.reports = Reports(self.core, self.children, self.referrals)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID, uuid4
 
 from backend.aggregate import Aggregate
@@ -17,7 +18,8 @@ from backend.commands import (
     TransferChild,
 )
 from backend.disclosure import ChildFacts, sees_child
-from backend.errors import ChildNotFound, InvalidInput, StaleVersion
+from backend.errors import ChildNotFound, DuplicateChild, InvalidInput, StaleVersion
+from backend.id_claims import PLAIN_KEY, IdNumberClaim, claim_id_for
 from backend.identity import Actor, authorize, check_in_scope, user_id_for
 from backend.involvement import Involvement, involvement_id
 from backend.rules.jurisdiction import parse_jurisdiction
@@ -45,8 +47,9 @@ def registration_fields(command: RegisterChild) -> dict[str, object]:
 class Children:
     """Register, grade, re-categorise, transfer and correct children."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, claim_key: bytes = PLAIN_KEY) -> None:
         self.core = core
+        self.claim_key = claim_key
 
     def get(self, actor: Actor, child_id: UUID, *, for_update: bool = True) -> Child:
         """The child, if the actor may see it (scope; for a handler, an open matter of their department);
@@ -96,11 +99,56 @@ class Children:
         authorize(actor, "child.register")
         check_in_scope(actor, parse_jurisdiction(command.jurisdiction))
 
+        return self.core.submit("child.register", actor, device_id, command, None, self.registration(actor, command))
+
+    def registration(self, actor: Actor, command: RegisterChild) -> Callable[[Meta], Change]:
+        """The handler of a registration: the child and the claim of its ID number, saved together."""
+
         def handle(meta: Meta) -> Change:
             child = Child.register(uuid4(), meta, registration_fields(command))
-            return Change([child], registered_status(child, self.core.policy, meta.recorded_at))
+            claims = self.claim_number(actor, meta, child, None)
+            return Change([child, *claims], registered_status(child, self.core.policy, meta.recorded_at))
 
-        return self.core.submit("child.register", actor, device_id, command, None, handle)
+        return handle
+
+    def claim_number(self, actor: Actor, meta: Meta, child: Child, previous: str | None) -> list[Aggregate]:
+        """The claim streams to save with the child now that its ID number is what it is (it was `previous`).
+
+        The child's number is claimed (refused with DuplicateChild when another child holds it) and the previous
+        one released. Two claims of one number at once meet on the claim stream's version: one is refused.
+        """
+        current = child.profile.get("id_number")
+        if current == previous:
+            return []
+        changed: list[Aggregate] = []
+        if current:
+            claim_id = claim_id_for(self.claim_key, current)
+            claim = self.core.load(IdNumberClaim, claim_id)
+            if claim is None:
+                claim = IdNumberClaim.create(claim_id, meta, child_id=child.id)
+            elif claim.child_id is not None and claim.child_id != child.id:
+                raise self.duplicate(actor, claim.child_id)
+            elif claim.child_id is None:
+                claim.claim(meta, child.id)
+            changed.append(claim)
+        if previous:
+            old = self.core.load(IdNumberClaim, claim_id_for(self.claim_key, previous))
+            if old is not None and old.child_id == child.id:
+                old.release(meta)
+                changed.append(old)
+        return changed
+
+    def duplicate(self, actor: Actor, holder_id: UUID) -> DuplicateChild:
+        """The refusal of a second child with a registered number: the holder's id if the actor may see it,
+        otherwise only the county it is registered in (the first segment of its jurisdiction)."""
+        detail = "a child with this ID number is already registered"
+        try:
+            self.get(actor, holder_id, for_update=False)
+        except ChildNotFound:
+            holder = self.core.load(Child, holder_id, for_update=False)
+            county = holder.jurisdiction.split("/")[0] if holder is not None else ""
+            return DuplicateChild(detail, field="id_number", county=county)
+        return DuplicateChild(detail, field="id_number", child_id=str(holder_id))
 
     def assess_risk(self, actor: Actor, device_id: str, child_id: UUID, command: AssessRisk) -> Outcome:
         authorize(actor, "child.assess_risk")
@@ -128,8 +176,9 @@ class Children:
         def handle(meta: Meta) -> Change:
             child = self.get(actor, child_id)
             self.check_version(child, command.expected_version)
+            previous = child.profile.get("id_number")
             child.change_profile(meta, command.changes, command.reason)
-            return Change([child], child_view(child))
+            return Change([child, *self.claim_number(actor, meta, child, previous)], child_view(child))
 
         return self.core.submit("child.change_profile", actor, device_id, command, child_id, handle)
 
@@ -150,8 +199,9 @@ class Children:
         def handle(meta: Meta) -> Change:
             child = self.get(actor, child_id)
             self.check_version(child, command.expected_version)
+            previous = child.profile.get("id_number")
             child.correct(meta, command.corrects.event_id, command.changes, command.reason)
-            return Change([child], child_view(child))
+            return Change([child, *self.claim_number(actor, meta, child, previous)], child_view(child))
 
         return self.core.submit("child.correct", actor, device_id, command, child_id, handle)
 

@@ -12,7 +12,7 @@ import msgspec
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
 from backend.aggregate import Aggregate
-from backend.errors import StaleVersion, StoreUnavailable, SubmissionConflict
+from backend.errors import DomainError, StaleVersion, StoreUnavailable, SubmissionConflict
 from backend.groupcommit import GroupCommit
 from backend.identity import Actor
 from backend.ledger import Receipt, receipt_id_for
@@ -88,7 +88,13 @@ class Core:
             if prior is not None:
                 return self.replay(prior, fingerprint)
             meta = self.meta(actor, device_id, command)
-            change = handle(meta)
+            try:
+                change = handle(meta)
+            except DomainError:  # the same submission may have been stored since the receipt was looked up
+                prior = self.guarded(lambda: self.store.load(Receipt, receipt_id, for_update=False))
+                if prior is not None:
+                    return self.replay(prior, fingerprint)
+                raise
             event_ids = [i for a in change.aggregates for i in a.pending_event_ids]
             receipt = Receipt.create(
                 receipt_id, meta, fingerprint=fingerprint, command=name, result=change.result, event_ids=event_ids
