@@ -12,6 +12,7 @@ from backend.store import EventStore, open_store
 from backend.usecases.audit import Audit
 from backend.usecases.children import Children
 from backend.usecases.core import Core, utc_now
+from backend.usecases.imports import Imports
 from backend.usecases.interventions import Interventions
 from backend.usecases.notices import Notices
 from backend.usecases.photos import Ingest, Photos
@@ -43,6 +44,7 @@ class Huhang:
         self.audit = Audit(self.core)
         self.notices = Notices(self.core)
         self.photos = Photos(self.core, self.children, ingest)
+        self.imports = Imports(self.core, self.children)
 
     def close(self) -> None:
         self.store.close()

@@ -36,6 +36,8 @@ PERMISSIONS: Final[dict[str, frozenset[Role]]] = {
     "child.correct": frozenset({_D, _S}),
     "child.seal": frozenset({_S}),
     "child.assign": frozenset({_D, _S}),
+    "child.import": frozenset({_D, _S}),
+    "child.export": frozenset({_S, _A}),
     "visit.record": frozenset({_D, _F, _S}),
     "report.receive": frozenset({_F, _D, _S}),
     "report.triage": frozenset({_D, _S}),

@@ -18,6 +18,7 @@ from mobile_api.controllers.audit import AuditController
 from mobile_api.controllers.cases import InterventionsController, ReferralsController, ReportsController
 from mobile_api.controllers.children import ChildrenController
 from mobile_api.controllers.docs import DocsController
+from mobile_api.controllers.imports import ExportsController, ImportsController
 from mobile_api.controllers.media import MediaController
 from mobile_api.controllers.notifications import NotificationsController
 from mobile_api.controllers.session import HealthController, SessionController
@@ -45,6 +46,8 @@ CONTROLLERS = [
     AuditController,
     StatsController,
     MediaController,
+    ImportsController,
+    ExportsController,
     DocsController,
 ]
 

@@ -106,6 +106,57 @@ class Core:
             return Outcome(change.result, position=max(r.notification.id for r in recordings))
         raise StaleVersion("the record kept changing while this was saved; send it again")
 
+    def submit_batch(self, name: str, actor: Actor, device_id: str, items: Sequence[tuple[Any, Callable[[Meta], Change]]]
+                     ) -> list[Outcome | DomainError]:
+        """Many untargeted submissions saved in one transaction through the group commit (an import's rows).
+
+        Each item answers as `submit` would: its outcome, a replay, or its own refusal. If the batch cannot be
+        saved as one (a version race with another writer), each item is submitted alone, so none is lost or doubled.
+        """
+        answers: list[Outcome | DomainError | None] = [None] * len(items)
+        prepared: list[tuple[int, Change, Receipt]] = []
+        for index, (command, handle) in enumerate(items):
+            receipt_id = receipt_id_for(command.submission_id)
+            fingerprint = fingerprint_of(name, actor, None, command)
+            try:
+                prior = self.guarded(lambda: self.store.load(Receipt, receipt_id, for_update=False))  # noqa: B023
+                if prior is not None:
+                    answers[index] = self.replay(prior, fingerprint)
+                    continue
+                meta = self.meta(actor, device_id, command)
+                change = handle(meta)
+            except StoreUnavailable:
+                raise
+            except DomainError as refusal:
+                answers[index] = refusal
+                continue
+            event_ids = [i for a in change.aggregates for i in a.pending_event_ids]
+            receipt = Receipt.create(
+                receipt_id, meta, fingerprint=fingerprint, command=name, result=change.result, event_ids=event_ids
+            )
+            prepared.append((index, change, receipt))
+        try:
+            recordings = self.guarded(
+                lambda: self.commits.save(*[a for _, change, receipt in prepared for a in (*change.aggregates, receipt)])
+            )
+        except IntegrityError:
+            for index, _, _ in prepared:
+                answers[index] = self._alone(name, actor, device_id, *items[index])
+        else:
+            position = max((r.notification.id for r in recordings), default=0)
+            for index, change, _ in prepared:
+                answers[index] = Outcome(change.result, position=position)
+        return [a for a in answers if a is not None]
+
+    def _alone(self, name: str, actor: Actor, device_id: str, command: Any, handle: Callable[[Meta], Change]
+               ) -> Outcome | DomainError:
+        try:
+            return self.submit(name, actor, device_id, command, None, handle)
+        except StoreUnavailable:
+            raise
+        except DomainError as refusal:
+            return refusal
+
     def replay(self, prior: Receipt, fingerprint: str) -> Outcome:
         if prior.fingerprint != fingerprint:
             raise SubmissionConflict("this submission_id was already used for different content")

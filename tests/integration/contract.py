@@ -15,7 +15,14 @@ from eventsourcing.persistence import StoredEvent
 
 from backend.bootstrap import Huhang, bootstrap
 from backend.commands import AssessRisk, ChangeCategories, ChangeProfile, RegisterChild, TransferChild
-from backend.errors import ChildNotFound, DuplicateChild, OccurredInFuture, StaleVersion, SubmissionConflict, UnknownCode
+from backend.errors import (
+    ChildNotFound,
+    DuplicateChild,
+    OccurredInFuture,
+    StaleVersion,
+    SubmissionConflict,
+    UnknownCode,
+)
 from backend.identity import Actor
 from backend.rules.id_number import check_digit
 from backend.settings import Settings
