@@ -64,19 +64,31 @@ def likeness(a: Person, b: Person) -> float:
 
 
 class Register:
-    """People already known (registered children, earlier rows of the file), looked up by birth date."""
+    """People already known (registered children, earlier rows of the file), looked up by birth date and the sound
+    of the surname: a likely duplicate shares both. A bucket holds at most `BUCKET` people, so a file of thousands
+    of rows with one birth date and surname costs thousands of comparisons, not millions (past that, a row is
+    compared with the first `BUCKET` only)."""
+
+    BUCKET: Final = 64
 
     def __init__(self) -> None:
-        self.by_birth: dict[str, list[tuple[str, Person]]] = {}
+        self.buckets: dict[tuple[str, str], list[tuple[str, Person]]] = {}
+
+    @staticmethod
+    def key(person: Person) -> tuple[str, str]:
+        name = person.name.replace(" ", "")
+        return person.birth_date, sound_of(name[:1]) if name else ""
 
     def add(self, ref: str, person: Person) -> None:
         """Know `person` under `ref` (a child id, or `row:N` for a row of the file being read)."""
-        self.by_birth.setdefault(person.birth_date, []).append((ref, person))
+        bucket = self.buckets.setdefault(self.key(person), [])
+        if len(bucket) < self.BUCKET:
+            bucket.append((ref, person))
 
     def best(self, person: Person) -> tuple[str, float] | None:
         """The known record most like `person`, if it is likely the same child."""
         found = None
-        for ref, other in self.by_birth.get(person.birth_date, ()):
+        for ref, other in self.buckets.get(self.key(person), ()):
             score = likeness(person, other)
             if score >= LIKELY_AT and (found is None or score > found[1]):
                 found = (ref, score)

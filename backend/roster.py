@@ -38,7 +38,7 @@ COLUMNS: Final = (
     Column("name", "姓名", True, "王小明"),
     Column("sex", "性别", True, "男"),
     Column("birth_date", "出生日期", True, "2014-05-17"),
-    Column("id_number", "身份证号", False, "520302201405170011"),
+    Column("id_number", "身份证号", False, "520302201405170019"),
     Column("jurisdiction", "区划编码", True, "520302/001/003/01/01"),
     Column("address", "家庭住址", True, "红花岗区某村3组12号"),
     Column("categories", "重点群体", False, "农村留守儿童、困境儿童"),
@@ -52,7 +52,11 @@ HEADER_OF: Final = {c.key: c.header for c in COLUMNS}
 
 SEX: Final = {"男": "male", "女": "female", "male": "male", "female": "female"}
 YES_NO: Final = {"是": True, "能": True, "否": False, "不能": False, "": True}
-CATEGORY_BY_LABEL: Final = {zh: code for code, (zh, _en) in LABELS[Category].items()} | {c.value: c.value for c in Category}
+CATEGORY_BY_LABEL: Final = {
+    name: code for code, (zh, _en) in LABELS[Category].items()
+    for name in (code, zh, zh.split("(")[0], zh.replace("(", "（").replace(")", "）"))
+}
+"""A category as a ledger writes it: its code, its label, or its label without the part in brackets (孤儿)."""
 CATEGORY_SEPARATORS: Final = re.compile(r"[、,，;；/\s]+")
 TEXT_DATE: Final = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 EXCEL_EPOCH: Final = date(1899, 12, 30)

@@ -3,8 +3,8 @@
 An .xlsx is a zip of XML parts. Before anything parses it, the zip's directory is checked: the sizes its
 parts declare bound what decompression will produce (Python's zipfile stops at the declared size and fails
 the CRC past it), so a zip bomb is refused by its declared sizes, and a part that lies is cut off there.
-The sheet is then read with openpyxl in read-only mode (rows stream from the XML; memory stays flat) and
-without evaluating anything: a formula cell reads as its formula text.
+The sheet is then streamed by backend.xlsx (rows are parsed as its XML is read; memory stays flat), without
+evaluating anything: a formula cell reads as its formula text.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
+from xml.parsers import expat
 
 from backend.errors import InvalidInput, TooLarge, UnsupportedMediaType
+from backend.xlsx import XlsxError, sheet_rows
 
 MAX_ROWS: Final = 50_000
 """Data rows one import may have (a county's roster is imported village by village or town by town)."""
@@ -53,6 +55,7 @@ def rows_of(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
     out; past `MAX_ROWS` data rows the file is refused."""
     with path.open("rb") as head:
         start = head.read(8)
+    rows: Iterator[tuple[int, Sequence[Any]]]
     if start.startswith(ZIP_MAGIC):
         rows = xlsx_rows(path)
     elif start.startswith(OLE_MAGIC):
@@ -60,7 +63,7 @@ def rows_of(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
     else:
         rows = csv_rows(path)
     count = 0
-    for number, row in enumerate(rows, start=1):
+    for number, row in rows:
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
             continue
         count += 1
@@ -84,28 +87,25 @@ def check_zip(path: Path) -> None:
         )
 
 
-def xlsx_rows(path: Path) -> Iterator[Sequence[Any]]:
-    """The first sheet's rows, streamed; a workbook openpyxl cannot read is refused plainly."""
-    from openpyxl import load_workbook
-
+def xlsx_rows(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
+    """The first sheet's rows with their numbers, streamed; a workbook that cannot be read is refused plainly."""
     check_zip(path)
     try:
-        book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
-    except Exception as exc:  # hostile input reaches the parser: any failure of it is the file's, not ours
-        raise NotASpreadsheet(f"the file is not a readable .xlsx workbook ({type(exc).__name__})") from None
-    try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise NotASpreadsheet(f"the file is not a readable .xlsx ({type(exc).__name__})") from None
+    with archive:
+        rows = sheet_rows(archive)
         while True:
             try:
-                row = next(rows)
+                numbered = next(rows)
             except StopIteration:
                 return
-            except Exception as exc:  # a malformed sheet part found mid-way: the file is refused whole
-                raise UnreadableSpreadsheet(f"the sheet cannot be read past this point ({type(exc).__name__})") from None
-            yield row
-    finally:
-        book.close()
+            except KeyError as exc:  # a part the workbook names is missing
+                raise NotASpreadsheet(f"the file is not an .xlsx workbook (no part {exc})") from None
+            except (XlsxError, expat.ExpatError, zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+                raise UnreadableSpreadsheet(f"the workbook cannot be read ({type(exc).__name__}: {exc})"[:300]) from None
+            yield numbered
 
 
 def encoding_of(path: Path) -> str:
@@ -123,12 +123,13 @@ def encoding_of(path: Path) -> str:
     return "utf-8"
 
 
-def csv_rows(path: Path) -> Iterator[Sequence[Any]]:
+def csv_rows(path: Path) -> Iterator[tuple[int, Sequence[Any]]]:
     """A CSV's rows, decoded as `encoding_of` says; a field longer than a cell may be refuses the file."""
     encoding = encoding_of(path)
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
         reader = csv.reader(_bounded_lines(text))
+        number = 0
         while True:
             try:
                 row = next(reader)
@@ -136,7 +137,8 @@ def csv_rows(path: Path) -> Iterator[Sequence[Any]]:
                 return
             except (csv.Error, UnicodeDecodeError) as exc:
                 raise UnreadableSpreadsheet(f"the CSV cannot be read at line {reader.line_num} ({exc})") from None
-            yield row
+            number += 1
+            yield number, row
 
 
 def _bounded_lines(text: io.TextIOWrapper) -> Iterator[str]:

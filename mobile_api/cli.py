@@ -116,6 +116,12 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return report_command(settings, args.jurisdiction, args.from_, args.to, args.format, args.out)
 
 
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from projections.cli import import_command
+
+    return import_command(settings, args.file, args.as_, args.commit)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="huhang", description="Huhang child-protection backend")
     sub = p.add_subparsers(dest="command", required=True)
@@ -155,6 +161,10 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--to", required=True, help="end date or time (exclusive)")
     report.add_argument("--format", choices=["xlsx", "csv", "json"], default="xlsx")
     report.add_argument("--out", required=True)
+    roster = sub.add_parser("import", help="check a roster (.xlsx or .csv in the template's columns); --commit stores it")
+    roster.add_argument("file")
+    roster.add_argument("--as", dest="as_", required=True, help="the account whose scope and role the import uses")
+    roster.add_argument("--commit", action="store_true", help="register the valid new rows (default: a dry run)")
     sub.add_parser("anchor", help="anchor every stream head (Merkle root)")
     sub.add_parser("verify", help="verify every hash chain and anchor")
     return p
@@ -170,6 +180,7 @@ COMMANDS = {
     "project": cmd_project,
     "report": cmd_report,
     "relay": cmd_relay,
+    "import": cmd_import,
 }
 
 

@@ -147,8 +147,8 @@ class Children:
         except ChildNotFound:
             holder = self.core.load(Child, holder_id, for_update=False)
             county = holder.jurisdiction.split("/")[0] if holder is not None else ""
-            return DuplicateChild(detail, field="id_number", county=county)
-        return DuplicateChild(detail, field="id_number", child_id=str(holder_id))
+            return DuplicateChild(detail, county=county)
+        return DuplicateChild(detail, child_id=str(holder_id))
 
     def assess_risk(self, actor: Actor, device_id: str, child_id: UUID, command: AssessRisk) -> Outcome:
         authorize(actor, "child.assess_risk")

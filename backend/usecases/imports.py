@@ -9,7 +9,8 @@ whose ID number is already registered is refused by the number's claim, as a reg
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any, Final
 from uuid import UUID, uuid5
@@ -20,6 +21,7 @@ from backend.commands import RegisterChild
 from backend.errors import DomainError, DuplicateChild, SubmissionConflict
 from backend.id_claims import IdNumberClaim, claim_id_for
 from backend.identity import Actor, authorize
+from backend.ledger import receipt_id_for
 from backend.likeness import Person, Register
 from backend.roster import Row, RowError, check_headers, read_row
 from backend.spreadsheet import UnreadableSpreadsheet, rows_of
@@ -71,9 +73,42 @@ def _quiet(phase: str, rows: int) -> None:
     """No progress shown."""
 
 
+def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
 def person_of(command: RegisterChild) -> Person:
     guardian = command.guardians[0].name if command.guardians else ""
     return Person(command.name, command.birth_date.isoformat(), guardian, command.address)
+
+
+class RowSpool:
+    """The rows a commit will store, kept on disk between the check and the store (memory stays flat)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.out = path.open("wb")
+        self.encoder = msgspec.msgpack.Encoder()
+
+    def __enter__(self) -> RowSpool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.out.close()
+        self.path.unlink(missing_ok=True)
+
+    def put(self, row: Row) -> None:
+        frame = self.encoder.encode(row)
+        self.out.write(len(frame).to_bytes(4, "big") + frame)
+
+    def rows(self) -> Iterator[Row]:
+        self.out.flush()
+        decoder = msgspec.msgpack.Decoder(Row)
+        with self.path.open("rb") as source:
+            while size := source.read(4):
+                yield decoder.decode(source.read(int.from_bytes(size, "big")))
 
 
 class Imports:
@@ -89,13 +124,16 @@ class Imports:
         authorize(actor, "child.import")
         report = ImportReport(import_id=str(uuid5(IMPORT_NAMESPACE, str(submission_id))),
                               mode="commit" if commit else "dry_run")
-        skip: set[int] = set()
-        numbers: dict[str, int] = {}
-        for row in self.read(actor, path):
-            self.check(actor, row, report, Seen(known, numbers), skip)
-            progress("check", report.rows)
-        if commit:
-            self.store(actor, device_id, path, report, skip, progress)
+        seen = Seen(known, {})
+        with RowSpool(path.with_name(path.name + ".rows")) as spool:
+            for rows in batched(self.read(actor, path), BATCH):
+                with self.core.assuming_absent(self.claim_ids(rows)):
+                    for row in rows:
+                        if self.check(actor, row, report, seen) and commit:
+                            spool.put(row)
+                progress("check", report.rows)
+            if commit:
+                self.store(actor, device_id, spool.rows(), report, progress)
         return report
 
     def read(self, actor: Actor, path: Path) -> Iterator[Row]:
@@ -110,21 +148,22 @@ class Imports:
         for number, values in rows:
             yield read_row(number, values, actor, today)
 
-    def check(self, actor: Actor, row: Row, report: ImportReport, seen: Seen, skip: set[int]) -> None:
-        """Count the row, note its errors, and whether it repeats a child known or an earlier row."""
+    def check(self, actor: Actor, row: Row, report: ImportReport, seen: Seen) -> bool:
+        """Count the row, note its errors, and whether it repeats a child known or an earlier row; whether a
+        commit is to store it (valid, and its ID number neither registered nor on an earlier row)."""
         report.rows += 1
         if row.command is None:
             report.error_count += len(row.errors)
             report.errors.extend(row.errors[: max(0, LISTED - len(report.errors))])
-            return
+            return False
         report.valid += 1
         duplicate = self.exact(actor, row, seen.numbers) or self.likely(row, seen.register)
         if duplicate is not None:
             report.duplicate_count += 1
             if len(report.duplicates) < LISTED:
                 report.duplicates.append(duplicate)
-            if duplicate.match == "id_number":
-                skip.add(row.row)
+            return duplicate.match != "id_number"
+        return True
 
     def exact(self, actor: Actor, row: Row, numbers: dict[str, int]) -> Duplicate | None:
         """The row's ID number already registered (to whom, if the caller may know) or on an earlier row."""
@@ -157,27 +196,26 @@ class Imports:
             return Duplicate(row.row, "likely", score, of_row=int(ref[4:]))
         return Duplicate(row.row, "likely", score, child_id=ref)
 
-    def store(self, actor: Actor, device_id: str, path: Path, report: ImportReport, skip: set[int],
+    def store(self, actor: Actor, device_id: str, rows: Iterator[Row], report: ImportReport,
               progress: Progress) -> None:
-        """Register the valid rows not already registered, `BATCH` to a transaction."""
-        batch: list[Row] = []
-        for row in self.read(actor, path):
-            if row.command is None or row.row in skip:
-                continue
-            batch.append(row)
-            if len(batch) == BATCH:
-                self.store_batch(actor, device_id, batch, report)
-                progress("store", report.created + report.skipped)
-                batch = []
-        if batch:
+        """Register the rows the check kept, `BATCH` to a transaction."""
+        for batch in batched(rows, BATCH):
             self.store_batch(actor, device_id, batch, report)
+            progress("store", report.created)
         report.skipped = report.valid - report.created
         progress("store", report.valid)
+
+    def claim_ids(self, rows: Sequence[Row]) -> list[UUID]:
+        return [claim_id_for(self.children.claim_key, r.command.id_number) for r in rows
+                if r.command is not None and r.command.id_number]
 
     def store_batch(self, actor: Actor, device_id: str, rows: Sequence[Row], report: ImportReport) -> None:
         items = [(row.command, self.children.registration(actor, row.command)) for row in rows
                  if row.command is not None]
-        for row, answer in zip(rows, self.core.submit_batch("child.register", actor, device_id, items), strict=True):
+        streams = self.claim_ids(rows) + [receipt_id_for(command.submission_id) for command, _ in items]
+        with self.core.assuming_absent(streams):
+            answers = self.core.submit_batch("child.register", actor, device_id, items)
+        for row, answer in zip(rows, answers, strict=True):
             if isinstance(answer, DomainError):
                 if not isinstance(answer, (DuplicateChild, SubmissionConflict)):
                     report.errors.append(RowError(row.row, "", answer.code, answer.detail))

@@ -104,8 +104,8 @@ class ImportsController(Controller):
         return report
 
     @get("/template.xlsx", operation_id="getImportTemplate", guards=[permission("child.import")],
-         sync_to_thread=False, media_type=XLSX)
-    async def template(self) -> Response[bytes]:
+         sync_to_thread=True, media_type=XLSX)
+    def template(self) -> Response[bytes]:
         """The roster template: its header row and one example row, every column formatted as text."""
         return Response(template_xlsx(), media_type=XLSX,
                         headers={"Content-Disposition": 'attachment; filename="huhang-roster-template.xlsx"'})

@@ -84,6 +84,10 @@ WHO: dict[str, frozenset[str] | str] = {
     "verifyChains": frozenset({AUDITOR}),
     "accessLog": frozenset({AUDITOR}),
     "statsSummary": frozenset({SUPERVISOR, AUDITOR}),
+    # API.md v1.1 "Registering the same child twice, imports and merges"
+    "importRoster": frozenset({DIRECTOR, SUPERVISOR}),
+    "getImportTemplate": frozenset({DIRECTOR, SUPERVISOR}),  # "same"
+    "exportChildren": frozenset({SUPERVISOR, AUDITOR}),  # API.md silent: the caseload's download, as statistics
 }
 
 # One account per role, all in town A (the police handler sees child A through a referral to the police).
