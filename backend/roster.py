@@ -61,7 +61,7 @@ CATEGORY_SEPARATORS: Final = re.compile(r"[、,，;；/\s]+")
 TEXT_DATE: Final = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 EXCEL_EPOCH: Final = date(1899, 12, 30)
 """Day 0 of Excel's serial dates (1900 system, after its leap-year bug)."""
-NUMBER_AS_TEXT: Final = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$|^\d{15,17}\.0+$")
+NUMBER_AS_TEXT: Final = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$|^\d{15,18}\.0+$")
 """An ID number that passed through a number cell: 5.20302E+17, or digits with a decimal tail."""
 
 
