@@ -73,6 +73,13 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_claim_id_numbers(args: argparse.Namespace, settings: Settings) -> int:
+    with bootstrap(settings) as app:
+        claimed, duplicates = app.children.claim_registered()
+    print(f"claimed {claimed} ID numbers; {duplicates} children share a number with a child registered before them")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from mobile_api.main import serve  # the edge is loaded only to serve
 
@@ -165,6 +172,7 @@ def parser() -> argparse.ArgumentParser:
     roster.add_argument("file")
     roster.add_argument("--as", dest="as_", required=True, help="the account whose scope and role the import uses")
     roster.add_argument("--commit", action="store_true", help="register the valid new rows (default: a dry run)")
+    sub.add_parser("claim-id-numbers", help="claim the ID numbers of children registered by an earlier release")
     sub.add_parser("anchor", help="anchor every stream head (Merkle root)")
     sub.add_parser("verify", help="verify every hash chain and anchor")
     return p
@@ -181,6 +189,7 @@ COMMANDS = {
     "report": cmd_report,
     "relay": cmd_relay,
     "import": cmd_import,
+    "claim-id-numbers": cmd_claim_id_numbers,
 }
 
 

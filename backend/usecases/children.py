@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from uuid import UUID, uuid4
 
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+
 from backend.aggregate import Aggregate
 from backend.children import Child
 from backend.commands import (
@@ -27,7 +30,7 @@ from backend.usecases.core import Change, Core, Outcome
 from backend.usecases.views import child_view, registered_status
 from backend.users import User
 from events.base import Meta
-from events.children import RiskAssessed
+from events.children import ChildRegistered, RiskAssessed
 from events.vocabulary import Role
 
 _REGISTRATION_FIELDS = (
@@ -137,6 +140,34 @@ class Children:
                 old.release(meta)
                 changed.append(old)
         return changed
+
+    def claim_registered(self) -> tuple[int, int]:
+        """Claim the ID numbers of children registered before numbers were claimed (a store from an earlier release):
+        each number goes to the first child registered with it; a later child with the same number keeps its record
+        and is counted, for a supervisor to merge. Returns (claimed, duplicates); running it again claims nothing."""
+        claimed = duplicates = 0
+        now = self.core.clock()
+        meta = Meta(actor_id=None, actor_role=Role.ADMIN.value, device_id="claim-id-numbers", submission_id=uuid4(),
+                    occurred_at=now, recorded_at=now)
+        for note in self.core.store.notifications(topics=[get_topic(ChildRegistered)]):
+            child = self.core.load(Child, note.originator_id, for_update=False)
+            number = child.profile.get("id_number") if child is not None else None
+            if child is None or not number:
+                continue
+            claim = self.core.load(IdNumberClaim, claim_id_for(self.claim_key, number))
+            if claim is not None and claim.child_id is not None:
+                duplicates += claim.child_id != child.id
+                continue
+            if claim is None:
+                claim = IdNumberClaim.create(claim_id_for(self.claim_key, number), meta, child_id=child.id)
+            else:
+                claim.claim(meta, child.id)
+            try:
+                self.core.guarded(lambda: self.core.commits.save(claim))  # noqa: B023 (called at once)
+            except IntegrityError:  # claimed by a registration meanwhile
+                continue
+            claimed += 1
+        return claimed, duplicates
 
     def duplicate(self, actor: Actor, holder_id: UUID) -> DuplicateChild:
         """The refusal of a second child with a registered number: the holder's id if the actor may see it,

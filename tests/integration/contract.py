@@ -14,6 +14,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from backend.bootstrap import Huhang, bootstrap
+from backend.children import Child
 from backend.commands import AssessRisk, ChangeCategories, ChangeProfile, RegisterChild, TransferChild
 from backend.errors import (
     ChildNotFound,
@@ -27,9 +28,13 @@ from backend.identity import Actor
 from backend.rules.id_number import check_digit
 from backend.settings import Settings
 from backend.tamper import merkle_root, record_anchor, verify
+from backend.usecases.children import registration_fields
 from events import codec
 from events.children import RiskAssessed
 from events.vocabulary import Role
+from projections.db import open_read_db
+from projections.queries import child_row
+from projections.runner import Runner
 from tests.conftest import Clock
 from tests.integration.backends import Backend
 
@@ -208,6 +213,25 @@ class StoreContract(Backend):
         first = app.children.register(DIRECTOR, "phone-1", command)
         again = app.children.register(DIRECTOR, "phone-1", command)
         assert again.replayed and again.result == first.result
+
+    def test_a_store_with_a_number_registered_twice_before_claims_opens_rebuilds_and_claims_the_first(
+        self, settings: Settings, clock: Clock
+    ) -> None:
+        number = "520302201501010015"
+        with bootstrap(settings, clock) as app:  # as an earlier release stored them: children, no claims
+            commands = [registration(clock, id_number=number), registration(clock, id_number=number, name="王晓明")]
+            older = [Child.register(uuid4(), app.core.meta(DIRECTOR, "p", c), registration_fields(c)) for c in commands]
+            app.store.save(*older)
+        with bootstrap(settings, clock) as app:
+            db = open_read_db(settings)
+            Runner(app.store, db, settings.policy).catch_up()
+            assert [child_row(db, str(c.id)) is not None for c in older] == [True, True]
+            db.close()
+            assert app.children.claim_registered() == (1, 1)
+            assert app.children.claim_registered() == (0, 1)
+            with pytest.raises(DuplicateChild) as refused:
+                self.register(app, clock, id_number=number)
+            assert refused.value.extra == {"child_id": str(older[0].id)}
 
     # -- concurrency --------------------------------------------------------------------------
 
