@@ -413,3 +413,37 @@ def test_an_export_outside_the_scope_is_404_and_formulas_stay_text(server: tuple
     assert rows[1][0] == "=SUM(A1:A9)"
     sheet_xml = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
     assert b"<f>" not in sheet_xml and b"<f " not in sheet_xml
+
+
+def test_a_row_whose_number_is_registered_elsewhere_names_only_the_county(server: tuple[World, Settings]) -> None:
+    world, _ = server
+    number = id_number("520302", "20090909", 41)
+    assert world.as_("county").post("/api/v1/children", child("褚小北", "2009-09-09", number,
+                                                             place="520302/002/001")).status_code == 201
+    rows = [["褚小北", "女", "2009-09-09", number, VILLAGE, "某村", "", "", "", "", ""]]
+    answer = upload(world.as_("director"), xlsx(rows), mode="commit")
+    assert answer.json()["duplicates"] == [{"row": 2, "match": "id_number", "score": 1.0, "county": "520302"}]
+    assert (answer.json()["created"], answer.json()["skipped"]) == (0, 1)
+    assert "520302/002" not in answer.text
+
+
+def test_a_form_without_its_parts_or_with_an_unknown_mode_is_refused_plainly(server: tuple[World, Settings]) -> None:
+    world, _ = server
+    api = world.as_("director")
+    content = xlsx([])
+    cases = [
+        api.http.post("/api/v1/imports", files={"file": ("r.xlsx", content)}, data={"mode": "commit"}),
+        api.http.post("/api/v1/imports", data={"submission_id": sub()["submission_id"]}),
+        api.http.post("/api/v1/imports", files={"file": ("r.xlsx", content)},
+                      data={"mode": "replace_all", "submission_id": sub()["submission_id"]}),
+        api.http.post("/api/v1/imports", files={"file": ("r.xlsx", content), "other": ("o.xlsx", content)},
+                      data={"submission_id": sub()["submission_id"]}),
+        api.http.post("/api/v1/imports", json={"file": "x", "submission_id": sub()["submission_id"]}),
+    ]
+    assert all(400 <= a.status_code < 500 and a.json()["code"] for a in cases), [(a.status_code, a.text) for a in cases]
+
+
+def test_a_header_only_file_reports_no_rows(server: tuple[World, Settings]) -> None:
+    world, _ = server
+    report = upload(world.as_("director"), xlsx([])).json()
+    assert (report["rows"], report["valid"], report["errors"], report["duplicates"]) == (0, 0, [], [])
