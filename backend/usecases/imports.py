@@ -1,10 +1,11 @@
 """Importing a roster: check every row (a dry run stores nothing), then store the valid new ones in batches.
 
-The file is read twice when committing: first whole, to find every error and duplicate and to refuse a file
-that cannot be taken (too many rows, wrong headers, unreadable) before anything is stored; then again, to
-store the rows the first pass found valid and new. Each row's submission id is derived from its content, so
-the same file imported again, in any request, replays its rows instead of registering anyone twice; a row
-whose ID number is already registered is refused by the number's claim, as a registration over HTTP is.
+A commit first checks the whole file, to find every error and duplicate and to refuse a file that cannot be
+taken (too many rows, wrong headers, unreadable) before anything is stored; the rows it keeps wait on disk
+(`RowSpool`) and are then stored, 200 to a transaction through the group commit. Each row's submission id is
+derived from its content, so the same file imported again, in any request, replays its rows instead of
+registering anyone twice; a row whose ID number is already registered is refused by the number's claim, as a
+registration over HTTP is. Likely duplicates are reported, not refused: a person decides (and merges).
 """
 
 from __future__ import annotations
