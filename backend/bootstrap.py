@@ -6,11 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 
+from backend.id_claims import claim_key
 from backend.settings import Settings
 from backend.store import EventStore, open_store
 from backend.usecases.audit import Audit
 from backend.usecases.children import Children
 from backend.usecases.core import Core, utc_now
+from backend.usecases.imports import Imports
 from backend.usecases.interventions import Interventions
 from backend.usecases.lifecycle import Lifecycle
 from backend.usecases.notices import Notices
@@ -34,7 +36,7 @@ class Huhang:
         self.settings = settings
         self.store = store
         self.core = Core(store, settings.policy, clock)
-        self.children = Children(self.core)
+        self.children = Children(self.core, claim_key(settings.cipher_key))
         self.visits = Visits(self.core, self.children)
         self.lifecycle = Lifecycle(self.core, self.children)
         self.referrals = Referrals(self.core, self.children)
@@ -44,6 +46,7 @@ class Huhang:
         self.audit = Audit(self.core)
         self.notices = Notices(self.core)
         self.photos = Photos(self.core, self.children, ingest)
+        self.imports = Imports(self.core, self.children)
 
     def close(self) -> None:
         self.store.close()

@@ -100,9 +100,14 @@ def make_accounts(rng: random.Random, towns: int, villages_per_town: int) -> Cou
     return county
 
 
-def id_number(rng: random.Random, born: date) -> str:
-    first17 = f"{COUNTY}{born:%Y%m%d}{rng.randrange(1000):03d}"
-    return first17 + check_digit(first17)
+def id_number(rng: random.Random, born: date, taken: set[str]) -> str:
+    """A valid number for a child born that day, not yet given to another demo child (numbers are unique)."""
+    while True:
+        first17 = f"{COUNTY}{born:%Y%m%d}{rng.randrange(1000):03d}"
+        number = first17 + check_digit(first17)
+        if number not in taken:
+            taken.add(number)
+            return number
 
 
 def near(rng: random.Random, lat: float, lon: float, metres: float) -> tuple[float, float]:
@@ -118,6 +123,7 @@ class DemoWorld:
         self.counter = 0
         self.commands = 0
         self.skipped: Counter[str] = Counter()
+        self.id_numbers: set[str] = set()
 
     def at(self, when: datetime, action: Callable[[], None]) -> None:
         if when <= self.end:
@@ -152,7 +158,7 @@ class DemoWorld:
             name=rng.choice(SURNAMES) + rng.choice(GIVEN),
             sex=rng.choice(("male", "female")),
             birth_date=born,
-            id_number=None if Category.UNREGISTERED in categories else id_number(rng, born),
+            id_number=None if Category.UNREGISTERED in categories else id_number(rng, born, self.id_numbers),
             jurisdiction=jurisdiction,
             address=f"{village.replace('/', '-')} 第{rng.randint(1, 40)}号",
             home_geo=Geo(lat=round(home[0], 6), lon=round(home[1], 6), accuracy_m=10.0),

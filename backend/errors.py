@@ -185,6 +185,12 @@ class StaleVersion(Conflict):
     code = "stale_version"
 
 
+class DuplicateChild(Conflict):
+    """The ID number is already registered to another child: `extra` names it (in scope) or only its county."""
+
+    code = "duplicate_child"
+
+
 class UsernameTaken(Conflict):
     code = "username_taken"
 

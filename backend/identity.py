@@ -41,6 +41,8 @@ PERMISSIONS: Final[dict[str, frozenset[Role]]] = {
     "child.reopen": frozenset({_D, _S}),
     "child.update_profile": frozenset({_D, _F, _S}),
     "child.merge": frozenset({_S}),
+    "child.import": frozenset({_D, _S}),
+    "child.export": frozenset({_S, _A}),
     "visit.record": frozenset({_D, _F, _S}),
     "report.receive": frozenset({_F, _D, _S}),
     "report.triage": frozenset({_D, _S}),

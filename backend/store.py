@@ -194,6 +194,25 @@ class EventStore(Application[UUID]):
             by_stream.setdefault(str(row["originator_id"]), []).append(to_event(stored))
         return list(by_stream.values())
 
+    def absent(self, stream_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of the streams have no events yet, in one query (an import asks this of hundreds of rows)."""
+        if not stream_ids:
+            return set()
+        recorder: Any = self.recorder
+        datastore = recorder.datastore
+        if isinstance(recorder, PostgresApplicationRecorder):
+            statement: Any = SQL("SELECT DISTINCT originator_id FROM {}.{} WHERE originator_id = ANY(%s)").format(
+                Identifier(datastore.schema), Identifier(recorder.events_table_name))
+            params: Any = (list(stream_ids),)
+        else:
+            marks = ",".join("?" for _ in stream_ids)
+            statement = f"SELECT DISTINCT originator_id FROM {recorder.events_table_name} WHERE originator_id IN ({marks})"
+            params = [s.hex for s in stream_ids]
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute(statement, params)
+            present = {UUID(str(row["originator_id"])) for row in cursor.fetchall()}
+        return set(stream_ids) - present
+
     @property
     def msgspec_mapper(self) -> MsgspecMapper:
         return cast(MsgspecMapper, self.mapper)

@@ -134,3 +134,14 @@ class DuplicateMerged(Event, frozen=True, kw_only=True):
 
     duplicate_child_id: UUID
     note: str = ""
+class IdNumberClaimed(Event, frozen=True, kw_only=True):
+    """A resident ID number now belongs to this child (the stream id is a keyed hash of the number, never the
+    number itself): a second child with the same number meets this stream and is refused."""
+
+    child_id: UUID
+
+
+class IdNumberReleased(Event, frozen=True, kw_only=True):
+    """The child no longer carries this ID number (it was corrected or changed): another child may claim it."""
+
+    child_id: UUID

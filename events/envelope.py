@@ -29,7 +29,7 @@ AGGREGATE_OF: Final[dict[str, str]] = {
     "UserRegistered": "user", "UserDisabled": "user", "PasswordChanged": "user",
     "SubmissionAccepted": "submission", "AnchorRecorded": "anchor", "SensitiveDataViewed": "access",
     "ProtectedDataShown": "access", "DepartmentMatterOpened": "involvement", "DepartmentMatterClosed": "involvement",
-    "NotificationRead": "notification",
+    "NotificationRead": "notification", "IdNumberClaimed": "id_number_claim", "IdNumberReleased": "id_number_claim",
 }
 """Event type → the aggregate named in its subject: huhang.events.<aggregate>.<event>."""
 

@@ -22,6 +22,7 @@ from mobile_api.controllers.audit import AuditController
 from mobile_api.controllers.cases import InterventionsController, ReferralsController, ReportsController
 from mobile_api.controllers.children import ChildrenController
 from mobile_api.controllers.docs import DocsController
+from mobile_api.controllers.imports import ExportsController, ImportsController
 from mobile_api.controllers.lifecycle import LifecycleController
 from mobile_api.controllers.media import MediaController
 from mobile_api.controllers.notifications import NotificationsController
@@ -51,6 +52,8 @@ CONTROLLERS = [
     AuditController,
     StatsController,
     MediaController,
+    ImportsController,
+    ExportsController,
     DocsController,
 ]
 

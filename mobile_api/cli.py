@@ -73,6 +73,13 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_claim_id_numbers(args: argparse.Namespace, settings: Settings) -> int:
+    with bootstrap(settings) as app:
+        claimed, duplicates = app.children.claim_registered()
+    print(f"claimed {claimed} ID numbers; {duplicates} children share a number with a child registered before them")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from mobile_api.main import serve  # the edge is loaded only to serve
 
@@ -116,6 +123,12 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return report_command(settings, args.jurisdiction, args.from_, args.to, args.format, args.out)
 
 
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from projections.cli import import_command
+
+    return import_command(settings, args.file, args.as_, args.commit)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="huhang", description="Huhang child-protection backend")
     sub = p.add_subparsers(dest="command", required=True)
@@ -155,6 +168,11 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--to", required=True, help="end date or time (exclusive)")
     report.add_argument("--format", choices=["xlsx", "csv", "json"], default="xlsx")
     report.add_argument("--out", required=True)
+    roster = sub.add_parser("import", help="check a roster (.xlsx or .csv in the template's columns); --commit stores it")
+    roster.add_argument("file")
+    roster.add_argument("--as", dest="as_", required=True, help="the account whose scope and role the import uses")
+    roster.add_argument("--commit", action="store_true", help="register the valid new rows (default: a dry run)")
+    sub.add_parser("claim-id-numbers", help="claim the ID numbers of children registered by an earlier release")
     sub.add_parser("anchor", help="anchor every stream head (Merkle root)")
     sub.add_parser("verify", help="verify every hash chain and anchor")
     return p
@@ -170,6 +188,8 @@ COMMANDS = {
     "project": cmd_project,
     "report": cmd_report,
     "relay": cmd_relay,
+    "import": cmd_import,
+    "claim-id-numbers": cmd_claim_id_numbers,
 }
 
 

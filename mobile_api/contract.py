@@ -281,7 +281,10 @@ def _operation(path: str, method: str, operation: dict[str, Any], codes: dict[in
     if "204" in responses:  # no content: nothing to describe but that
         responses["204"] = {"description": responses["204"].get("description") or "Done; no content."}
     created = responses.get("201")
-    if created and op_id != "uploadPhoto":
+    if created and op_id == "importRoster":
+        responses["200"] = {"description": "A dry run (`mode=dry_run`): the same report, and nothing stored.",
+                            "content": created.get("content", {})}
+    elif created and op_id != "uploadPhoto":
         responses["200"] = {
             "description": "The replay of an earlier arrival of this submission: the same body as its 201.",
             "headers": REPLAY_HEADER,
@@ -344,6 +347,10 @@ def _media(op_id: str, responses: dict[str, Any]) -> None:
     elif op_id == "getThumbnail":
         responses["200"] = {"description": "A JPEG thumbnail, longest side at most 320 px, without EXIF.",
                             "content": {"image/jpeg": binary}}
+    elif op_id in ("getImportTemplate", "exportChildren"):
+        what = "The template (header row and an example row)" if op_id == "getImportTemplate" else \
+            "The caseload in the template's columns, as the caller may see it"
+        responses["200"] = {"description": f"{what}, as an .xlsx workbook.", "content": {XLSX: binary}}
     elif op_id == "statsSummary":
         json_content = responses.get("200", {}).get("content", {}).get("application/json", {})
         json_content["schema"] = {"$ref": "#/components/schemas/StatsSummary"}

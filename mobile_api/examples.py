@@ -383,7 +383,23 @@ AUDIT: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
         }}),
 }
 
-EXAMPLES: Final = FIELD_WRITES | CHILD_WRITES | LIFECYCLE_WRITES | CASE_WRITES | READS | AUDIT
+ROSTERS: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
+    "importRoster": (None, "201", {
+        "import_id": "5f0c2e7a-9b1d-5c3e-8a4f-6d2b0e9c1a73", "mode": "commit", "rows": 120, "valid": 117,
+        "created": 114, "skipped": 3, "error_count": 3, "duplicate_count": 4,
+        "errors": [
+            {"row": 7, "column": "身份证号", "code": "id_number_as_number",
+             "message": "身份证号被保存为数字，末几位或末位的X已经丢失；请把该列设为“文本”格式后重新填写"},
+            {"row": 31, "column": "出生日期", "code": "invalid_date", "message": "无法识别的日期“5月17日”，请写成 2014-05-17"},
+            {"row": 88, "column": "区划编码", "code": "out_of_scope", "message": "区划 520402/001 不在您的管辖范围（520302/001）内"}],
+        "duplicates": [
+            {"row": 12, "match": "id_number", "score": 1.0, "child_id": CHILD_ID},
+            {"row": 40, "match": "id_number", "score": 1.0, "of_row": 39},
+            {"row": 55, "match": "id_number", "score": 1.0, "county": "520402"},
+            {"row": 63, "match": "likely", "score": 0.98, "child_id": MOVED_CHILD_ID}]}),
+}
+
+EXAMPLES: Final = FIELD_WRITES | CHILD_WRITES | LIFECYCLE_WRITES | CASE_WRITES | READS | AUDIT | ROSTERS
 """Per operation: an example body (None when it takes no JSON body), the status of the answer, and the answer."""
 QUERIES: Final[dict[str, dict[str, Any]]] = {
     "listChildren": {"risk_level": "orange", "overdue": False, "limit": 20},
@@ -397,6 +413,7 @@ QUERIES: Final[dict[str, dict[str, Any]]] = {
     "verifyChains": {"child_id": CHILD_ID},
     "statsSummary": {"jurisdiction": "520302/001", "from": "2026-01-01T00:00:00+08:00",
                      "to": "2026-03-31T23:59:59+08:00", "format": "json"},
+    "exportChildren": {"jurisdiction": "520302/001/003"},
 }
 """The query of each operation's example request."""
 PATHS: Final[dict[str, dict[str, str]]] = {
@@ -408,6 +425,9 @@ PATHS: Final[dict[str, dict[str, str]]] = {
 FORMS: Final = {
     "uploadPhoto": f"as `multipart/form-data`: `file` = the photo's bytes (e.g. `IMG_0412.jpg`, image/jpeg), "
                    f"`child_id` = `{CHILD_ID}`; then name its `media_id` in the visit's `photos`",
+    "importRoster": "as `multipart/form-data`: `file` = the roster (e.g. `红花村花名册.xlsx`, in the columns of "
+                    "`GET /api/v1/imports/template.xlsx`), `mode` = `dry_run` (first, to see the errors) or `commit`, "
+                    "`submission_id` = `9d4a6c2e-1f3b-4e5d-8a7c-0b2e4f6a8c1d`",
 }
 """The fields of an example form, for bodies that are not JSON (and so have no JSON example)."""
 

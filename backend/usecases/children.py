@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID, uuid4
+
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 from backend.aggregate import Aggregate
 from backend.children import Child
@@ -17,7 +21,8 @@ from backend.commands import (
     TransferChild,
 )
 from backend.disclosure import ChildFacts, sees_child
-from backend.errors import ChildNotFound, InvalidInput, StaleVersion
+from backend.errors import ChildNotFound, DuplicateChild, InvalidInput, StaleVersion
+from backend.id_claims import PLAIN_KEY, IdNumberClaim, claim_id_for
 from backend.identity import Actor, authorize, check_in_scope, user_id_for
 from backend.involvement import Involvement, involvement_id
 from backend.rules.jurisdiction import parse_jurisdiction
@@ -25,7 +30,7 @@ from backend.usecases.core import Change, Core, Outcome
 from backend.usecases.views import child_view
 from backend.users import User
 from events.base import Meta
-from events.children import RiskAssessed
+from events.children import ChildRegistered, RiskAssessed
 from events.vocabulary import Role
 
 _REGISTRATION_FIELDS = (
@@ -45,8 +50,9 @@ def registration_fields(command: RegisterChild) -> dict[str, object]:
 class Children:
     """Register, grade, re-categorise, transfer and correct children."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, claim_key: bytes = PLAIN_KEY) -> None:
         self.core = core
+        self.claim_key = claim_key
 
     def get(self, actor: Actor, child_id: UUID, *, for_update: bool = True) -> Child:
         """The child, if the actor may see it (scope; for a handler, an open matter of their department);
@@ -96,11 +102,84 @@ class Children:
         authorize(actor, "child.register")
         check_in_scope(actor, parse_jurisdiction(command.jurisdiction))
 
+        return self.core.submit("child.register", actor, device_id, command, None, self.registration(actor, command))
+
+    def registration(self, actor: Actor, command: RegisterChild) -> Callable[[Meta], Change]:
+        """The handler of a registration: the child and the claim of its ID number, saved together."""
+
         def handle(meta: Meta) -> Change:
             child = Child.register(uuid4(), meta, registration_fields(command))
-            return Change([child], child_view(child))
+            claims = self.claim_number(actor, meta, child, None)
+            return Change([child, *claims], child_view(child))
 
-        return self.core.submit("child.register", actor, device_id, command, None, handle)
+        return handle
+
+    def claim_number(self, actor: Actor, meta: Meta, child: Child, previous: str | None) -> list[Aggregate]:
+        """The claim streams to save with the child now that its ID number is what it is (it was `previous`).
+
+        The child's number is claimed (refused with DuplicateChild when another child holds it) and the previous
+        one released. Two claims of one number at once meet on the claim stream's version: one is refused.
+        """
+        current = child.profile.get("id_number")
+        if current == previous:
+            return []
+        changed: list[Aggregate] = []
+        if current:
+            claim_id = claim_id_for(self.claim_key, current)
+            claim = self.core.load(IdNumberClaim, claim_id)
+            if claim is None:
+                claim = IdNumberClaim.create(claim_id, meta, child_id=child.id)
+            elif claim.child_id is not None and claim.child_id != child.id:
+                raise self.duplicate(actor, claim.child_id)
+            elif claim.child_id is None:
+                claim.claim(meta, child.id)
+            changed.append(claim)
+        if previous:
+            old = self.core.load(IdNumberClaim, claim_id_for(self.claim_key, previous))
+            if old is not None and old.child_id == child.id:
+                old.release(meta)
+                changed.append(old)
+        return changed
+
+    def claim_registered(self) -> tuple[int, int]:
+        """Claim the ID numbers of children registered before numbers were claimed (a store from an earlier release):
+        each number goes to the first child registered with it; a later child with the same number keeps its record
+        and is counted, for a supervisor to merge. Returns (claimed, duplicates); running it again claims nothing."""
+        claimed = duplicates = 0
+        now = self.core.clock()
+        meta = Meta(actor_id=None, actor_role=Role.ADMIN.value, device_id="claim-id-numbers", submission_id=uuid4(),
+                    occurred_at=now, recorded_at=now)
+        for note in self.core.store.notifications(topics=[get_topic(ChildRegistered)]):
+            child = self.core.load(Child, note.originator_id, for_update=False)
+            number = child.profile.get("id_number") if child is not None else None
+            if child is None or not number:
+                continue
+            claim = self.core.load(IdNumberClaim, claim_id_for(self.claim_key, number))
+            if claim is not None and claim.child_id is not None:
+                duplicates += claim.child_id != child.id
+                continue
+            if claim is None:
+                claim = IdNumberClaim.create(claim_id_for(self.claim_key, number), meta, child_id=child.id)
+            else:
+                claim.claim(meta, child.id)
+            try:
+                self.core.guarded(lambda: self.core.commits.save(claim))  # noqa: B023 (called at once)
+            except IntegrityError:  # claimed by a registration meanwhile
+                continue
+            claimed += 1
+        return claimed, duplicates
+
+    def duplicate(self, actor: Actor, holder_id: UUID) -> DuplicateChild:
+        """The refusal of a second child with a registered number: the holder's id if the actor may see it,
+        otherwise only the county it is registered in (the first segment of its jurisdiction)."""
+        detail = "a child with this ID number is already registered"
+        try:
+            self.get(actor, holder_id, for_update=False)
+        except ChildNotFound:
+            holder = self.core.load(Child, holder_id, for_update=False)
+            county = holder.jurisdiction.split("/")[0] if holder is not None else ""
+            return DuplicateChild(detail, county=county)
+        return DuplicateChild(detail, child_id=str(holder_id))
 
     def assess_risk(self, actor: Actor, device_id: str, child_id: UUID, command: AssessRisk) -> Outcome:
         authorize(actor, "child.assess_risk")
@@ -128,8 +207,9 @@ class Children:
         def handle(meta: Meta) -> Change:
             child = self.get(actor, child_id)
             self.check_version(child, command.expected_version)
+            previous = child.profile.get("id_number")
             child.change_profile(meta, command.changes, command.reason)
-            return Change([child], child_view(child))
+            return Change([child, *self.claim_number(actor, meta, child, previous)], child_view(child))
 
         return self.core.submit("child.change_profile", actor, device_id, command, child_id, handle)
 
@@ -150,8 +230,9 @@ class Children:
         def handle(meta: Meta) -> Change:
             child = self.get(actor, child_id)
             self.check_version(child, command.expected_version)
+            previous = child.profile.get("id_number")
             child.correct(meta, command.corrects.event_id, command.changes, command.reason)
-            return Change([child], child_view(child))
+            return Change([child, *self.claim_number(actor, meta, child, previous)], child_view(child))
 
         return self.core.submit("child.correct", actor, device_id, command, child_id, handle)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 from uuid import UUID
@@ -12,7 +14,7 @@ import msgspec
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
 from backend.aggregate import Aggregate
-from backend.errors import StaleVersion, StoreUnavailable, SubmissionConflict
+from backend.errors import DomainError, StaleVersion, StoreUnavailable, SubmissionConflict
 from backend.groupcommit import GroupCommit
 from backend.identity import Actor
 from backend.ledger import Receipt, receipt_id_for
@@ -65,6 +67,7 @@ class Core:
         self.policy = policy
         self.clock = clock
         self.commits = GroupCommit(store)
+        self._assumed = threading.local()
 
     def submit(
         self,
@@ -88,7 +91,13 @@ class Core:
             if prior is not None:
                 return self.replay(prior, fingerprint)
             meta = self.meta(actor, device_id, command)
-            change = handle(meta)
+            try:
+                change = handle(meta)
+            except DomainError:  # the same submission may have been stored since the receipt was looked up
+                prior = self.guarded(lambda: self.store.load(Receipt, receipt_id, for_update=False))
+                if prior is not None:
+                    return self.replay(prior, fingerprint)
+                raise
             event_ids = [i for a in change.aggregates for i in a.pending_event_ids]
             receipt = Receipt.create(
                 receipt_id, meta, fingerprint=fingerprint, command=name, result=change.result, event_ids=event_ids
@@ -99,6 +108,58 @@ class Core:
                 continue
             return Outcome(change.result, position=max(r.notification.id for r in recordings))
         raise StaleVersion("the record kept changing while this was saved; send it again")
+
+    def submit_batch(self, name: str, actor: Actor, device_id: str, items: Sequence[tuple[Any, Callable[[Meta], Change]]]
+                     ) -> list[Outcome | DomainError]:
+        """Many untargeted submissions saved in one transaction through the group commit (an import's rows).
+
+        Each item answers as `submit` would: its outcome, a replay, or its own refusal. If the batch cannot be
+        saved as one (a version race with another writer), each item is submitted alone, so none is lost or doubled.
+        """
+        answers: list[Outcome | DomainError | None] = [None] * len(items)
+        prepared: list[tuple[int, Change, Receipt]] = []
+        for index, (command, handle) in enumerate(items):
+            receipt_id = receipt_id_for(command.submission_id)
+            fingerprint = fingerprint_of(name, actor, None, command)
+            try:
+                prior = self.load(Receipt, receipt_id, for_update=False)
+                if prior is not None:
+                    answers[index] = self.replay(prior, fingerprint)
+                    continue
+                meta = self.meta(actor, device_id, command)
+                change = handle(meta)
+            except StoreUnavailable:
+                raise
+            except DomainError as refusal:
+                answers[index] = refusal
+                continue
+            event_ids = [i for a in change.aggregates for i in a.pending_event_ids]
+            receipt = Receipt.create(
+                receipt_id, meta, fingerprint=fingerprint, command=name, result=change.result, event_ids=event_ids
+            )
+            prepared.append((index, change, receipt))
+        try:
+            recordings = self.guarded(
+                lambda: self.commits.save(*[a for _, change, receipt in prepared for a in (*change.aggregates, receipt)])
+            )
+        except IntegrityError:
+            self._assumed.absent = set()  # what was assumed absent is not: look again, item by item
+            for index, _, _ in prepared:
+                answers[index] = self._alone(name, actor, device_id, *items[index])
+        else:
+            position = max((r.notification.id for r in recordings), default=0)
+            for index, change, _ in prepared:
+                answers[index] = Outcome(change.result, position=position)
+        return [a for a in answers if a is not None]
+
+    def _alone(self, name: str, actor: Actor, device_id: str, command: Any, handle: Callable[[Meta], Change]
+               ) -> Outcome | DomainError:
+        try:
+            return self.submit(name, actor, device_id, command, None, handle)
+        except StoreUnavailable:
+            raise
+        except DomainError as refusal:
+            return refusal
 
     def replay(self, prior: Receipt, fingerprint: str) -> Outcome:
         if prior.fingerprint != fingerprint:
@@ -122,7 +183,19 @@ class Core:
         )
 
     def load(self, cls: type[A], aggregate_id: UUID, *, for_update: bool = True) -> A | None:
+        if aggregate_id in getattr(self._assumed, "absent", ()):
+            return None
         return self.guarded(lambda: self.store.load(cls, aggregate_id, for_update=for_update))
+
+    @contextmanager
+    def assuming_absent(self, stream_ids: Sequence[UUID]) -> Iterator[None]:
+        """Within the block, on this thread, `load` answers None for those of the streams that have no events now
+        (asked in one query). Safe for writes: a stream made since meets the save's version check, which refuses it."""
+        self._assumed.absent = self.guarded(lambda: self.store.absent(stream_ids))
+        try:
+            yield
+        finally:
+            self._assumed.absent = set()
 
     @staticmethod
     def guarded(call: Callable[[], Any]) -> Any:

@@ -67,6 +67,8 @@ class Reports:
             changed: list[Aggregate] = [report]
             child = self._child(actor, command, meta)
             changed.append(child)
+            if command.registration is not None:
+                changed += self.children.claim_number(actor, meta, child, None)
             referral_id = None
             if command.decision == TriageDecision.REFER and command.refer_to is not None:
                 child.check_open(meta)  # a closed case is reopened before anyone is sent to it

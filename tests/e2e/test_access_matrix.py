@@ -200,7 +200,14 @@ ENDPOINTS = [
     Endpoint("accessLog", "audit.verify", 200, lambda f, t, u: ("GET", f"/api/v1/audit/access-log?child_id={f.child(t)}", None)),
     Endpoint("statsSummary", "audit.read", 200,
              lambda f, t, u: ("GET", f"/api/v1/stats/summary?jurisdiction={f.place(t).rsplit('/', 3)[0]}", None)),
+    Endpoint("exportChildren", "child.export", 200,
+             lambda f, t, u: ("GET", f"/api/v1/exports/children.xlsx?jurisdiction={f.place(t).rsplit('/', 3)[0]}", None)),
+    Endpoint("getImportTemplate", "child.import", 200,
+             lambda f, t, u: ("GET", "/api/v1/imports/template.xlsx", None), targeted=False),
+    Endpoint("importRoster", "child.import", 200, lambda f, t, u: ("IMPORT", f.place(t), None), targeted=False),
 ]
+
+ROSTER_HEADER = "姓名,性别,出生日期,身份证号,区划编码,家庭住址,重点群体,监护人姓名,监护人关系,监护人电话,监护人能否履责"
 
 
 def _soon() -> str:
@@ -230,6 +237,10 @@ def run_matrix(world: World) -> list[str]:
                 if method == "UPLOAD":
                     files = {"file": ("p.jpg", jpeg(seed=int(body["seed"]) if body else 0), "image/jpeg")}
                     answer = api.http.post("/api/v1/media", files=files, data={"child_id": path})
+                elif method == "IMPORT":  # a dry run of a one-row roster in the place
+                    roster = f"{ROSTER_HEADER}\n李小花,女,2015-03-01,,{path},某村 2 号,,,,,\n".encode()
+                    answer = api.http.post("/api/v1/imports", files={"file": ("r.csv", roster, "text/csv")},
+                                           data={"submission_id": sub()["submission_id"]})
                 else:
                     answer = api.post(path, body) if method == "POST" else api.get(path)
                 want = expected(endpoint, user, target)

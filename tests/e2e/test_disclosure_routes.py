@@ -260,6 +260,10 @@ CHECKED_ELSEWHERE = {
     "uploadPhoto": "answers the photo's own metadata",
     "vocabulary": "codes and labels of the vocabulary, about no child",
     "markNotificationRead": "answers 204 with no body",
+    "exportChildren": "an XLSX of the caseload: ID numbers, categories and scope checked in test_roster_import",
+    "importRoster": "answers row numbers, codes, child ids and counts; out-of-scope holders named by county only, "
+                    "checked in test_roster_import",
+    "getImportTemplate": "the template's headers and a made-up example row, about no child",
 }
 NO_CHILD_FACTS = {
     "health", "ready", "login", "me", "recordVisit", "receiveReport", "sendReferral", "acceptReferral",

@@ -162,6 +162,9 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("getThumbnail", "image/jpeg"): "the answer is a JPEG thumbnail's bytes",
     ("statsSummary", "text/csv"): "a CSV download of the tables the JSON answer's example shows",
     ("statsSummary", XLSX): "an XLSX workbook download of the same tables",
+    ("importRoster", "multipart/form-data"): "the body is the roster file in a multipart form, not JSON",
+    ("getImportTemplate", XLSX): "the answer is the template workbook's bytes",
+    ("exportChildren", XLSX): "the answer is an XLSX workbook of the caseload",
 }
 """(operation, media type) of a request body or main answer that cannot have a JSON example, and why."""
 

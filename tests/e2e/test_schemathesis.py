@@ -77,9 +77,12 @@ def no_stack_trace(ctx: Any, response: Any, case: Any) -> bool:
 
 def valid_data_accepted(ctx: Any, response: Any, case: Any) -> bool | None:
     """positive_data_acceptance, except that a made-up paging cursor is refused (400 bad_cursor): cursors are
-    signed by the server, so no generated string is one, however well it fits the schema's `string`."""
+    signed by the server, so no generated string is one, however well it fits the schema's `string`; and generated
+    bytes sent as a roster are no spreadsheet."""
     if response.status_code == 400 and b'"code":"bad_cursor"' in response.content:
         return True
+    if case.operation.label == "POST /api/v1/imports" and response.status_code in (413, 415):
+        return True  # the schema says `file` is bytes; which bytes are a spreadsheet (415) of few enough rows (413) it cannot say
     return positive_data_acceptance(ctx, response, case)
 
 

@@ -14,19 +14,39 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from backend.bootstrap import Huhang, bootstrap
-from backend.commands import AssessRisk, ChangeCategories, RegisterChild, TransferChild
-from backend.errors import ChildNotFound, OccurredInFuture, StaleVersion, SubmissionConflict, UnknownCode
+from backend.children import Child
+from backend.commands import AssessRisk, ChangeCategories, ChangeProfile, RegisterChild, TransferChild
+from backend.errors import (
+    ChildNotFound,
+    DuplicateChild,
+    OccurredInFuture,
+    StaleVersion,
+    SubmissionConflict,
+    UnknownCode,
+)
 from backend.identity import Actor
+from backend.rules.id_number import check_digit
 from backend.settings import Settings
 from backend.tamper import merkle_root, record_anchor, verify
+from backend.usecases.children import registration_fields
 from events import codec
 from events.children import RiskAssessed
 from events.vocabulary import Role
+from projections.db import open_read_db
+from projections.queries import child_row
+from projections.runner import Runner
 from tests.conftest import Clock
 from tests.integration.backends import Backend
 
 DIRECTOR = Actor(id=UUID(int=1), role=Role.CHILD_DIRECTOR, scope="520302/001", username="director")
 SUPERVISOR = Actor(id=UUID(int=2), role=Role.SUPERVISOR, scope="520302", username="supervisor")
+
+
+def fresh_id_number(born: date = date(2015, 1, 1)) -> str:
+    """A valid ID number no other test child has (an ID number registers one child only): random region and sequence."""
+    serial = uuid4().int % 10**9
+    first17 = f"{serial // 1000:06d}{born:%Y%m%d}{serial % 1000:03d}"
+    return first17 + check_digit(first17)
 
 
 def registration(clock: Clock, **overrides: Any) -> RegisterChild:
@@ -36,7 +56,7 @@ def registration(clock: Clock, **overrides: Any) -> RegisterChild:
         "name": "王小明",
         "sex": "male",
         "birth_date": date(2015, 1, 1),
-        "id_number": "520302201501010015",
+        "id_number": fresh_id_number(),
         "jurisdiction": "520302/001/003",
         "address": "红花岗区某村 12 号",
         "categories": ["left_behind"],
@@ -49,6 +69,16 @@ def submit_in_process(settings: Settings, command: RegisterChild, barrier: Any) 
     with bootstrap(settings) as app:
         barrier.wait(timeout=30)
         return app.children.register(DIRECTOR, "phone-1", command).result
+
+
+def register_or_refusal(settings: Settings, command: RegisterChild, barrier: Any) -> dict[str, Any]:
+    """Run in a separate process: register once the others are ready; the answer or the refusal's code and extra."""
+    with bootstrap(settings) as app:
+        barrier.wait(timeout=30)
+        try:
+            return app.children.register(DIRECTOR, "phone-1", command).result
+        except DuplicateChild as refused:
+            return {"code": refused.code, "extra": refused.extra}
 
 
 def open_in_process(settings: Settings, barrier: Any) -> bool:
@@ -110,7 +140,7 @@ class StoreContract(Backend):
             outcomes = list(pool.map(lambda _: submit(), range(8)))
         assert len({o.result["child_id"] for o in outcomes}) == 1
         assert sum(not o.replayed for o in outcomes) == 1
-        assert self.count(app) == 2  # the child's registration and the submission's receipt
+        assert self.count(app) == 3  # the child's registration, its ID number's claim and the submission's receipt
 
     def test_concurrent_duplicates_in_processes_store_one_set(self, settings: Settings, clock: Clock) -> None:
         command = registration(clock, occurred_at=None)
@@ -123,7 +153,7 @@ class StoreContract(Backend):
                 results = pool.starmap(submit_in_process, [(settings, command, barrier)] * 3)
         assert len({r["child_id"] for r in results}) == 1
         with bootstrap(settings, clock) as app:
-            assert self.count(app) == 2
+            assert self.count(app) == 3
 
     def test_processes_starting_at_once_on_an_empty_database_all_open_the_store(self, settings: Settings) -> None:
         ctx = multiprocessing.get_context("spawn")
@@ -131,6 +161,77 @@ class StoreContract(Backend):
             barrier = manager.Barrier(4)
             with ctx.Pool(4) as pool:
                 assert pool.starmap(open_in_process, [(settings, barrier)] * 4) == [True] * 4
+
+    # -- one child per ID number -------------------------------------------------------------
+
+    def test_a_registered_id_number_registers_no_second_child(self, app: Huhang, clock: Clock) -> None:
+        child_id = self.register(app, clock, id_number="520302201501010015")
+        stored = self.count(app)
+        with pytest.raises(DuplicateChild) as refused:
+            self.register(app, clock, id_number="520302201501010015", name="王晓明")
+        assert refused.value.extra == {"child_id": str(child_id)}
+        assert self.count(app) == stored
+
+    def test_a_duplicate_out_of_scope_names_only_the_county(self, app: Huhang, clock: Clock) -> None:
+        self.register(app, clock, id_number="520302201501010015")
+        elsewhere = Actor(id=UUID(int=3), role=Role.CHILD_DIRECTOR, scope="520302/002", username="other")
+        command = registration(clock, id_number="520302201501010015", jurisdiction="520302/002/001")
+        with pytest.raises(DuplicateChild) as refused:
+            app.children.register(elsewhere, "phone-2", command)
+        assert refused.value.extra == {"county": "520302"}
+
+    def test_concurrent_registrations_of_one_id_number_in_processes_make_one_child(
+        self, settings: Settings, clock: Clock
+    ) -> None:
+        commands = [registration(clock, occurred_at=None, id_number="520302201501010015", name=f"王小明{i}")
+                    for i in range(3)]
+        with bootstrap(settings, clock):
+            pass
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Manager() as manager:
+            barrier = manager.Barrier(3)
+            with ctx.Pool(3) as pool:
+                results = pool.starmap(register_or_refusal, [(settings, c, barrier) for c in commands])
+        registered = [r for r in results if "child_id" in r and "code" not in r]
+        refused = [r for r in results if r.get("code") == "duplicate_child"]
+        assert len(registered) == 1 and len(refused) == 2
+        assert all(r["extra"] == {"child_id": registered[0]["child_id"]} for r in refused)
+        with bootstrap(settings, clock) as app:
+            assert self.count(app) == 3
+
+    def test_a_changed_id_number_releases_the_old_one(self, app: Huhang, clock: Clock) -> None:
+        first = self.register(app, clock, id_number="520302201501010015")
+        change = ChangeProfile(submission_id=uuid4(), changes={"id_number": "520302201501010031"}, reason="录错")
+        app.children.change_profile(DIRECTOR, "phone-1", first, change)
+        second = self.register(app, clock, id_number="520302201501010015")
+        assert second != first
+        with pytest.raises(DuplicateChild):
+            self.register(app, clock, id_number="520302201501010031")
+
+    def test_a_retried_registration_replays_rather_than_refusing_itself(self, app: Huhang, clock: Clock) -> None:
+        command = registration(clock, id_number="520302201501010015")
+        first = app.children.register(DIRECTOR, "phone-1", command)
+        again = app.children.register(DIRECTOR, "phone-1", command)
+        assert again.replayed and again.result == first.result
+
+    def test_a_store_with_a_number_registered_twice_before_claims_opens_rebuilds_and_claims_the_first(
+        self, settings: Settings, clock: Clock
+    ) -> None:
+        number = "520302201501010015"
+        with bootstrap(settings, clock) as app:  # as an earlier release stored them: children, no claims
+            commands = [registration(clock, id_number=number), registration(clock, id_number=number, name="王晓明")]
+            older = [Child.register(uuid4(), app.core.meta(DIRECTOR, "p", c), registration_fields(c)) for c in commands]
+            app.store.save(*older)
+        with bootstrap(settings, clock) as app:
+            db = open_read_db(settings)
+            Runner(app.store, db, settings.policy).catch_up()
+            assert [child_row(db, str(c.id)) is not None for c in older] == [True, True]
+            db.close()
+            assert app.children.claim_registered() == (1, 1)
+            assert app.children.claim_registered() == (0, 1)
+            with pytest.raises(DuplicateChild) as refused:
+                self.register(app, clock, id_number=number)
+            assert refused.value.extra == {"child_id": str(older[0].id)}
 
     # -- concurrency --------------------------------------------------------------------------
 
@@ -229,7 +330,7 @@ class StoreContract(Backend):
         anchor = record_anchor(app.store)
         versions = {h.stream_id: h.version for h in anchor.heads}
         assert versions.pop(child_id) == 5
-        assert sorted(versions.values()) == [1] * 5  # one receipt per submission
+        assert sorted(versions.values()) == [1] * 6  # one receipt per submission, and the ID number's claim
         assert anchor.root == merkle_root(anchor.heads)
         assert anchor.up_to_notification_id == self.count(app) - 1
 
