@@ -27,7 +27,7 @@ AGGREGATE_OF: Final[dict[str, str]] = {
     "UserRegistered": "user", "UserDisabled": "user", "PasswordChanged": "user",
     "SubmissionAccepted": "submission", "AnchorRecorded": "anchor", "SensitiveDataViewed": "access",
     "ProtectedDataShown": "access", "DepartmentMatterOpened": "involvement", "DepartmentMatterClosed": "involvement",
-    "NotificationRead": "notification",
+    "NotificationRead": "notification", "ReminderFired": "reminder",
 }
 """Event type → the aggregate named in its subject: huhang.events.<aggregate>.<event>."""
 

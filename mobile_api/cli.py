@@ -110,6 +110,12 @@ def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
+    from projections.cli import remind_command
+
+    return remind_command(settings, args.at, args.from_start)
+
+
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from projections.cli import report_command
 
@@ -155,6 +161,10 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--to", required=True, help="end date or time (exclusive)")
     report.add_argument("--format", choices=["xlsx", "csv", "json"], default="xlsx")
     report.add_argument("--out", required=True)
+    remind = sub.add_parser("remind", help="one scheduler pass: fire the reminders due since the last pass")
+    remind.add_argument("--at", help="the pass's moment, RFC 3339 (default: now)")
+    remind.add_argument("--from-start", action="store_true",
+                        help="everything crossed by then, not only since the last pass (nothing fires twice)")
     sub.add_parser("anchor", help="anchor every stream head (Merkle root)")
     sub.add_parser("verify", help="verify every hash chain and anchor")
     return p
@@ -170,6 +180,7 @@ COMMANDS = {
     "project": cmd_project,
     "report": cmd_report,
     "relay": cmd_relay,
+    "remind": cmd_remind,
 }
 
 

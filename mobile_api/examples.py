@@ -281,7 +281,7 @@ READS: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
         "roles": [{"code": "child_director", "zh": "儿童主任", "en": "Village child director"}],
         "policy": {"accept_within_hours": 24.0, "accept_within_red_hours": 2.0, "complete_within_days": 30.0,
                    "triage_within_hours": 24.0, "triage_within_urgent_hours": 2.0, "late_after_hours": 24.0,
-                   "max_age_days": 90.0},
+                   "max_age_days": 90.0, "due_soon_hours": 24.0},
     }),
     "getChild": (None, "200", CHILD_LATER),
     "listChildren": (None, "200", {"items": [CHILD_LATER], "next_cursor": None}),

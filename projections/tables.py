@@ -153,7 +153,7 @@ class MoveRow(msgspec.Struct, kw_only=True):
     to_jurisdiction: str
 
 
-SCHEMA_VERSION: Final = 13
+SCHEMA_VERSION: Final = 14
 """Bump when a table or row shape changes: older read models are then dropped and rebuilt from the log."""
 
 INTEGER_COLUMNS: Final = frozenset({"changed_at", "position"})
@@ -238,13 +238,13 @@ REFERRALS: Final = Table(
         "status": lambda r: r.status,
         "due_by": lambda r: utc_text(referral_due_by(r)),
     },
-    indexes=("child_id", "department"),
+    indexes=("child_id", "department", "due_by"),
 )
 INTERVENTIONS: Final = Table(
     "rm_interventions", "intervention_id", InterventionRow,
     {"child_id": lambda r: r.child_id, "status": lambda r: r.status, "department": lambda r: r.department,
      "review_due": lambda r: utc_text(r.review_by) if r.status != "ended" else None},
-    indexes=("child_id",),
+    indexes=("child_id", "review_due"),
 )
 REPORTS: Final = Table(
     "rm_reports", "report_id", ReportRow,

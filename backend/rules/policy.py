@@ -58,3 +58,14 @@ def referral_deadlines(policy: Policy, sent_at: datetime, child_level: str | Non
 def triage_due(policy: Policy, received_at: datetime, urgency: str) -> datetime:
     """When a report must be triaged (研判): 2 hours after it was received if urgent, else 24 hours."""
     return received_at + (policy.triage_within_urgent if urgency == Urgency.URGENT else policy.triage_within)
+
+
+def crossed(threshold: datetime, since: datetime | None, until: datetime) -> bool:
+    """Whether a threshold was crossed between two scheduler passes: overdue (`is_overdue`) at `until` and not yet
+    at `since` (no earlier pass: only overdue at `until`)."""
+    return is_overdue(threshold, until) and not (since is not None and is_overdue(threshold, since))
+
+
+def due_soon_at(policy: Policy, due: datetime) -> datetime:
+    """When a due moment's `due_soon` reminder fires: the policy's lead time before it."""
+    return due - policy.due_soon_within
