@@ -19,8 +19,10 @@ from projections.queries import crossed_sql, overdue_sql
 from projections.tables import utc_text
 from projections.tasks import INTERVENTION_REVIEW, REFERRAL_ACCEPT, REFERRAL_COMPLETE, REPORT_TRIAGE, VISIT_DUE
 
-PASSES_DDL: Final = "CREATE TABLE IF NOT EXISTS rm_reminder_passes (name TEXT PRIMARY KEY, at TEXT NOT NULL)"
-"""The moment the last scheduler pass reached (not a projection: a rebuild keeps it)."""
+PASSES_DDL: Final = ("CREATE TABLE IF NOT EXISTS rm_reminder_passes "
+                     "(name TEXT PRIMARY KEY, at TEXT NOT NULL, position BIGINT NOT NULL)")
+"""How far the last scheduler pass reached: its moment, and the log position the read models had then (not a
+projection: a rebuild keeps it)."""
 
 
 class Subject(msgspec.Struct, frozen=True, kw_only=True):
@@ -52,54 +54,72 @@ SUBJECTS: Final = (
 
 class ReadModelDue:
     """The scheduler's `DueSource` over the read models. `settle` brings them up to the log first, so a pass
-    never fires for something already done but not yet projected."""
+    never fires for something already done but not yet projected.
+
+    A pass selects the due moments its window crossed, and also the rows changed since the last pass whose moment
+    had already passed: a fact synced late (a referral made offline hours ago) has its deadline behind the window."""
 
     def __init__(self, db: ReadDB, policy: Policy, settle: Callable[[], object] = lambda: None, name: str = "main") -> None:
         self.db = db
         self.policy = policy
         self.settle = settle
         self.name = name
+        self.seen = 0
         db.execute(PASSES_DDL)
 
     def due(self, since: datetime | None, until: datetime) -> list[Due]:
         self.settle()
+        checkpoint = self.db.query("SELECT position FROM rm_checkpoints WHERE name = 'main'")
+        self.seen = int(checkpoint[0][0]) if checkpoint else 0
+        changed = self._last()[1] if since is not None else 0
         found: list[Due] = []
         for subject in SUBJECTS:
-            found += self._overdue(subject, since, until) + self._due_soon(subject, since, until)
+            found += self._overdue(subject, since, until, changed) + self._due_soon(subject, since, until, changed)
         return found
 
-    def _select(self, s: Subject, window: tuple[str, list[Any]], more: str = "1 = 1",
-                values: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    def _select(self, s: Subject, window: tuple[str, list[Any]], changed: int, until: datetime,
+                more: tuple[str, list[Any]] = ("1 = 1", [])) -> list[tuple[Any, ...]]:
+        """Rows of the subject in the window, or changed since the last pass and already past `until`'s edge."""
         child = s.child or "NULL"
-        return self.db.query(f"SELECT {s.key}, {child}, {s.due}, doc FROM {s.table} "
-                             f"WHERE {s.where} AND {window[0]} AND {more}", (*window[1], *values))
+        late, late_params = overdue_sql(s.due, until)
+        return self.db.query(
+            f"SELECT {s.key}, {child}, {s.due}, doc FROM {s.table} WHERE {s.where} AND {more[0]} "
+            f"AND (({window[0]}) OR (changed_at > ? AND {late}))",
+            (*more[1], *window[1], changed, *late_params))
 
-    def _overdue(self, s: Subject, since: datetime | None, until: datetime) -> list[Due]:
-        rows = self._select(s, crossed_sql(s.due, since, until))
+    def _overdue(self, s: Subject, since: datetime | None, until: datetime, changed: int) -> list[Due]:
+        rows = self._select(s, crossed_sql(s.due, since, until), changed, until)
         return [_due(s.overdue_kind, s, row) for row in rows]
 
-    def _due_soon(self, s: Subject, since: datetime | None, until: datetime) -> list[Due]:
+    def _due_soon(self, s: Subject, since: datetime | None, until: datetime, changed: int) -> list[Due]:
         """Moments whose lead time began in the window and that are not overdue yet (`overdue` says more)."""
         lead = self.policy.due_soon_within
         window = crossed_sql(s.due, since + lead if since else None, until + lead)
         not_yet, values = overdue_sql(s.due, until)
         found = []
-        for row in self._select(s, window, f"NOT ({not_yet})", tuple(values)):
+        for row in self._select(s, window, changed, until + lead, (f"NOT ({not_yet})", values)):
             due = _due(DUE_SOON, s, row)
             if s.started and due_soon_at(self.policy, due.due_at) <= _started(row[3], s.started):
                 continue  # its lead time began before the thing itself: the first notice said it all
             found.append(due)
         return found
 
+    def _last(self) -> tuple[datetime | None, int]:
+        found = self.db.query("SELECT at, position FROM rm_reminder_passes WHERE name = ?", (self.name,))
+        return (datetime.fromisoformat(found[0][0]), int(found[0][1])) if found else (None, 0)
+
     def last_pass(self) -> datetime | None:
-        found = self.db.query("SELECT at FROM rm_reminder_passes WHERE name = ?", (self.name,))
-        return datetime.fromisoformat(found[0][0]) if found else None
+        return self._last()[0]
 
     def passed(self, at: datetime) -> None:
-        """Record the pass's moment; never move it back (another process may have passed further)."""
-        moment = utc_text(at)
-        self.db.execute("INSERT INTO rm_reminder_passes (name, at) VALUES (?, ?) ON CONFLICT (name) "
-                        "DO UPDATE SET at = excluded.at WHERE rm_reminder_passes.at < excluded.at", (self.name, moment))
+        """Record the pass's moment and the log position it saw; never move them back (another process may have
+        passed further)."""
+        self.db.execute(
+            "INSERT INTO rm_reminder_passes (name, at, position) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+            "at = CASE WHEN rm_reminder_passes.at < excluded.at THEN excluded.at ELSE rm_reminder_passes.at END, "
+            "position = CASE WHEN rm_reminder_passes.position < excluded.position THEN excluded.position "
+            "ELSE rm_reminder_passes.position END",
+            (self.name, utc_text(at), self.seen))
 
 
 def _due(kind: str, s: Subject, row: tuple[Any, ...]) -> Due:
@@ -112,4 +132,3 @@ _started_decoder = msgspec.json.Decoder(dict[str, Any])
 
 def _started(doc: str, field: str) -> datetime:
     return datetime.fromisoformat(_started_decoder.decode(doc)[field])
-

@@ -92,6 +92,8 @@ class ReferralRow(msgspec.Struct, kw_only=True):
     escalations: int = 0
     notes: list[str] = []
     report_id: str | None = None
+    changed_at: int = 0
+    """The log position of the last event that changed the row (a scheduler pass looks at rows changed since)."""
 
 
 def referral_due_by(r: ReferralRow) -> datetime | None:
@@ -118,6 +120,8 @@ class InterventionRow(msgspec.Struct, kw_only=True):
     goals: list[dict[str, Any]] = []
     review_by: datetime | None = None
     """When the next review of the case plan is due (none once ended, or when none is scheduled)."""
+    changed_at: int = 0
+    """The log position of the last event that changed the row (a scheduler pass looks at rows changed since)."""
 
 
 class ReportRow(msgspec.Struct, kw_only=True):
@@ -131,6 +135,8 @@ class ReportRow(msgspec.Struct, kw_only=True):
     decision: str | None = None
     referral_id: str | None = None
     triage_by: datetime | None = None
+    changed_at: int = 0
+    """The log position of the last event that changed the row (a scheduler pass looks at rows changed since)."""
 
 
 class LinkRow(msgspec.Struct, kw_only=True):
@@ -237,20 +243,23 @@ REFERRALS: Final = Table(
         "department": lambda r: r.department,
         "status": lambda r: r.status,
         "due_by": lambda r: utc_text(referral_due_by(r)),
+        "changed_at": lambda r: r.changed_at,
     },
-    indexes=("child_id", "department", "due_by"),
+    indexes=("child_id", "department", "due_by", "changed_at"),
 )
 INTERVENTIONS: Final = Table(
     "rm_interventions", "intervention_id", InterventionRow,
     {"child_id": lambda r: r.child_id, "status": lambda r: r.status, "department": lambda r: r.department,
-     "review_due": lambda r: utc_text(r.review_by) if r.status != "ended" else None},
-    indexes=("child_id", "review_due"),
+     "review_due": lambda r: utc_text(r.review_by) if r.status != "ended" else None,
+     "changed_at": lambda r: r.changed_at},
+    indexes=("child_id", "review_due", "changed_at"),
 )
 REPORTS: Final = Table(
     "rm_reports", "report_id", ReportRow,
     {"jurisdiction": lambda r: r.jurisdiction,
-     "triage_due": lambda r: utc_text(r.triage_by) if r.triaged_at is None else None},
-    indexes=("jurisdiction", "triage_due"),
+     "triage_due": lambda r: utc_text(r.triage_by) if r.triaged_at is None else None,
+     "changed_at": lambda r: r.changed_at},
+    indexes=("jurisdiction", "triage_due", "changed_at"),
 )
 LINKS: Final = Table(
     "rm_links", "key", LinkRow, {"stream_id": lambda r: r.stream_id, "child_id": lambda r: r.child_id},

@@ -193,3 +193,16 @@ def test_two_schedulers_firing_at_once_store_each_reminder_once(world: World) ->
     for child in children:
         assert len(world.about("grid", child, "overdue")) == 1  # unowned: the jurisdiction's field workers
         assert len(world.about("director", child, "overdue")) == 1
+
+
+def test_a_referral_synced_after_its_deadline_passed_is_escalated_by_the_next_pass(world: World) -> None:
+    """Its deadline lies behind the window of the next pass: the pass also looks at what changed since the last."""
+    child = world.red_child(name="孙丽")
+    world.pass_at(START + timedelta(hours=5))
+    world.clock.now = START + timedelta(hours=6)  # synced now, made offline 5 hours ago: due 2 hours after that
+    world.supervisor.post("/api/v1/referrals", child_id=child, to_department="police", reason="x", urgency="urgent",
+                          occurred_at=(START + timedelta(hours=1)).isoformat())
+    world.pass_at(START + timedelta(hours=6, minutes=1))
+    assert len(world.about("supervisor", child, "referral_overdue")) == 1
+    world.pass_at(START + timedelta(hours=6, minutes=2))
+    assert len(world.about("supervisor", child, "referral_overdue")) == 1
