@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import msgspec
 
@@ -36,11 +37,18 @@ from projections.tables import (
 )
 
 
+def _triage_by(b: Batch, e: ReportReceived) -> datetime:
+    """The report's triage deadline by the policy of its day (recorded in it), or today's for an older event."""
+    if e.triage_within_hours is not None:
+        return e.meta.occurred_at + timedelta(hours=e.triage_within_hours)
+    return triage_due(b.policy, e.meta.occurred_at, e.urgency)
+
+
 def report_received(b: Batch, e: ReportReceived, position: int) -> None:
     b.put(REPORTS, ReportRow(
         report_id=str(e.originator_id), jurisdiction=e.jurisdiction, source=e.source, urgency=e.urgency,
         received_at=e.meta.occurred_at, child_id=str(e.child_id) if e.child_id else None,
-        triage_by=triage_due(b.policy, e.meta.occurred_at, e.urgency), changed_at=position,
+        triage_by=_triage_by(b, e), changed_at=position,
     ))
     notices.urgent_report(b, e)
     if e.child_id:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from backend.settings import Policy
 from events.vocabulary import RISK_ORDER, RiskLevel, Urgency
@@ -69,3 +69,8 @@ def crossed(threshold: datetime, since: datetime | None, until: datetime) -> boo
 def due_soon_at(policy: Policy, due: datetime) -> datetime:
     """When a due moment's `due_soon` reminder fires: the policy's lead time before it."""
     return due - policy.due_soon_within
+
+
+def visit_interval(policy: Policy, level: str) -> timedelta | None:
+    """The visit interval of a level named by its code (None for a code that is not a level)."""
+    return {str(k): v for k, v in policy.visit_intervals.items()}.get(level)
