@@ -95,6 +95,8 @@ def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
     from backend.relay import Relay
     from backend.runtime import run_until_signalled
 
@@ -103,8 +105,14 @@ def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
     async def relay(stop: Any) -> None:
+        from projections.db import open_read_db
+        from projections.notify import Notifier
+
         with bootstrap(settings) as app:
-            await Relay(app.store, settings, window=args.window).run(stop)
+            db = open_read_db(settings)
+            await asyncio.gather(Relay(app.store, settings, window=args.window).run(stop),
+                                 Notifier(app.store, db, app.users, settings).run(stop))
+            db.close()
 
     run_until_signalled(relay)
     return 0
@@ -153,7 +161,7 @@ def parser() -> argparse.ArgumentParser:
     project.add_argument("--batch-size", type=int, default=2000, help="events per transaction")
     project.add_argument("--source", choices=["log", "nats"], default="log", help="follow the log, or NATS JetStream")
     project.add_argument("names", nargs="*", help="projections (default: all); with --source nats, one worker each")
-    relay = sub.add_parser("relay", help="publish every event to NATS JetStream (HUHANG_NATS_URL)")
+    relay = sub.add_parser("relay", help="publish every event, and each user's notifications, to NATS JetStream")
     relay.add_argument("--window", type=int, default=500, help="events published before waiting for their acks")
     report = sub.add_parser("report", help="write the statistics summary for a jurisdiction and period")
     report.add_argument("--jurisdiction", required=True)

@@ -25,6 +25,7 @@ from mobile_api.auth import TokenIssuer
 from mobile_api.cursors import Cursors, cursor_key
 from mobile_api.throttle import LoginThrottle, trusted_networks
 from projections.db import ReadDB, open_read_db
+from projections.notify import Notifier
 from projections.queries import photo_row, visits_naming
 from projections.registry import PROJECTIONS
 from projections.reminders import ReadModelDue
@@ -85,7 +86,8 @@ class Services:
 
     def start(self) -> None:
         """Follow the log in background threads: projections (woken by local writes, polling for
-        everyone else's) and, when NATS is configured, the relay, which writes never wait for."""
+        everyone else's), the reminder scheduler and, when NATS is configured, the relay and the notifications
+        to users, which writes never wait for."""
         for runner in self.runners.values():
             runner.follow(POLL_SECONDS)
         if self.settings.remind_every.total_seconds() > 0:
@@ -111,7 +113,9 @@ class Services:
         loop = asyncio.new_event_loop()
         self._relay_loop = loop
         try:
-            loop.run_until_complete(Relay(self.app.store, self.settings).run(self._relay_stop))
+            notifier = Notifier(self.app.store, self.read_db, self.app.users, self.settings)
+            loop.run_until_complete(asyncio.gather(Relay(self.app.store, self.settings).run(self._relay_stop),
+                                                   notifier.run(self._relay_stop)))
         finally:
             loop.close()
 
