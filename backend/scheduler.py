@@ -97,13 +97,23 @@ class Scheduler:
         """Record each reminder once; returns how many were new."""
         fired = 0
         for start in range(0, len(due), BATCH):
-            reminders = [self._reminder(d, at) for d in due[start:start + BATCH]]
+            chunk = self._not_fired(due[start:start + BATCH])
+            reminders = [self._reminder(d, at) for d in chunk]
+            if not reminders:
+                continue
             try:
                 self.core.guarded(lambda: self.core.store.save(*reminders))  # noqa: B023 (called at once)
                 fired += len(reminders)
             except IntegrityError:  # some were fired already (another process, an earlier pass): one by one
-                fired += sum(self._save_one(self._reminder(d, at)) for d in due[start:start + BATCH])
+                fired += sum(self._save_one(self._reminder(d, at)) for d in chunk)
         return fired
+
+    def _not_fired(self, due: Sequence[Due]) -> list[Due]:
+        """Those whose stream does not exist yet (read in one query; a race is still settled by the version)."""
+        ids = {reminder_id(d.kind, d.subject, d.subject_id, d.due_at): d for d in due}
+        streams = self.core.guarded(lambda: self.core.store.streams(list(ids)))
+        fired = {events[0].originator_id for events in streams if events}
+        return [d for stream, d in ids.items() if stream not in fired]
 
     def _save_one(self, reminder: Reminder) -> bool:
         try:
