@@ -31,7 +31,16 @@ from events.vocabulary import Role
 from projections.db import ReadDB, open_read_db
 from projections.reminders import ReadModelDue
 from projections.runner import Runner
-from projections.tables import CHILDREN, INTERVENTIONS, REFERRALS, REPORTS, ChildRow, InterventionRow, ReferralRow, ReportRow
+from projections.tables import (
+    CHILDREN,
+    INTERVENTIONS,
+    REFERRALS,
+    REPORTS,
+    ChildRow,
+    InterventionRow,
+    ReferralRow,
+    ReportRow,
+)
 from projections.tasks import KINDS_BY_ROLE, TaskQuery, tasks
 from tests.e2e.server import Api, add_users, running_server
 
