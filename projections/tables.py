@@ -195,11 +195,12 @@ class Table(msgspec.Struct, frozen=True):
         name = self.name + suffix
         cols = "".join(f", {c} BIGINT" if c in INTEGER_COLUMNS else f", {c} TEXT" for c in self.columns)
         statements = [f"CREATE TABLE IF NOT EXISTS {name} ({self.key} TEXT PRIMARY KEY{cols}, doc TEXT NOT NULL)"]
-        statements += [f"CREATE INDEX IF NOT EXISTS {name}_{c} ON {name} ({c})" for c in self.indexes]
+        statements += [f"CREATE INDEX IF NOT EXISTS {name}_{c.replace(',', '_')} ON {name} ({c})" for c in self.indexes]
         return statements
 
     def index_names(self, suffix: str = "") -> list[str]:
-        return [f"{self.name}{suffix}_{c}" for c in self.indexes]
+        """An index is on one column, or on several named with commas (`department,status,due_by`)."""
+        return [f"{self.name}{suffix}_{c.replace(',', '_')}" for c in self.indexes]
 
     def upsert_statement(self, suffix: str = "") -> str:
         names = [self.key, *self.columns, "doc"]
@@ -245,7 +246,7 @@ REFERRALS: Final = Table(
         "due_by": lambda r: utc_text(referral_due_by(r)),
         "changed_at": lambda r: r.changed_at,
     },
-    indexes=("child_id", "department", "due_by", "changed_at"),
+    indexes=("child_id", "department", "due_by", "changed_at", "department,status,due_by,referral_id"),
 )
 INTERVENTIONS: Final = Table(
     "rm_interventions", "intervention_id", InterventionRow,
