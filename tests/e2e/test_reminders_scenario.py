@@ -159,3 +159,31 @@ def postgres_schema() -> Iterator[str]:
 
 def test_two_postgres_server_processes_escalate_a_missed_deadline_once(tmp_path: Path, postgres_schema: str) -> None:
     two_servers_escalate_once(Settings(data_dir=tmp_path / "data", database_url=postgres_schema, remind_every=FAST))
+
+
+def test_a_sealed_childs_overdue_police_referral_reaches_police_and_no_route_shows_it_to_others(tmp_path: Path) -> None:
+    """A sealed child's referral to police is a sealed matter (DESIGN.md §1): the escalation meant for supervisors
+    is withheld from them in the inbox and the sync feed; police, whose referral it is, are told."""
+    settings = Settings(data_dir=tmp_path / "data", remind_every=QUIET)
+    add_users(settings, USERS, PASSWORD)
+    with running_server(settings) as base:
+        api = sign_in(base) | {name: Api(base, name, PASSWORD, device=f"{name}-phone") for name in ("education", "grid")}
+        now = datetime.now(UTC)
+        child = api["county"].post("/api/v1/children", child_body(
+            PLACE_A, name="封存", occurred_at=(now - timedelta(hours=5)).isoformat())).json()["child_id"]
+        api["supervisor"].post(f"/api/v1/children/{child}/risk-assessments", sub(
+            level="red", occurred_at=(now - timedelta(hours=4)).isoformat()))
+        sealed = api["supervisor"].post(f"/api/v1/children/{child}/seal", sub(reason="封存令", order_reference="(2026)7"))
+        assert sealed.status_code == 201, sealed.text
+        api["county"].post("/api/v1/referrals", sub(child_id=child, to_department="police", reason="危险",
+                                                    occurred_at=(now - timedelta(hours=3)).isoformat()))
+        cli(settings, "remind")
+        assert len(told(api["police"], child, "referral_overdue")) == 1
+        for user in ("supervisor", "county", "director", "grid", "education"):
+            assert told(api[user], child, "referral_overdue") == [], user
+        page = api["supervisor"].get("/api/v1/sync", limit=500).json()
+        while page["has_more"]:
+            page = api["supervisor"].get("/api/v1/sync", limit=500, cursor=page["cursor"]).json()
+        assert not [n for n in page["notifications"] if n.get("child_id") == child and n["kind"] == "referral_overdue"]
+        for a in api.values():
+            a.close()
