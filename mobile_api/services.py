@@ -109,13 +109,16 @@ class Services:
             except Exception:  # the store or read side away for a moment: the next pass starts from the last mark
                 log.exception("reminder pass failed")
 
+    async def _publish(self) -> None:
+        """The relay (every event) and the notifier (each user's notifications), side by side."""
+        notifier = Notifier(self.app.store, self.read_db, self.app.users, self.settings)
+        await asyncio.gather(Relay(self.app.store, self.settings).run(self._relay_stop), notifier.run(self._relay_stop))
+
     def _relay(self) -> None:
         loop = asyncio.new_event_loop()
         self._relay_loop = loop
         try:
-            notifier = Notifier(self.app.store, self.read_db, self.app.users, self.settings)
-            loop.run_until_complete(asyncio.gather(Relay(self.app.store, self.settings).run(self._relay_stop),
-                                                   notifier.run(self._relay_stop)))
+            loop.run_until_complete(self._publish())
         finally:
             loop.close()
 
