@@ -5,7 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test mutation
+.PHONY: run test mutation chromium
+
+CHROMIUM := /usr/bin/chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,10 +15,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The console's browser tests drive the system's Chromium (Playwright's own browser download is not used):
+# installed with apt when missing and we may (root, apt present); otherwise those tests skip, or fail when CI=true.
+chromium:
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get install -y --no-install-recommends chromium || \
+		(apt-get update && apt-get install -y --no-install-recommends chromium); \
+	fi
+	@[ -x $(CHROMIUM) ] || echo "no $(CHROMIUM): the console's browser tests will skip (and fail when CI=true)"
+
 run: $(STAMP)
 	$(BIN)/huhang serve --demo
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

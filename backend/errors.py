@@ -163,6 +163,22 @@ class IllegalTransition(Conflict):
     code = "illegal_transition"
 
 
+class ChildClosed(Conflict):
+    """The child's case is closed: what happens after the closure is not recorded until it is reopened."""
+
+    code = "child_closed"
+
+
+class AlreadyMerged(Conflict):
+    """The record was merged into another child: it is closed for good, its facts go to the kept record."""
+
+    code = "already_merged"
+
+
+class MergeIntoSelf(InvalidInput):
+    code = "merge_into_self"
+
+
 class StaleVersion(Conflict):
     """The command was made on a version that is no longer current."""
 
@@ -175,6 +191,24 @@ class UsernameTaken(Conflict):
 
 class UserDisabledError(Conflict):
     code = "user_disabled"
+
+
+class UnsupportedMediaType(DomainError):
+    """The body or the file is not of a kind the operation takes (415)."""
+
+    code = "unsupported_media_type"
+
+
+class TooLarge(DomainError):
+    """The body or the file is over what the operation takes (413)."""
+
+    code = "too_large"
+
+
+class DependencyUnavailable(DomainError):
+    """A dependency other than the event store (the object store, say) did not answer (503); nothing was stored."""
+
+    code = "unavailable"
 
 
 class StoreUnavailable(DomainError):

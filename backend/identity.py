@@ -36,6 +36,11 @@ PERMISSIONS: Final[dict[str, frozenset[Role]]] = {
     "child.correct": frozenset({_D, _S}),
     "child.seal": frozenset({_S}),
     "child.assign": frozenset({_D, _S}),
+    "child.close": frozenset({_D, _S}),
+    "child.decide_closure": frozenset({_S}),
+    "child.reopen": frozenset({_D, _S}),
+    "child.update_profile": frozenset({_D, _F, _S}),
+    "child.merge": frozenset({_S}),
     "visit.record": frozenset({_D, _F, _S}),
     "report.receive": frozenset({_F, _D, _S}),
     "report.triage": frozenset({_D, _S}),
@@ -51,6 +56,7 @@ PERMISSIONS: Final[dict[str, frozenset[Role]]] = {
     "sync": frozenset({_F, _D, _S}),
     "tasks.read": frozenset({_F, _D, _S, _H, _A}),
     "notifications.read": frozenset({_F, _D, _S, _H, _A, _AD}),
+    "console.use": frozenset({_S, _A}),
 }
 
 

@@ -27,6 +27,8 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     red_intervention_within: timedelta = timedelta(hours=24)
     due_soon_within: timedelta = timedelta(hours=24)
     """How long before a due visit, deadline or review its `due_soon` reminder fires."""
+    closure_decision_within: timedelta = timedelta(days=7)
+    """A closure request waits this long for a supervisor before its `closure_approval` task is overdue."""
     future_tolerance: timedelta = timedelta(minutes=5)
     max_age: timedelta = timedelta(days=90)
     late_after: timedelta = timedelta(hours=24)
@@ -125,6 +127,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Bytes a second that keep a slow upload going (a 30 MB photo at 3G speeds finishes; a trickle does not)."""
     remind_every: timedelta = timedelta(seconds=60)
     """How often the server's scheduler looks for due moments crossed since its last pass (zero: never)."""
+    console_tile_url: str | None = None
+    """A map tile service (`https://host/{z}/{x}/{y}.png`) drawn behind the console's visit plot; its origin is
+    the only one outside the server the console's pages may load from. Unset: no tiles, nothing from outside."""
     policy: Policy = msgspec.field(default_factory=Policy)
 
     @property
@@ -157,6 +162,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             trusted_proxies=tuple(p.strip() for p in env.get("HUHANG_TRUSTED_PROXIES", "").split(",") if p.strip()),
             nats_url=env.get("HUHANG_NATS_URL") or None,
             nats_replicas=int(env.get("HUHANG_NATS_REPLICAS", "1")),
+            console_tile_url=env.get("HUHANG_CONSOLE_TILE_URL") or None,
             **_limits(env),
             policy=policy,
         )

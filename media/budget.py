@@ -11,6 +11,8 @@ from contextlib import contextmanager
 
 from PIL import Image
 
+from backend.errors import PhotoDecodeBusy
+
 BYTES_PER_PIXEL = 4
 """Pillow holds RGB, RGBA, CMYK, I and F images in four bytes a pixel (L and P in one: counted as four)."""
 
@@ -36,11 +38,11 @@ decoded it, and each server thread has its own arena: without this, every thread
 a large photo keeps that much memory for good."""
 
 
-class DecodeBusy(Exception):
-    """The process is decoding as much as its budget allows; the upload is to be retried (503)."""
+class DecodeBusy(PhotoDecodeBusy):
+    """The process is decoding as much as its budget allows; the upload is to be retried (503, Retry-After)."""
 
     def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
+        super().__init__(detail, retry_after=retry_after)
         self.retry_after = retry_after
 
 

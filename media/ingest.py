@@ -17,7 +17,11 @@ from typing import Any, Final
 import msgspec
 from PIL import Image, ImageOps
 
+from backend import errors
+from backend.errors import UnsupportedMediaType
+from backend.usecases.photos import Ingest, Keep, PhotoFacts
 from media.budget import DecodeBudget, coefficient_bytes, decoded_bytes
+from media.stores import ObjectStore, original_key, thumbnail_key
 
 FORMATS: Final = ("JPEG", "PNG", "WEBP", "HEIF")
 CONTENT_TYPES: Final = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
@@ -27,11 +31,11 @@ EXIF_IFD, GPS_IFD = 0x8769, 0x8825
 DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL = 0x9003, 0x9011
 
 
-class NotAnImage(Exception):
+class NotAnImage(UnsupportedMediaType):
     """Not a photo we accept, whatever its name or declared type says (415)."""
 
 
-class TooLarge(Exception):
+class TooLarge(errors.TooLarge):
     """Over the byte or pixel limit (413)."""
 
 
@@ -98,6 +102,24 @@ def inspect(path: Path, sha256: str, size: int, max_pixels: int, budget: DecodeB
         raise TooLarge(f"the photo has too many pixels: {exc}") from None
     except (Image.UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise NotAnImage(f"the file is not a readable photo: {type(exc).__name__}") from None
+
+
+def photo_ingest(objects: ObjectStore, max_pixels: int, budget: DecodeBudget) -> Ingest:
+    """The photo use case's ingest: `inspect`, and keeping the original and its thumbnail in `objects`."""
+
+    def ingest(path: Path, sha256: str, size: int) -> tuple[PhotoFacts, Keep]:
+        found = inspect(path, sha256, size, max_pixels, budget)
+        facts = PhotoFacts(sha256=sha256, size=size, content_type=found.content_type, width=found.width,
+                           height=found.height, taken_at=found.taken_at, exif_lat=found.exif_lat,
+                           exif_lon=found.exif_lon)
+
+        def keep() -> None:
+            objects.put_file(original_key(sha256), path, found.content_type)
+            objects.put_bytes(thumbnail_key(sha256), found.thumbnail, "image/jpeg")
+
+        return facts, keep
+
+    return ingest
 
 
 def _carries_archive(path: Path, chunk: int = 1 << 20) -> bool:

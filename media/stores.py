@@ -9,12 +9,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
+from backend.errors import DependencyUnavailable
 from backend.settings import Settings
 
 URL_TTL = timedelta(minutes=5)
 
 
-class MediaUnavailable(Exception):
+class MediaUnavailable(DependencyUnavailable):
     """The object store did not answer (503); the upload can be retried."""
 
 

@@ -26,8 +26,11 @@ STATUS: Final[list[tuple[type[e.DomainError], int]]] = [
     (e.Gone, 410),
     (e.UserDisabledError, 401),
     (e.EventTooLarge, 413),
+    (e.TooLarge, 413),
+    (e.UnsupportedMediaType, 415),
     (e.InvalidInput, 422),
     (e.StoreUnavailable, 503),
+    (e.DependencyUnavailable, 503),
     (e.Busy, 503),
 ]
 """Domain error → HTTP status; the first matching class wins."""

@@ -26,7 +26,7 @@ from backend.store import EventStore
 from backend.usecases.users import Users
 from events import codec
 from events.cases import ReferralSent, ReportReceived
-from events.children import RiskAssessed
+from events.children import ClosureRequested, RiskAssessed
 from events.ledger import ReminderFired
 from events.vocabulary import Role
 from projections.db import ReadDB
@@ -36,7 +36,7 @@ log = logging.getLogger("huhang.notify")
 NOTIFY: Final = "notify"
 NOTIFY_STREAM: Final = "HUHANG_NOTIFY"
 NOTIFY_PREFIX: Final = "huhang.notify"
-TOPICS: Final = [get_topic(cls) for cls in (RiskAssessed, ReportReceived, ReferralSent, ReminderFired)]
+TOPICS: Final = [get_topic(cls) for cls in (RiskAssessed, ReportReceived, ReferralSent, ClosureRequested, ReminderFired)]
 """The events that make notices (projections/notices.py, projections/on_reminders.py)."""
 
 

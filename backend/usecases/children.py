@@ -23,7 +23,7 @@ from backend.involvement import Involvement, involvement_id
 from backend.rules.jurisdiction import parse_jurisdiction
 from backend.rules.policy import visit_interval
 from backend.usecases.core import Change, Core, Outcome
-from backend.usecases.views import child_view, registered_status
+from backend.usecases.views import child_view
 from backend.users import User
 from events.base import Meta
 from events.children import RiskAssessed
@@ -99,7 +99,7 @@ class Children:
 
         def handle(meta: Meta) -> Change:
             child = Child.register(uuid4(), meta, registration_fields(command))
-            return Change([child], registered_status(child, self.core.policy, meta.recorded_at))
+            return Change([child], child_view(child))
 
         return self.core.submit("child.register", actor, device_id, command, None, handle)
 

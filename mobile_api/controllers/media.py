@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,15 +12,12 @@ import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
 from litestar.params import FromPath, MultipartBody
 from litestar.response import Redirect
 
-from backend.errors import ChildNotFound, MalformedBody, MultipleFiles, NotFound, PhotoDecodeBusy
-from backend.usecases.photos import PhotoFacts
-from media.budget import DecodeBusy
-from media.ingest import NotAnImage, TooLarge, inspect, spool
-from media.stores import MediaUnavailable, original_key, thumbnail_key
+from backend.errors import ChildNotFound, MalformedBody, MultipleFiles, NotFound
+from media.ingest import spool
+from media.stores import original_key, thumbnail_key
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, permission
 from mobile_api.controllers.children import visible_child
@@ -76,55 +74,31 @@ class MediaController(Controller):
         """Upload a photo of a child; its media_id is the SHA-256 of its bytes. The same bytes again: 200."""
         form = data
         await anyio.to_thread.run_sync(services.app.photos.check, caller.actor, form.child_id)
-        limit = services.settings.max_photo_bytes
+        path, sha256, size = await spool(_chunks(form.file), services.settings.data_dir / "uploads",
+                                         services.settings.max_photo_bytes)
         try:
-            path, sha256, size = await spool(_chunks(form.file), services.settings.data_dir / "uploads", limit)
-        except TooLarge as exc:
-            raise HTTPException(status_code=413, detail=str(exc)) from None
-        try:
-            prior = await anyio.to_thread.run_sync(services.app.photos.recorded, form.child_id, sha256)
-            if prior is not None:
-                answer = await anyio.to_thread.run_sync(_answer, services, prior.result)
-                return Response(answer, status_code=200, headers={"Idempotent-Replayed": "true"})
-            ingested = await anyio.to_thread.run_sync(
-                inspect, path, sha256, size, services.settings.max_photo_pixels, services.decode_budget
-            )
-            facts = PhotoFacts(sha256=sha256, size=size, content_type=ingested.content_type, width=ingested.width,
-                               height=ingested.height, taken_at=ingested.taken_at, exif_lat=ingested.exif_lat,
-                               exif_lon=ingested.exif_lon)
-
-            def store_objects() -> None:
-                services.objects.put_file(original_key(sha256), path, ingested.content_type)
-                services.objects.put_bytes(thumbnail_key(sha256), ingested.thumbnail, "image/jpeg")
-
             outcome = await anyio.to_thread.run_sync(
-                services.app.photos.record, caller.actor, caller.device_id, form.child_id, facts, store_objects
+                services.app.photos.upload, caller.actor, caller.device_id, form.child_id, path, sha256, size
             )
-        except NotAnImage as exc:
-            raise HTTPException(status_code=415, detail=str(exc)) from None
-        except TooLarge as exc:
-            raise HTTPException(status_code=413, detail=str(exc)) from None
-        except MediaUnavailable as exc:
-            raise HTTPException(status_code=503, detail=str(exc)) from None
-        except DecodeBusy as exc:
-            raise PhotoDecodeBusy(str(exc), retry_after=exc.retry_after) from None
         finally:
             path.unlink(missing_ok=True)
         await anyio.to_thread.run_sync(services.project, outcome)
-        status = 200 if outcome.replayed else 201
-        return Response(await anyio.to_thread.run_sync(_answer, services, outcome.result), status_code=status)
+        answer = await anyio.to_thread.run_sync(_answer, services, outcome.result)
+        if outcome.replayed:
+            return Response(answer, status_code=200, headers={"Idempotent-Replayed": "true"})
+        return Response(answer, status_code=201)
 
     @get("/{media_id:str}", operation_id="getPhoto", guards=[permission("child.read")], sync_to_thread=True)
     def original(self, media_id: FromPath[str], caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[Any]:
         """307 to a link valid for 5 minutes (object store), or the bytes (local folder)."""
-        content_type = _visible(services, caller, media_id)
-        return _serve(services, original_key(media_id), content_type)
+        content_type = visible_photo(services, caller, media_id)
+        return serve_object(services, original_key(media_id), content_type)
 
     @get("/{media_id:str}/thumbnail", operation_id="getThumbnail", guards=[permission("child.read")], sync_to_thread=True)
     def thumbnail(self, media_id: FromPath[str], caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[Any]:
         """A JPEG thumbnail, longest side at most 320 px, without any EXIF."""
-        _visible(services, caller, media_id)
-        return _serve(services, thumbnail_key(media_id), "image/jpeg")
+        visible_photo(services, caller, media_id)
+        return serve_object(services, thumbnail_key(media_id), "image/jpeg")
 
 
 def _answer(services: Services, stored: dict[str, Any]) -> PhotoResult:
@@ -132,9 +106,8 @@ def _answer(services: Services, stored: dict[str, Any]) -> PhotoResult:
     return PhotoResult(**stored, visit_flags=services.photo_visit_flags(stored["child_id"], stored["media_id"]))
 
 
-def _visible(services: Services, caller: Caller, media_id: str) -> str:
-    import re
-
+def visible_photo(services: Services, caller: Caller, media_id: str) -> str:
+    """The photo's content type when it was stored for a child the caller sees; otherwise it does not exist for them."""
     if not re.fullmatch(SHA256, media_id):
         raise MediaNotFound("no such photo")
     for child_id, content_type in photo_children(services.read_db, media_id):
@@ -146,7 +119,8 @@ def _visible(services: Services, caller: Caller, media_id: str) -> str:
     raise MediaNotFound("no such photo")
 
 
-def _serve(services: Services, key: str, content_type: str) -> Response[Any]:
+def serve_object(services: Services, key: str, content_type: str) -> Response[Any]:
+    """A redirect to the object store's short-lived signed link, or the bytes from the local folder."""
     try:
         url = services.objects.url(key)
         if url is not None:
@@ -155,7 +129,5 @@ def _serve(services: Services, key: str, content_type: str) -> Response[Any]:
                         headers={"Cache-Control": "private, no-store"})
     except FileNotFoundError:
         raise MediaNotFound("no such photo") from None
-    except MediaUnavailable as exc:
-        raise HTTPException(status_code=503, detail=str(exc)) from None
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import World, child_body
+from tests.e2e.console.client import signed_in
+from tests.e2e.console.routes import console_routes
 from tests.e2e.server import sub
 
 PLACE = "520302/001/003/07"
@@ -178,6 +181,48 @@ def _triage(c: Cast, user: str) -> list[httpx.Response]:
     return answers
 
 
+def _put_back(c: Cast, child: str) -> None:
+    """Leave a cast child open again after a lifecycle probe, so every other probe meets it as before."""
+    county = c.world.as_("county")
+    status = county.get(f"/api/v1/children/{child}").json()["case_status"]
+    if status == "closure_requested":
+        county.post(f"/api/v1/children/{child}/closure/reject", sub(note="复原")).raise_for_status()
+    elif status == "closed":
+        county.post(f"/api/v1/children/{child}/reopen", sub(reason="复原")).raise_for_status()
+
+
+def _lifecycle(path: str, body: dict[str, Any], ask_first: bool = False, close_first: bool = False) -> Probe:
+    """A lifecycle step on each cast child by `user` (after a director's request or a closure, when the step needs
+    one), its answer kept and the child put back to open."""
+    def probe(c: Cast, user: str) -> list[httpx.Response]:
+        answers = []
+        for kind in KINDS:
+            child = c.child[kind]
+            if ask_first:
+                c.world.as_("director").post(f"/api/v1/children/{child}/closure", sub(reason="other")).raise_for_status()
+            if close_first:
+                c.world.as_("county").post(f"/api/v1/children/{child}/closure", sub(reason="other")).raise_for_status()
+            answers.append(c.world.as_(user).post(f"/api/v1/children/{child}{path}", sub(**body)))
+            _put_back(c, child)
+        return answers
+    return probe
+
+
+DUPLICATES = "520302/001/003/05"
+"""Where the merge probe registers its duplicates: outside the cast's village, so its counts stay exact."""
+
+
+def _merge(c: Cast, user: str) -> list[httpx.Response]:
+    """A fresh duplicate merged into each cast child: the answer is about the kept (cast) child."""
+    county = c.world.as_("county")
+    answers = []
+    for kind in KINDS:
+        duplicate = county.post("/api/v1/children", child_body(DUPLICATES, name=f"{kind}儿")).json()["child_id"]
+        answers.append(c.world.as_(user).post(f"/api/v1/children/{c.child[kind]}/merge",
+                                              sub(duplicate_child_id=duplicate, note="重复登记")))
+    return answers
+
+
 PROBES: dict[str, Probe] = {
     "getChild": _each_child("/api/v1/children/{child}"),
     "listChildren": lambda c, user: [c.world.as_(user).get("/api/v1/children", limit=500, **f)
@@ -197,6 +242,12 @@ PROBES: dict[str, Probe] = {
     "transferChild": _stale_transfer,
     "triageReport": _triage,
     "assignChild": _assign,
+    "closeCase": _lifecycle("/closure", {"reason": "moved_away", "note": "迁出"}),
+    "approveClosure": _lifecycle("/closure/approve", {"note": "同意"}, ask_first=True),
+    "rejectClosure": _lifecycle("/closure/reject", {"note": "继续"}, ask_first=True),
+    "reopenCase": _lifecycle("/reopen", {"reason": "返回本村"}, close_first=True),
+    "updateProfile": _lifecycle("/profile", {"phone": "13900001111", "school": "某小学"}),
+    "mergeChild": _merge,
 }
 """Operations whose answers can carry protected facts about a child: probed, every answer searched."""
 
@@ -217,6 +268,27 @@ NO_CHILD_FACTS = {
 }
 """Operations whose answers name ids, states and deadlines only: their response schemas are checked to hold none
 of the protected fields, so a field added there later fails until it is classified."""
+
+CONSOLE_PROBES = {
+    "GET /console": "the worklist of the cast's village",
+    "GET /console/children/{child_id:uuid}": "every cast child's file, now and as of before the sealing order",
+    "GET /console/referrals": "the referral board of the cast's village",
+    "GET /console/stats": "the statistics page of the cast's village",
+    "GET /console/access-log": "each cast child's access log (auditors)",
+}
+"""Console pages that show child facts: probed below as the console's users, every page searched."""
+CONSOLE_ELSEWHERE = {
+    "GET /console/login": "the sign-in form, about no child",
+    "POST /console/login": "a redirect, or the sign-in or refusal page",
+    "POST /console/logout": "a redirect",
+    "GET /console/static/{file_path:path}": "the stylesheet",
+    "GET /console/stats/download": "statsSummary's own CSV/XLSX function over the same tables",
+    "GET /console/verify": "counts and stream ids only, as verifyChains",
+    "GET /console/media/{media_id:str}": "photo bytes, through getPhoto's own scope check",
+    "GET /console/media/{media_id:str}/thumbnail": "photo bytes, through getThumbnail's own scope check",
+}
+CONSOLE_LABELS = {"crime_victim": "未成年刑事案件受害人", "serious_misconduct": "有严重不良行为未成年人"}
+"""The console shows categories by their Chinese labels: a withheld category must not appear either way."""
 
 PROTECTED_FIELDS = {"categories", "id_number", "notes", "observations", "reason", "reasons", "risk_reasons",
                     "description", "outcome", "follow_up", "declined_reason", "data", "plan", "name", "guardians"}
@@ -437,3 +509,32 @@ def test_verify_without_a_child_walks_only_the_auditors_jurisdiction(cast: Cast,
     world.as_("county").post("/api/v1/visits", sub(child_id=world.child_a, visit_type="home", child_seen=True,
                                                    guardian_present=True))  # the auditor's town
     assert auditor.get("/api/v1/audit/verify").json()["streams_checked"] == before["streams_checked"] + 1
+
+
+def test_every_console_route_is_classified_for_disclosure(tmp_path: Path) -> None:
+    classified = set(CONSOLE_PROBES) | set(CONSOLE_ELSEWHERE)
+    served = console_routes(tmp_path)
+    assert served - classified == set(), "classify each new console route for disclosure"
+    assert classified - served == set()
+
+
+@pytest.mark.parametrize("user", ["supervisor", "auditor"])
+def test_no_console_page_shows_a_withheld_fact(cast: Cast, user: str) -> None:
+    client = signed_in(cast.world.base, user)
+    day = datetime.fromisoformat(cast.before_seal).date().isoformat()
+    pages = [f"/console/?jurisdiction={PLACE}", f"/console/referrals?jurisdiction={PLACE}",
+             f"/console/stats?jurisdiction={PLACE}"]
+    pages += [f"/console/children/{cast.child[k]}{query}" for k in KINDS
+              for query in ("", f"?at={day}&basis=recorded", f"?at={day}&basis=occurred")]
+    if user == "auditor":
+        pages += [f"/console/access-log?child_id={cast.child[k]}" for k in KINDS]
+    hidden = forbidden_anywhere(user)
+    for path in pages:
+        answer = client.get(path)
+        assert answer.status_code == 200, (path, answer.text[:300])
+        leaked = {text for text in hidden if text in answer.text}
+        assert leaked == set(), f"{path} as {user} showed {leaked}"
+        for kind in KINDS:
+            if cast.child[kind] in path:
+                shown = {c for c in forbidden(user, kind) & CODES if c in answer.text or CONSOLE_LABELS[c] in answer.text}
+                assert shown == set(), f"{path} as {user} showed {shown} of the {kind} child"
