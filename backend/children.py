@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import singledispatchmethod
 from typing import Any, ClassVar, Final
@@ -160,8 +160,10 @@ class Child(Aggregate):
             ChildTransferred, meta, from_jurisdiction=self.jurisdiction, to_jurisdiction=target, reason=reason
         )
 
-    def assess_risk(self, meta: Meta, level: str, reasons: list[str], based_on_version: int | None) -> RiskAssessed:
-        """Grade the child. A grading that occurred before the current one stays in history only."""
+    def assess_risk(self, meta: Meta, level: str, reasons: list[str], based_on_version: int | None,
+                    visit_interval: timedelta | None = None) -> RiskAssessed:
+        """Grade the child. A grading that occurred before the current one stays in history only. `visit_interval`
+        is the level's interval in the policy applied, recorded with the grading."""
         check_codes([level], RiskLevel, "level")
         self.check_open(meta)
         if based_on_version is not None and not 0 < based_on_version <= self.version:
@@ -175,6 +177,7 @@ class Child(Aggregate):
             based_on_version=based_on_version,
             current=self.risk_occurred_at is None or meta.occurred_at >= self.risk_occurred_at,
             conflicting=any(g.level != level for g in since),
+            visit_interval_days=visit_interval / timedelta(days=1) if visit_interval is not None else None,
         )
 
     def change_profile(self, meta: Meta, changes: dict[str, Any], reason: str) -> ProfileChanged:

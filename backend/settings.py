@@ -25,6 +25,8 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     triage_within: timedelta = timedelta(hours=24)
     triage_within_urgent: timedelta = timedelta(hours=2)
     red_intervention_within: timedelta = timedelta(hours=24)
+    due_soon_within: timedelta = timedelta(hours=24)
+    """How long before a due visit, deadline or review its `due_soon` reminder fires."""
     closure_decision_within: timedelta = timedelta(days=7)
     """A closure request waits this long for a supervisor before its `closure_approval` task is overdue."""
     future_tolerance: timedelta = timedelta(minutes=5)
@@ -50,6 +52,7 @@ class PolicyFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     triage_within_urgent_hours: Positive | None = None
     late_after_hours: Positive | None = None
     max_age_days: Positive | None = None
+    due_soon_hours: Positive | None = None
 
 
 class PolicyError(ValueError):
@@ -70,6 +73,7 @@ def policy_from_file(path: Path, base: Policy) -> Policy:
             ("complete_within", given.complete_within_days, days), ("triage_within", given.triage_within_hours, hours),
             ("triage_within_urgent", given.triage_within_urgent_hours, hours),
             ("late_after", given.late_after_hours, hours), ("max_age", given.max_age_days, days),
+            ("due_soon_within", given.due_soon_hours, hours),
         ]
         if value is not None
     }
@@ -121,6 +125,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """A request's body must arrive within this, extended by a second for every `body_min_rate` bytes received."""
     body_min_rate: int = 500
     """Bytes a second that keep a slow upload going (a 30 MB photo at 3G speeds finishes; a trickle does not)."""
+    remind_every: timedelta = timedelta(seconds=60)
+    """How often the server's scheduler looks for due moments crossed since its last pass (zero: never)."""
     console_tile_url: str | None = None
     """A map tile service (`https://host/{z}/{x}/{y}.png`) drawn behind the console's visit plot; its origin is
     the only one outside the server the console's pages may load from. Unset: no tiles, nothing from outside."""
@@ -163,9 +169,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _limits(env: Mapping[str, str]) -> dict[str, Any]:
-    """Per-process limits (HUHANG_RELAY_STALL_SECONDS, HUHANG_DECODE_BUDGET_MB, HUHANG_DECODE_CONCURRENCY,
+    """Per-process limits (HUHANG_RELAY_STALL_SECONDS, HUHANG_REMIND_SECONDS, HUHANG_DECODE_BUDGET_MB, HUHANG_DECODE_CONCURRENCY,
     HUHANG_DECODE_WAIT_SECONDS, HUHANG_HEADER_TIMEOUT_SECONDS, HUHANG_BODY_TIMEOUT_SECONDS, HUHANG_BODY_MIN_RATE) that are set; the rest keep their defaults."""
-    seconds = {"relay_stall_after": "HUHANG_RELAY_STALL_SECONDS", "header_timeout": "HUHANG_HEADER_TIMEOUT_SECONDS",
+    seconds = {"relay_stall_after": "HUHANG_RELAY_STALL_SECONDS", "remind_every": "HUHANG_REMIND_SECONDS", "header_timeout": "HUHANG_HEADER_TIMEOUT_SECONDS",
                "body_timeout": "HUHANG_BODY_TIMEOUT_SECONDS", "decode_wait": "HUHANG_DECODE_WAIT_SECONDS"}
     out: dict[str, Any] = {name: timedelta(seconds=float(env[key])) for name, key in seconds.items() if env.get(key)}
     if env.get("HUHANG_DECODE_BUDGET_MB"):

@@ -47,6 +47,8 @@ class ReportReceived(Event, frozen=True, kw_only=True):
     jurisdiction: str
     child_id: UUID | None = None
     urgency: str = "normal"
+    triage_within_hours: float | None = None
+    """The triage deadline of the policy of its day (none in events from before it was recorded)."""
 
 
 class ReportTriaged(Event, frozen=True, kw_only=True):
@@ -64,6 +66,9 @@ class ReferralSent(Event, frozen=True, kw_only=True):
     accept_by: datetime
     complete_by: datetime
     report_id: UUID | None = None
+    accept_within_hours: float | None = None
+    complete_within_days: float | None = None
+    """The policy of its day, kept so an old deadline is explained by the numbers it was made with."""
 
 
 class ReferralAccepted(Event, frozen=True, kw_only=True):

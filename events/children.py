@@ -71,6 +71,8 @@ class RiskAssessed(Event, frozen=True, kw_only=True):
     based_on_version: int | None = None
     current: bool = True
     conflicting: bool = False
+    visit_interval_days: float | None = None
+    """The visit interval of this level in the policy of its day (none in events from before it was recorded)."""
 
 
 class CorrectionRecorded(Event, frozen=True, kw_only=True):

@@ -30,6 +30,7 @@ AGGREGATE_OF: Final[dict[str, str]] = {
     "SubmissionAccepted": "submission", "AnchorRecorded": "anchor", "SensitiveDataViewed": "access",
     "ProtectedDataShown": "access", "DepartmentMatterOpened": "involvement", "DepartmentMatterClosed": "involvement",
     "NotificationRead": "notification", "IdNumberClaimed": "id_number_claim", "IdNumberReleased": "id_number_claim",
+    "ReminderFired": "reminder",
 }
 """Event type → the aggregate named in its subject: huhang.events.<aggregate>.<event>."""
 

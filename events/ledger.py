@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -63,3 +64,19 @@ class NotificationRead(Event, frozen=True, kw_only=True):
 
     user_id: UUID
     notification_id: UUID
+
+
+class ReminderFired(Event, frozen=True, kw_only=True):
+    """The scheduler found a deadline crossed: a due moment came within the lead time (`due_soon`) or passed
+    (`overdue`, and for a referral not accepted in time `referral_overdue`, escalated to the supervisors).
+
+    Its stream id is derived from (kind, subject, subject id, due moment), so the same reminder fired twice —
+    by two processes, or again after a restart — meets one stream version and is stored once. `lead_hours` is
+    the due-soon lead time of the policy of its day."""
+
+    kind: str
+    subject: str
+    subject_id: UUID
+    child_id: UUID | None = None
+    due_at: datetime
+    lead_hours: float | None = None

@@ -102,6 +102,8 @@ def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
     from backend.relay import Relay
     from backend.runtime import run_until_signalled
 
@@ -110,11 +112,23 @@ def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
     async def relay(stop: Any) -> None:
+        from projections.db import open_read_db
+        from projections.notify import Notifier
+
         with bootstrap(settings) as app:
-            await Relay(app.store, settings, window=args.window).run(stop)
+            db = open_read_db(settings)
+            await asyncio.gather(Relay(app.store, settings, window=args.window).run(stop),
+                                 Notifier(app.store, db, app.users, settings).run(stop))
+            db.close()
 
     run_until_signalled(relay)
     return 0
+
+
+def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
+    from projections.cli import remind_command
+
+    return remind_command(settings, args.at, args.from_start)
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
@@ -160,7 +174,7 @@ def parser() -> argparse.ArgumentParser:
     project.add_argument("--batch-size", type=int, default=2000, help="events per transaction")
     project.add_argument("--source", choices=["log", "nats"], default="log", help="follow the log, or NATS JetStream")
     project.add_argument("names", nargs="*", help="projections (default: all); with --source nats, one worker each")
-    relay = sub.add_parser("relay", help="publish every event to NATS JetStream (HUHANG_NATS_URL)")
+    relay = sub.add_parser("relay", help="publish every event, and each user's notifications, to NATS JetStream")
     relay.add_argument("--window", type=int, default=500, help="events published before waiting for their acks")
     report = sub.add_parser("report", help="write the statistics summary for a jurisdiction and period")
     report.add_argument("--jurisdiction", required=True)
@@ -173,6 +187,10 @@ def parser() -> argparse.ArgumentParser:
     roster.add_argument("--as", dest="as_", required=True, help="the account whose scope and role the import uses")
     roster.add_argument("--commit", action="store_true", help="register the valid new rows (default: a dry run)")
     sub.add_parser("claim-id-numbers", help="claim the ID numbers of children registered by an earlier release")
+    remind = sub.add_parser("remind", help="one scheduler pass: fire the reminders due since the last pass")
+    remind.add_argument("--at", help="the pass's moment, RFC 3339 (default: now)")
+    remind.add_argument("--from-start", action="store_true",
+                        help="everything crossed by then, not only since the last pass (nothing fires twice)")
     sub.add_parser("anchor", help="anchor every stream head (Merkle root)")
     sub.add_parser("verify", help="verify every hash chain and anchor")
     return p
@@ -190,6 +208,7 @@ COMMANDS = {
     "relay": cmd_relay,
     "import": cmd_import,
     "claim-id-numbers": cmd_claim_id_numbers,
+    "remind": cmd_remind,
 }
 
 

@@ -330,7 +330,7 @@ READS: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
         "roles": [{"code": "child_director", "zh": "儿童主任", "en": "Village child director"}],
         "policy": {"accept_within_hours": 24.0, "accept_within_red_hours": 2.0, "complete_within_days": 30.0,
                    "triage_within_hours": 24.0, "triage_within_urgent_hours": 2.0, "late_after_hours": 24.0,
-                   "max_age_days": 90.0},
+                   "max_age_days": 90.0, "due_soon_hours": 24.0},
     }),
     "getChild": (None, "200", CHILD_LATER),
     "listChildren": (None, "200", {"items": [CHILD_LATER], "next_cursor": None}),
@@ -343,7 +343,11 @@ READS: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
     "listNotifications": (None, "200", {"items": [
         {"notification_id": NOTIFICATION_ID, "kind": "referral_received", "created_at": "2026-03-02T03:00:00+00:00",
          "read_at": None, "title": "新转介：王小明", "body": "转介至民政/社事办，请在 2026-03-03T03:00:00+00:00 前受理。",
-         "child_id": CHILD_ID, "referral_id": REFERRAL_ID, "report_id": None}], "next_cursor": None}),
+         "child_id": CHILD_ID, "referral_id": REFERRAL_ID, "report_id": None, "task_id": None},
+        {"notification_id": "9b2e4c1a-7d3f-5e6a-8b0c-1d2e3f4a5b6c", "kind": "referral_overdue",
+         "created_at": "2026-03-03T03:00:05+00:00", "read_at": None, "title": "受理转介 王小明（民政/社事办）：逾期未受理（已上报督导）",
+         "body": "期限 2026-03-03T03:00:00+00:00。", "child_id": CHILD_ID, "referral_id": REFERRAL_ID, "report_id": None,
+         "task_id": f"referral_accept:{REFERRAL_ID}"}], "next_cursor": None}),
     "uploadPhoto": (None, "201", {
         "media_id": PHOTO, "child_id": CHILD_ID, "width": 4032, "height": 3024, "content_type": "image/jpeg",
         "taken_at": "2026-03-02T02:28:41+00:00", "exif_geo": {"lat": 27.7013, "lon": 106.9374}, "visit_flags": {}}),

@@ -79,6 +79,7 @@ class PolicyTerms(msgspec.Struct, frozen=True):
     triage_within_urgent_hours: float
     late_after_hours: float
     max_age_days: float
+    due_soon_hours: float
 
 
 class Vocabulary(msgspec.Struct, frozen=True):
@@ -428,10 +429,12 @@ class TaskPage(msgspec.Struct, frozen=True):
 
 
 class NotificationItem(msgspec.Struct, frozen=True):
-    """Something the caller is told: a red grading, an urgent report, a referral to their department."""
+    """Something the caller is told: a red grading, an urgent report, a referral to their department, and the
+    scheduler's reminders (a task due soon, overdue; a referral not accepted in time, also to supervisors)."""
 
     notification_id: Id
-    kind: Literal["red_graded", "urgent_report", "referral_received", "closure_requested"]
+    kind: Literal["red_graded", "urgent_report", "referral_received", "closure_requested", "due_soon", "overdue",
+                  "referral_overdue"]
     created_at: Timestamp
     read_at: Timestamp | None
     title: str
@@ -439,6 +442,8 @@ class NotificationItem(msgspec.Struct, frozen=True):
     child_id: Id | None = None
     referral_id: Id | None = None
     report_id: Id | None = None
+    task_id: str | None = None
+    """The worklist task a reminder is about (`kind:id`, as in `/me/tasks`)."""
 
 
 class NotificationPage(msgspec.Struct, frozen=True):

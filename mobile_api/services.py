@@ -17,6 +17,7 @@ from eventsourcing.persistence import PersistenceError
 
 from backend.bootstrap import Huhang, bootstrap
 from backend.relay import Relay, RelayStatus, RelayWatch
+from backend.scheduler import Scheduler
 from backend.settings import Settings
 from backend.usecases.core import Outcome, utc_now
 from media.budget import DecodeBudget
@@ -26,8 +27,10 @@ from mobile_api.auth import TokenIssuer
 from mobile_api.cursors import Cursors, cursor_key
 from mobile_api.throttle import LoginThrottle, trusted_networks
 from projections.db import ReadDB, open_read_db
+from projections.notify import Notifier
 from projections.queries import photo_row, visits_naming
 from projections.registry import PROJECTIONS
+from projections.reminders import ReadModelDue
 from projections.runner import Runner
 from projections.views import photo_visit_flags
 
@@ -74,6 +77,9 @@ class Services:
             for name, projection in PROJECTIONS.items()
         }
         self.runner = self.runners["main"]
+        self.scheduler = Scheduler(self.app.core, ReadModelDue(self.read_db, settings.policy, self.settle))
+        self._remind_stop = threading.Event()
+        self._remind_thread: threading.Thread | None = None
         self._relay_stop = asyncio.Event()
         self._relay_thread: threading.Thread | None = None
         self._relay_loop: asyncio.AbstractEventLoop | None = None
@@ -87,18 +93,39 @@ class Services:
 
     def start(self) -> None:
         """Follow the log in background threads: projections (woken by local writes, polling for
-        everyone else's) and, when NATS is configured, the relay, which writes never wait for."""
+        everyone else's), the reminder scheduler and, when NATS is configured, the relay and the notifications
+        to users, which writes never wait for."""
         for runner in self.runners.values():
             runner.follow(POLL_SECONDS)
+        if self.settings.remind_every.total_seconds() > 0:
+            self._remind_thread = threading.Thread(target=self._remind, name="reminders", daemon=True)
+            self._remind_thread.start()
         if self.settings.nats_url:
             self._relay_thread = threading.Thread(target=self._relay, name="relay", daemon=True)
             self._relay_thread.start()
+
+    def settle(self) -> None:
+        """The read models up to the head of the log (what the scheduler reads must include every write)."""
+        self.runner.ensure(self.app.store.recorder.max_notification_id() or 0)
+
+    def _remind(self) -> None:
+        """A scheduler pass every `remind_every`; a failed pass is logged and the next one covers its window."""
+        while not self._remind_stop.wait(self.settings.remind_every.total_seconds()):
+            try:
+                self.scheduler.run_pass()
+            except Exception:  # the store or read side away for a moment: the next pass starts from the last mark
+                log.exception("reminder pass failed")
+
+    async def _publish(self) -> None:
+        """The relay (every event) and the notifier (each user's notifications), side by side."""
+        notifier = Notifier(self.app.store, self.read_db, self.app.users, self.settings)
+        await asyncio.gather(Relay(self.app.store, self.settings).run(self._relay_stop), notifier.run(self._relay_stop))
 
     def _relay(self) -> None:
         loop = asyncio.new_event_loop()
         self._relay_loop = loop
         try:
-            loop.run_until_complete(Relay(self.app.store, self.settings).run(self._relay_stop))
+            loop.run_until_complete(self._publish())
         finally:
             loop.close()
 
@@ -189,6 +216,9 @@ class Services:
                 raise ConnectionError("not a NATS server")
 
     def close(self) -> None:
+        self._remind_stop.set()
+        if self._remind_thread is not None:
+            self._remind_thread.join(timeout=30)
         if self._relay_thread is not None and self._relay_loop is not None:
             self._relay_loop.call_soon_threadsafe(self._relay_stop.set)
             self._relay_thread.join(timeout=10)

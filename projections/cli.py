@@ -162,3 +162,22 @@ def import_command(settings: Settings, file: str, username: str, commit: bool) -
             table.add_row(str(error.row), error.column, error.code, error.message)
         console.print(table)
     return 1 if report.error_count else 0
+def remind_command(settings: Settings, at: str | None, from_start: bool) -> int:
+    """One scheduler pass (as the server runs every HUHANG_REMIND_SECONDS), at `at` or now."""
+    from backend.scheduler import Scheduler
+    from projections.reminders import ReadModelDue
+
+    moment = datetime.fromisoformat(at) if at else None
+    if moment is not None and moment.tzinfo is None:
+        print("--at needs an offset (e.g. 2026-11-24T08:00:00+08:00)", file=sys.stderr)
+        return 2
+    with bootstrap(settings) as app:
+        db = open_read_db(settings)
+        runner = Runner(app.store, db, settings.policy)
+        result = Scheduler(app.core, ReadModelDue(db, settings.policy, runner.catch_up)).run_pass(
+            moment, from_start=from_start)
+        runner.catch_up()  # the inbox shows what was fired when this returns
+        db.close()
+    since = result.since.isoformat() if result.since else "the start"
+    print(f"reminders from {since} to {result.at.isoformat()}: {result.due} due, {result.fired} fired")
+    return 0

@@ -9,6 +9,7 @@ from typing import Any, Final
 
 import msgspec
 
+from backend.disclosure import hidden_sealed_departments
 from backend.identity import Actor
 from events.cases import ReferralSent, ReportReceived
 from events.children import ClosureRequested, RiskAssessed
@@ -36,6 +37,11 @@ class NoticeRow(msgspec.Struct, kw_only=True):
     child_id: str | None = None
     referral_id: str | None = None
     report_id: str | None = None
+    task_id: str | None = None
+    user_id: str | None = None
+    """Set when the notice is addressed to one user (a child's owner) rather than to a role."""
+    event_id: str | None = None
+    """The event that made it, when that is not `notice_id` (an event that tells several audiences)."""
 
 
 class ReadRow(msgspec.Struct, kw_only=True):
@@ -48,8 +54,9 @@ class ReadRow(msgspec.Struct, kw_only=True):
 NOTICES: Final = Table(
     "rm_notices", "notice_id", NoticeRow,
     {"audience": lambda r: r.audience, "jurisdiction": lambda r: r.jurisdiction, "department": lambda r: r.department,
-     "created_at": lambda r: utc_text(r.created_at), "child_id": lambda r: r.child_id},
-    indexes=("jurisdiction", "created_at"), read_back=False,
+     "created_at": lambda r: utc_text(r.created_at), "child_id": lambda r: r.child_id,
+     "user_id": lambda r: r.user_id, "event_id": lambda r: r.event_id or r.notice_id},
+    indexes=("jurisdiction", "created_at", "event_id"), read_back=False,
 )
 READS: Final = Table(
     "rm_reads", "key", ReadRow, {"user_id": lambda r: r.user_id, "notice_id": lambda r: r.notice_id},
@@ -111,11 +118,16 @@ def notification_read(b: Batch, e: NotificationRead, position: int) -> None:
                          notice_id=str(e.notification_id), read_at=e.meta.recorded_at))
 
 
-def _addressed(actor: Actor) -> tuple[str, list[Any]]:
-    """The notices addressed to this user: their role, a jurisdiction inside their scope, their department."""
+def addressed_sql(actor: Actor) -> tuple[str, list[Any]]:
+    """The notices addressed to this user: to them by name or to their role, a jurisdiction inside their scope,
+    their department, and never a sealed matter they may not know of (`backend.disclosure`)."""
     scope, params = in_scope_sql("n.jurisdiction", actor.scope)
-    where = f"n.audience = ? AND {scope}"
-    params = [actor.role.value, *params]
+    where = f"((n.user_id IS NULL AND n.audience = ?) OR n.user_id = ?) AND {scope}"
+    params = [actor.role.value, str(actor.id), *params]
+    if hidden := sorted(hidden_sealed_departments(actor)):
+        where += (f" AND NOT (n.department IN ({', '.join('?' for _ in hidden)}) "
+                  "AND n.child_id IN (SELECT child_id FROM rm_children WHERE sealed = '1'))")
+        params += hidden
     if actor.role == Role.DEPARTMENT_HANDLER:  # and only while a matter of theirs is open for the child
         sees, more = handler_sql("open_departments", actor.department or "")
         where += f" AND n.department = ? AND n.child_id IN (SELECT child_id FROM rm_children WHERE {sees})"
@@ -129,7 +141,7 @@ _notice = msgspec.json.Decoder(NoticeRow)
 def inbox(db: ReadDB, actor: Actor, limit: int, before: tuple[str, str] | None
           ) -> tuple[list[tuple[NoticeRow, str | None]], tuple[str, str] | None]:
     """The user's notifications, newest first, each with when they read it; paged before (created, id)."""
-    where, params = _addressed(actor)
+    where, params = addressed_sql(actor)
     if before is not None:
         where += " AND (n.created_at < ? OR (n.created_at = ? AND n.notice_id < ?))"
         params += [before[0], before[0], before[1]]
@@ -146,6 +158,6 @@ def inbox(db: ReadDB, actor: Actor, limit: int, before: tuple[str, str] | None
 
 def addressed_to(db: ReadDB, actor: Actor, notice_id: str) -> bool:
     """Whether this notification is one of the user's."""
-    where, params = _addressed(actor)
+    where, params = addressed_sql(actor)
     return bool(db.query(f"SELECT 1 FROM rm_notices n WHERE n.notice_id = ? AND {where}", (notice_id, *params)))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import msgspec
 
@@ -36,11 +37,18 @@ from projections.tables import (
 )
 
 
+def _triage_by(b: Batch, e: ReportReceived) -> datetime:
+    """The report's triage deadline by the policy of its day (recorded in it), or today's for an older event."""
+    if e.triage_within_hours is not None:
+        return e.meta.occurred_at + timedelta(hours=e.triage_within_hours)
+    return triage_due(b.policy, e.meta.occurred_at, e.urgency)
+
+
 def report_received(b: Batch, e: ReportReceived, position: int) -> None:
     b.put(REPORTS, ReportRow(
         report_id=str(e.originator_id), jurisdiction=e.jurisdiction, source=e.source, urgency=e.urgency,
         received_at=e.meta.occurred_at, child_id=str(e.child_id) if e.child_id else None,
-        triage_by=triage_due(b.policy, e.meta.occurred_at, e.urgency),
+        triage_by=_triage_by(b, e), changed_at=position,
     ))
     notices.urgent_report(b, e)
     if e.child_id:
@@ -51,6 +59,7 @@ def report_triaged(b: Batch, e: ReportTriaged, position: int) -> None:
     if row := b.get(REPORTS, str(e.originator_id), ReportRow):
         row.child_id, row.decision, row.triaged_at = str(e.child_id), e.decision, e.meta.occurred_at
         row.referral_id = str(e.referral_id) if e.referral_id else None
+        row.changed_at = position
         b.put(REPORTS, row)
     link(b, e.originator_id, e.child_id, "report")
 
@@ -59,7 +68,7 @@ def referral_sent(b: Batch, e: ReferralSent, position: int) -> None:
     b.put(REFERRALS, ReferralRow(
         referral_id=str(e.originator_id), child_id=str(e.child_id), department=e.to_department, status="sent",
         reason=e.reason, urgency=e.urgency, sent_at=e.meta.occurred_at, accept_by=e.accept_by,
-        complete_by=e.complete_by, report_id=str(e.report_id) if e.report_id else None,
+        complete_by=e.complete_by, report_id=str(e.report_id) if e.report_id else None, changed_at=position,
     ))
     link(b, e.originator_id, e.child_id, "referral")
     if row := child_of(b, e.child_id):
@@ -73,6 +82,7 @@ def _referral_step(b: Batch, e: Event, position: int, change: Callable[[Referral
     if referral is None:
         return
     change(referral)
+    referral.changed_at = position
     b.put(REFERRALS, referral)
     if referral.status in ("declined", "completed") and (row := child_of(b, referral.child_id)):
         row.open_referrals = [r for r in row.open_referrals if r != referral.referral_id]
@@ -111,7 +121,7 @@ def intervention_planned(b: Batch, e: InterventionPlanned, position: int) -> Non
     b.put(INTERVENTIONS, InterventionRow(
         intervention_id=str(e.originator_id), child_id=str(e.child_id), type=e.intervention_type, plan=e.plan,
         department=e.responsible_department, status="planned", planned_at=e.meta.occurred_at,
-        goals=msgspec.to_builtins(e.goals), review_by=e.review_by,
+        goals=msgspec.to_builtins(e.goals), review_by=e.review_by, changed_at=position,
     ))
     link(b, e.originator_id, e.child_id, "intervention")
     if row := child_of(b, e.child_id):
@@ -124,6 +134,7 @@ def _intervention_step(b: Batch, e: Event, position: int, change: Callable[[Inte
     if item is None:
         return
     change(item)
+    item.changed_at = position
     b.put(INTERVENTIONS, item)
     if item.status == "ended" and (row := child_of(b, item.child_id)):
         row.active_interventions = [i for i in row.active_interventions if i != item.intervention_id]

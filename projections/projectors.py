@@ -40,7 +40,7 @@ from events.children import (
     RecordSealed,
     RiskAssessed,
 )
-from events.ledger import NotificationRead, ProtectedDataShown, SensitiveDataViewed
+from events.ledger import NotificationRead, ProtectedDataShown, ReminderFired, SensitiveDataViewed
 from projections import notices
 from projections.batch import Batch
 from projections.on_cases import (
@@ -72,6 +72,7 @@ from projections.on_children import (
     risk_assessed,
 )
 from projections.on_ledger import data_shown, data_viewed, matter_closed, matter_opened
+from projections.on_reminders import reminder_fired
 from projections.on_visits import photo_stored, visit_recorded
 
 Projector = Callable[[Batch, Any, int], None]
@@ -111,6 +112,7 @@ PROJECTORS: Final[dict[type[Event], Projector]] = {
     DepartmentMatterOpened: matter_opened,
     DepartmentMatterClosed: matter_closed,
     PhotoStored: photo_stored,
+    ReminderFired: reminder_fired,
 }
 """Event type → projector. Events not listed (receipts, anchors, accounts) change no read model."""
 

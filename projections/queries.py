@@ -27,6 +27,16 @@ def overdue_sql(column: str, now: datetime) -> tuple[str, list[Any]]:
     return f"{column} < ?", [utc_text(now)]
 
 
+def crossed_sql(column: str, since: datetime | None, until: datetime) -> tuple[str, list[Any]]:
+    """SQL for `backend.rules.policy.crossed` on a due-time column: overdue at `until` and not yet at `since`
+    (both by `overdue_sql`); tests/integration/test_crossed_sql_property.py proves the two equal."""
+    by_until, params = overdue_sql(column, until)
+    if since is None:
+        return by_until, params
+    by_since, more = overdue_sql(column, since)
+    return f"{by_until} AND NOT ({by_since})", [*params, *more]
+
+
 def aged_out_sql(column: str, now: datetime) -> tuple[str, list[Any]]:
     """SQL for `backend.rules.age.is_aged_out` on the `adult_at` column (UTC text of the instant the child turns 18);
     tests/integration/test_aged_out_sql_property.py proves the two equal."""

@@ -163,12 +163,12 @@ def _referrals(referrals: list[ReferralRow], now: datetime) -> StatTable:
         overdue = sum(1 for r in mine if (d := referral_due_by(r)) is not None and now > d)
         rows.append([
             label_zh(Department, dept.value), dept.value, len(mine), status["sent"], status["accepted"],
-            status["declined"], status["completed"], overdue,
+            status["declined"], status["completed"], overdue, sum(1 for r in mine if r.escalations),
             _median([_hours(r.sent_at, r.accepted_at) for r in mine]),
             _median([_hours(r.sent_at, r.completed_at) for r in mine]),
         ])
     columns = ["部门", "code", "转介 total", "待受理 sent", "已受理 accepted", "已退回 declined", "已办结 completed",
-               "逾期 overdue", "受理中位小时 median hours to accept", "办结中位小时 median hours to complete"]
+               "逾期 overdue", "已升级 escalated", "受理中位小时 median hours to accept", "办结中位小时 median hours to complete"]
     return StatTable("referrals", "转介 Referrals by department", columns, rows)
 
 

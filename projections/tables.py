@@ -101,6 +101,8 @@ class ReferralRow(msgspec.Struct, kw_only=True):
     escalations: int = 0
     notes: list[str] = []
     report_id: str | None = None
+    changed_at: int = 0
+    """The log position of the last event that changed the row (a scheduler pass looks at rows changed since)."""
 
 
 def referral_due_by(r: ReferralRow) -> datetime | None:
@@ -127,6 +129,8 @@ class InterventionRow(msgspec.Struct, kw_only=True):
     goals: list[dict[str, Any]] = []
     review_by: datetime | None = None
     """When the next review of the case plan is due (none once ended, or when none is scheduled)."""
+    changed_at: int = 0
+    """The log position of the last event that changed the row (a scheduler pass looks at rows changed since)."""
 
 
 class ReportRow(msgspec.Struct, kw_only=True):
@@ -140,6 +144,8 @@ class ReportRow(msgspec.Struct, kw_only=True):
     decision: str | None = None
     referral_id: str | None = None
     triage_by: datetime | None = None
+    changed_at: int = 0
+    """The log position of the last event that changed the row (a scheduler pass looks at rows changed since)."""
 
 
 class LinkRow(msgspec.Struct, kw_only=True):
@@ -162,7 +168,7 @@ class MoveRow(msgspec.Struct, kw_only=True):
     to_jurisdiction: str
 
 
-SCHEMA_VERSION: Final = 14
+SCHEMA_VERSION: Final = 15
 """Bump when a table or row shape changes: older read models are then dropped and rebuilt from the log."""
 
 INTEGER_COLUMNS: Final = frozenset({"changed_at", "position"})
@@ -198,11 +204,12 @@ class Table(msgspec.Struct, frozen=True):
         name = self.name + suffix
         cols = "".join(f", {c} BIGINT" if c in INTEGER_COLUMNS else f", {c} TEXT" for c in self.columns)
         statements = [f"CREATE TABLE IF NOT EXISTS {name} ({self.key} TEXT PRIMARY KEY{cols}, doc TEXT NOT NULL)"]
-        statements += [f"CREATE INDEX IF NOT EXISTS {name}_{c} ON {name} ({c})" for c in self.indexes]
+        statements += [f"CREATE INDEX IF NOT EXISTS {name}_{c.replace(',', '_')} ON {name} ({c})" for c in self.indexes]
         return statements
 
     def index_names(self, suffix: str = "") -> list[str]:
-        return [f"{self.name}{suffix}_{c}" for c in self.indexes]
+        """An index is on one column, or on several named with commas (`department,status,due_by`)."""
+        return [f"{self.name}{suffix}_{c.replace(',', '_')}" for c in self.indexes]
 
     def upsert_statement(self, suffix: str = "") -> str:
         names = [self.key, *self.columns, "doc"]
@@ -249,20 +256,23 @@ REFERRALS: Final = Table(
         "department": lambda r: r.department,
         "status": lambda r: r.status,
         "due_by": lambda r: utc_text(referral_due_by(r)),
+        "changed_at": lambda r: r.changed_at,
     },
-    indexes=("child_id", "department"),
+    indexes=("child_id", "department", "due_by", "changed_at", "department,status,due_by,referral_id"),
 )
 INTERVENTIONS: Final = Table(
     "rm_interventions", "intervention_id", InterventionRow,
     {"child_id": lambda r: r.child_id, "status": lambda r: r.status, "department": lambda r: r.department,
-     "review_due": lambda r: utc_text(r.review_by) if r.status != "ended" else None},
-    indexes=("child_id",),
+     "review_due": lambda r: utc_text(r.review_by) if r.status != "ended" else None,
+     "changed_at": lambda r: r.changed_at},
+    indexes=("child_id", "review_due", "changed_at"),
 )
 REPORTS: Final = Table(
     "rm_reports", "report_id", ReportRow,
     {"jurisdiction": lambda r: r.jurisdiction,
-     "triage_due": lambda r: utc_text(r.triage_by) if r.triaged_at is None else None},
-    indexes=("jurisdiction", "triage_due"),
+     "triage_due": lambda r: utc_text(r.triage_by) if r.triaged_at is None else None,
+     "changed_at": lambda r: r.changed_at},
+    indexes=("jurisdiction", "triage_due", "changed_at"),
 )
 LINKS: Final = Table(
     "rm_links", "key", LinkRow, {"stream_id": lambda r: r.stream_id, "child_id": lambda r: r.child_id},

@@ -129,6 +129,7 @@ def referral_view(row: ReferralRow, child: ChildRow, now: datetime, reader: Acto
     if not d.matter(row.department):
         return None, d
     view: dict[str, Any] = msgspec.to_builtins(row)
+    del view["changed_at"]  # the read model's bookkeeping, not the referral's
     for field in ("reason", "declined_reason", "outcome"):
         view[field] = d.free_text(view[field], department=row.department)
     view["notes"] = [n for n in view["notes"] if d.free_text(n, department=row.department) is not None]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from backend.settings import Policy
 from events.vocabulary import RISK_ORDER, RiskLevel, Urgency
@@ -58,3 +58,19 @@ def referral_deadlines(policy: Policy, sent_at: datetime, child_level: str | Non
 def triage_due(policy: Policy, received_at: datetime, urgency: str) -> datetime:
     """When a report must be triaged (研判): 2 hours after it was received if urgent, else 24 hours."""
     return received_at + (policy.triage_within_urgent if urgency == Urgency.URGENT else policy.triage_within)
+
+
+def crossed(threshold: datetime, since: datetime | None, until: datetime) -> bool:
+    """Whether a threshold was crossed between two scheduler passes: overdue (`is_overdue`) at `until` and not yet
+    at `since` (no earlier pass: only overdue at `until`)."""
+    return is_overdue(threshold, until) and not (since is not None and is_overdue(threshold, since))
+
+
+def due_soon_at(policy: Policy, due: datetime) -> datetime:
+    """When a due moment's `due_soon` reminder fires: the policy's lead time before it."""
+    return due - policy.due_soon_within
+
+
+def visit_interval(policy: Policy, level: str) -> timedelta | None:
+    """The visit interval of a level named by its code (None for a code that is not a level)."""
+    return {str(k): v for k, v in policy.visit_intervals.items()}.get(level)

@@ -26,6 +26,7 @@ from backend.id_claims import PLAIN_KEY, IdNumberClaim, claim_id_for
 from backend.identity import Actor, authorize, check_in_scope, user_id_for
 from backend.involvement import Involvement, involvement_id
 from backend.rules.jurisdiction import parse_jurisdiction
+from backend.rules.policy import visit_interval
 from backend.usecases.core import Change, Core, Outcome
 from backend.usecases.views import child_view
 from backend.users import User
@@ -186,7 +187,8 @@ class Children:
 
         def handle(meta: Meta) -> Change:
             child = self.get(actor, child_id)
-            event = child.assess_risk(meta, command.level, list(command.reasons), command.based_on_version)
+            event = child.assess_risk(meta, command.level, list(command.reasons), command.based_on_version,
+                                      visit_interval(self.core.policy, command.level))
             return Change([child], child_view(child) | {"assessment": _assessment(event)})
 
         return self.core.submit("child.assess_risk", actor, device_id, command, child_id, handle)

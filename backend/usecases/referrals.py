@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -58,6 +59,8 @@ class Referrals:
             accept_by=accept_by,
             complete_by=complete_by,
             report_id=report_id,
+            accept_within_hours=(accept_by - meta.occurred_at) / timedelta(hours=1),
+            complete_within_days=(complete_by - meta.occurred_at) / timedelta(days=1),
         )
         return referral, self.children.open_matter(meta, child.id, department, referral.id)
 

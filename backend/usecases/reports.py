@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID, uuid4
 
 from backend.aggregate import Aggregate
@@ -11,6 +12,7 @@ from backend.errors import ChildNotFound, InvalidInput, ReportNotFound
 from backend.identity import Actor, authorize, check_in_scope
 from backend.reports import Report
 from backend.rules.jurisdiction import parse_jurisdiction
+from backend.rules.policy import triage_due
 from backend.usecases.children import Children, registration_fields
 from backend.usecases.core import Change, Core, Outcome
 from backend.usecases.referrals import Referrals
@@ -44,6 +46,8 @@ class Reports:
                 jurisdiction=jurisdiction,
                 child_id=command.child_id,
                 urgency=command.urgency,
+                triage_within_hours=(triage_due(self.core.policy, meta.occurred_at, command.urgency)
+                                     - meta.occurred_at) / timedelta(hours=1),
             )
             result = {
                 "report_id": str(report.id),

@@ -97,7 +97,7 @@ class SessionController(Controller):
                 accept_within_hours=hours(policy.accept_within), accept_within_red_hours=hours(policy.accept_within_red),
                 complete_within_days=days(policy.complete_within), triage_within_hours=hours(policy.triage_within),
                 triage_within_urgent_hours=hours(policy.triage_within_urgent), late_after_hours=hours(policy.late_after),
-                max_age_days=days(policy.max_age),
+                max_age_days=days(policy.max_age), due_soon_hours=hours(policy.due_soon_within),
             ),
         )
 

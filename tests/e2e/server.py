@@ -33,6 +33,8 @@ def environment(settings: Settings) -> dict[str, str]:
         env["HUHANG_DATABASE_URL"] = settings.database_url
     if settings.login_address_limit != Settings().login_address_limit:
         env["HUHANG_LOGIN_ADDRESS_LIMIT"] = str(settings.login_address_limit)
+    if settings.remind_every != Settings().remind_every:
+        env["HUHANG_REMIND_SECONDS"] = str(settings.remind_every.total_seconds())
     if settings.trusted_proxies:
         env["HUHANG_TRUSTED_PROXIES"] = ",".join(settings.trusted_proxies)
     if settings.nats_url:

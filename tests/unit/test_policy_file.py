@@ -42,3 +42,16 @@ def test_a_file_that_cannot_be_used_is_refused_saying_why(tmp_path: Path, conten
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="cannot be used"):
         Settings.from_env({"HUHANG_POLICY_FILE": str(tmp_path / "nowhere.json")})
+
+
+def test_the_due_soon_lead_time_is_24_hours_unless_the_county_sets_it(tmp_path: Path) -> None:
+    assert Settings.from_env({}).policy.due_soon_within == timedelta(hours=24)
+    assert settings_with(tmp_path, {"due_soon_hours": 48}).policy.due_soon_within == timedelta(hours=48)
+    with pytest.raises(PolicyError, match="policy file"):
+        settings_with(tmp_path, {"due_soon_hours": 0})
+
+
+def test_the_reminder_period_is_a_minute_unless_set_and_zero_turns_it_off() -> None:
+    assert Settings.from_env({}).remind_every == timedelta(seconds=60)
+    assert Settings.from_env({"HUHANG_REMIND_SECONDS": "0"}).remind_every == timedelta(0)
+    assert Settings.from_env({"HUHANG_REMIND_SECONDS": "2.5"}).remind_every == timedelta(seconds=2.5)
