@@ -15,6 +15,7 @@ from backend.settings import Settings
 from mobile_api.common import ApiRequest, provide_caller, provide_services
 from mobile_api.contract import complete
 from mobile_api.controllers.audit import AuditController
+from mobile_api.controllers.casefile import CaseFileController, ConferencesController
 from mobile_api.controllers.cases import InterventionsController, ReferralsController, ReportsController
 from mobile_api.controllers.children import ChildrenController
 from mobile_api.controllers.docs import DocsController
@@ -39,6 +40,8 @@ CONTROLLERS = [
     ReportsController,
     ReferralsController,
     InterventionsController,
+    CaseFileController,
+    ConferencesController,
     SyncController,
     TasksController,
     NotificationsController,

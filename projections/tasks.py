@@ -15,21 +15,23 @@ from backend.rules.policy import effective_level
 from events.vocabulary import ReportSource, Role, label_zh
 from projections.db import ReadDB
 from projections.queries import in_scope_sql
-from projections.tables import ChildRow, InterventionRow, ReferralRow, ReportRow, utc_text
+from projections.tables import ChildRow, FollowUpRow, InterventionRow, ReferralRow, ReportRow, utc_text
 
 VISIT_DUE, REFERRAL_ACCEPT, REFERRAL_COMPLETE, REPORT_TRIAGE, INTERVENTION_REVIEW = (
     "visit_due", "referral_accept", "referral_complete", "report_triage", "intervention_review",
 )
+CONFERENCE_FOLLOWUP: Final = "conference_followup"
 KINDS_BY_ROLE: Final[dict[Role, tuple[str, ...]]] = {
     Role.GRID_WORKER: (VISIT_DUE,),
-    Role.CHILD_DIRECTOR: (VISIT_DUE, REPORT_TRIAGE, INTERVENTION_REVIEW),
-    Role.SUPERVISOR: (REPORT_TRIAGE,),
+    Role.CHILD_DIRECTOR: (VISIT_DUE, REPORT_TRIAGE, INTERVENTION_REVIEW, CONFERENCE_FOLLOWUP),
+    Role.SUPERVISOR: (REPORT_TRIAGE, CONFERENCE_FOLLOWUP),
     Role.DEPARTMENT_HANDLER: (REFERRAL_ACCEPT, REFERRAL_COMPLETE, INTERVENTION_REVIEW),
     Role.AUDITOR: (),
 }
 """Whose work each kind is (API.md v1.1 worklist): field workers visit the children of their jurisdiction,
 directors and supervisors triage reports, a department's handlers accept and complete its referrals, and a case
-plan's review falls to the responsible department's handlers and the village's child director."""
+plan's review falls to the responsible department's handlers and the village's child director; a conference's
+follow-ups with a due date fall to the child directors and supervisors whose jurisdiction holds the child."""
 
 
 class Task(msgspec.Struct, kw_only=True):
@@ -42,6 +44,8 @@ class Task(msgspec.Struct, kw_only=True):
     referral_id: str | None = None
     report_id: str | None = None
     intervention_id: str | None = None
+    conference_id: str | None = None
+    follow_up: int | None = None
 
 
 class TaskQuery(msgspec.Struct, kw_only=True):
@@ -57,6 +61,7 @@ _child = msgspec.json.Decoder(ChildRow)
 _referral = msgspec.json.Decoder(ReferralRow)
 _report = msgspec.json.Decoder(ReportRow)
 _intervention = msgspec.json.Decoder(InterventionRow)
+_follow_up = msgspec.json.Decoder(FollowUpRow)
 
 
 def _keyset(kind: str, due_column: str, id_column: str, after: After) -> tuple[str, list[Any]]:
@@ -142,12 +147,24 @@ def _reviews(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
             for i, c in ((_intervention.decode(a), _child.decode(b)) for a, b in rows) if i.review_by is not None]
 
 
+def _follow_ups(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
+    """A conference's follow-ups with a due date, not yet done, about children in the caller's jurisdiction."""
+    rows = _select(db, q, after, limit, kind=CONFERENCE_FOLLOWUP, columns="f.doc, c.doc",
+                   source="rm_follow_ups f JOIN rm_children c ON c.child_id = f.child_id",
+                   scope_column="c.jurisdiction", due="f.due", key="f.key")
+    return [Task(task_id=f"{CONFERENCE_FOLLOWUP}:{f.key}", kind=CONFERENCE_FOLLOWUP, due_at=f.due_at,
+                 priority=_priority(c), title=f"会商跟进 {c.name}", child_id=c.child_id,
+                 conference_id=f.conference_id, follow_up=f.index)
+            for f, c in ((_follow_up.decode(a), _child.decode(b)) for a, b in rows) if f.due_at is not None]
+
+
 SOURCES: Final = {
     VISIT_DUE: _visits,
     REFERRAL_ACCEPT: _referrals(REFERRAL_ACCEPT, "sent", "受理转介"),
     REFERRAL_COMPLETE: _referrals(REFERRAL_COMPLETE, "accepted", "办结转介"),
     REPORT_TRIAGE: _reports,
     INTERVENTION_REVIEW: _reviews,
+    CONFERENCE_FOLLOWUP: _follow_ups,
 }
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 
 from backend.settings import Policy
 from events.vocabulary import RISK_ORDER, RiskLevel, Urgency
+
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+"""Where the work happens: a day's deadline ends at midnight there (China has one time zone and no summer time)."""
 
 
 def effective_level(level: str | None, categories: list[str]) -> RiskLevel | None:
@@ -58,3 +61,8 @@ def referral_deadlines(policy: Policy, sent_at: datetime, child_level: str | Non
 def triage_due(policy: Policy, received_at: datetime, urgency: str) -> datetime:
     """When a report must be triaged (研判): 2 hours after it was received if urgent, else 24 hours."""
     return received_at + (policy.triage_within_urgent if urgency == Urgency.URGENT else policy.triage_within)
+
+
+def day_due(day: date) -> datetime:
+    """A deadline given as a day (a conference follow-up's due date): due by the end of that day, China time."""
+    return datetime.combine(day + timedelta(days=1), time(0), CHINA_STANDARD_TIME)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from backend.aggregate import Aggregate
@@ -11,6 +12,8 @@ from backend.errors import ChildNotFound, InvalidInput, ReportNotFound
 from backend.identity import Actor, authorize, check_in_scope
 from backend.reports import Report
 from backend.rules.jurisdiction import parse_jurisdiction
+from backend.rules.order import check_follows
+from backend.rules.timing import check_moment
 from backend.usecases.children import Children, registration_fields
 from backend.usecases.core import Change, Core, Outcome
 from backend.usecases.referrals import Referrals
@@ -31,6 +34,8 @@ class Reports:
         authorize(actor, "report.receive")
         jurisdiction = parse_jurisdiction(command.jurisdiction)
         check_in_scope(actor, jurisdiction)
+        if command.discovered_at is not None:
+            check_moment(command.discovered_at, "discovered_at")
 
         def handle(meta: Meta) -> Change:
             if command.child_id is not None:
@@ -44,6 +49,10 @@ class Reports:
                 jurisdiction=jurisdiction,
                 child_id=command.child_id,
                 urgency=command.urgency,
+                discovered_at=discovered_before(command.discovered_at, meta),
+                reporter_institution=command.reporter_institution,
+                sentinel_place=command.sentinel_place,
+                hotline_ticket=command.hotline_ticket,
             )
             result = {
                 "report_id": str(report.id),
@@ -103,3 +112,10 @@ class Reports:
         except ChildNotFound:
             raise ReportNotFound("no such report") from None
         return report
+
+
+def discovered_before(discovered_at: datetime | None, meta: Meta) -> datetime | None:
+    """A report is made no earlier than what it reports was discovered."""
+    if discovered_at is not None:
+        check_follows(meta.occurred_at, discovered_at, "it was discovered (discovered_at)")
+    return discovered_at

@@ -29,7 +29,7 @@ from events.vocabulary import Category, RiskLevel, Role
 from mobile_api import cursors
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, written
-from mobile_api.schemas import ChildChange, ChildPage, ChildStatus, ConferenceResult
+from mobile_api.schemas import ChildChange, ChildPage, ChildStatus, ConferencePage, ConferenceResult
 from mobile_api.services import Services
 from mobile_api.showing import record_shown
 from projections.queries import Caseload, caseload, child_row
@@ -152,5 +152,14 @@ class ChildrenController(Controller):
         """Record a case conference about the child."""
         outcome = services.app.interventions.hold_conference(caller.actor, caller.device_id, child_id, data)
         return written(services, caller, outcome, ConferenceResult)
+
+    @get("/{child_id:uuid}/conferences", operation_id="listChildConferences", guards=[permission("child.read")], sync_to_thread=True)
+    def list_conferences(self, child_id: FromPath[UUID], caller: NamedDependency[Caller], services: NamedDependency[Services],
+                         limit: Limit = 50, cursor: Cursor = None) -> ConferencePage:
+        """The child's case conferences (个案会商), oldest first, with their follow-ups (numbered by `index`) and
+        which are done; decisions and follow-ups are words about the child, withheld as the disclosure table says."""
+        from mobile_api.controllers.casefile import conferences_page
+
+        return conferences_page(services, caller, child_id, limit, cursor)
 
 

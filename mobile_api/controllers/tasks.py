@@ -18,7 +18,8 @@ from mobile_api.schemas import TaskItem, TaskPage
 from mobile_api.services import Services
 from projections.tasks import KINDS_BY_ROLE, TaskQuery, tasks
 
-Kind = Literal["visit_due", "referral_accept", "referral_complete", "report_triage", "intervention_review"]
+Kind = Literal["visit_due", "referral_accept", "referral_complete", "report_triage", "intervention_review",
+               "conference_followup"]
 
 
 class TasksController(Controller):
@@ -31,7 +32,8 @@ class TasksController(Controller):
                    cursor: Cursor = None, due_before: datetime | None = None, kind: Kind | None = None) -> TaskPage:
         """What the caller must do next, soonest due first: visits due for the children of their jurisdiction
         (grid workers, child directors), reports to triage (child directors, supervisors; 2 h for urgent ones,
-        24 h otherwise), their department's referrals to accept and to complete (department handlers). A task
+        24 h otherwise), their department's referrals to accept and to complete (department handlers), conference
+        follow-ups due by their due date (child directors, supervisors). A task
         leaves the list when the thing is done, not when it is read."""
         if due_before is not None:
             check_moment(due_before, "due_before")

@@ -162,6 +162,7 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("getThumbnail", "image/jpeg"): "the answer is a JPEG thumbnail's bytes",
     ("statsSummary", "text/csv"): "a CSV download of the tables the JSON answer's example shows",
     ("statsSummary", XLSX): "an XLSX workbook download of the same tables",
+    ("childFilePdf", "application/pdf"): "the answer is the personal file's PDF bytes",
 }
 """(operation, media type) of a request body or main answer that cannot have a JSON example, and why."""
 

@@ -1,0 +1,179 @@
+"""A child's case file over HTTP (API.md v1.1 "Case lifecycle and the personal file"): the report register, the
+child's visits, conferences with follow-ups tracked as tasks, the timeline, and the personal file as a PDF —
+each with the expected values of the design written out here, and the disclosure table held."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from pypdf import PdfReader
+
+from tests.e2e.conftest import PLACE_B, World, child_body
+from tests.e2e.server import sub
+
+PLACE = "520302/001/003/12"
+CST = timezone(timedelta(hours=8))
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def report(world: World, user: str = "director", **fields: Any) -> dict[str, Any]:
+    body = dict(source="hotline", reporter={"role": "neighbour"}, description="邻居反映", jurisdiction=PLACE) | fields
+    answer = world.as_(user).post("/api/v1/reports", sub(**body))
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+def register_items(world: World, user: str, **params: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        answer = world.as_(user).get("/api/v1/reports", limit=2, **params, **({"cursor": cursor} if cursor else {}))
+        assert answer.status_code == 200, answer.text
+        items += answer.json()["items"]
+        cursor = answer.json()["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def test_the_report_register_shows_new_fields_and_the_triage_deadline_2h_urgent_24h_otherwise(world: World) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    urgent_at, normal_at = now - timedelta(hours=3), now - timedelta(hours=1)
+    urgent = report(world, source="sentinel", urgency="urgent", occurred_at=urgent_at.isoformat(),
+                    discovered_at=(urgent_at - timedelta(hours=5)).isoformat(), reporter_institution="hotel",
+                    sentinel_place="如家酒店花溪店", hotline_ticket=None)
+    normal = report(world, occurred_at=normal_at.isoformat(), hotline_ticket="12355-2026-0042")
+    found = {r["report_id"]: r for r in register_items(world, "supervisor")}
+    u, n = found[urgent["report_id"]], found[normal["report_id"]]
+    assert datetime.fromisoformat(u["triage_by"]) == urgent_at + timedelta(hours=2)
+    assert u["overdue"] is True and u["status"] == "untriaged"
+    assert u["reporter_institution"] == "hotel" and u["sentinel_place"] == "如家酒店花溪店"
+    assert datetime.fromisoformat(u["discovered_at"]) == urgent_at - timedelta(hours=5)
+    assert datetime.fromisoformat(n["triage_by"]) == normal_at + timedelta(hours=24)
+    assert n["overdue"] is False and n["hotline_ticket"] == "12355-2026-0042"
+    sentinel = {r["report_id"] for r in register_items(world, "supervisor", source="sentinel", urgency="urgent")}
+    assert urgent["report_id"] in sentinel and normal["report_id"] not in sentinel
+    child = world.as_("county").post("/api/v1/children", child_body(PLACE)).json()["child_id"]
+    triaged = world.as_("director").post(f"/api/v1/reports/{normal['report_id']}/triage",
+                                         sub(child_id=child, decision="monitor"))
+    assert triaged.status_code == 201, triaged.text
+    done = {r["report_id"]: r for r in register_items(world, "director", status="triaged")}
+    assert normal["report_id"] in done and urgent["report_id"] not in done
+    assert done[normal["report_id"]]["overdue"] is False and done[normal["report_id"]]["child_id"] == child
+    window = register_items(world, "auditor", **{"from": (now - timedelta(hours=2)).isoformat(), "to": now.isoformat()})
+    assert normal["report_id"] in {r["report_id"] for r in window}
+    assert urgent["report_id"] not in {r["report_id"] for r in window}
+
+
+def test_the_register_refuses_field_workers_and_bad_filters_and_keeps_to_scope(world: World) -> None:
+    assert world.as_("grid").get("/api/v1/reports").status_code == 403
+    assert world.as_("police").get("/api/v1/reports").status_code == 403
+    assert world.as_("supervisor").get("/api/v1/reports", status="lost").status_code == 422
+    assert world.as_("supervisor").get("/api/v1/reports", source="rumour").status_code == 422
+    late = world.as_("supervisor").get("/api/v1/reports", **{"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"})
+    assert late.status_code == 422 and late.json()["code"] == "invalid_input"
+    elsewhere = report(world, "county", jurisdiction=PLACE_B)
+    assert elsewhere["report_id"] not in {r["report_id"] for r in register_items(world, "supervisor")}
+    assert elsewhere["report_id"] in {r["report_id"] for r in register_items(world, "county")}
+
+
+def test_a_report_discovered_after_it_was_made_is_refused(world: World) -> None:
+    now = datetime.now(UTC)
+    answer = world.as_("director").post("/api/v1/reports", sub(
+        source="mandatory", reporter={"role": "teacher"}, description="x", jurisdiction=PLACE,
+        occurred_at=(now - timedelta(hours=1)).isoformat(), discovered_at=now.isoformat()))
+    assert answer.status_code == 422 and answer.json()["code"] == "out_of_order"
+    bad = world.as_("director").post("/api/v1/reports", sub(
+        source="mandatory", reporter={"role": "teacher"}, description="x", jurisdiction=PLACE,
+        reporter_institution="casino"))
+    assert bad.status_code in (400, 422)
+
+
+def test_the_vocabulary_serves_reporter_institutions_with_chinese_labels(world: World) -> None:
+    terms = {t["code"]: t["zh"] for t in world.as_("grid").get("/api/v1/vocabulary").json()["reporter_institutions"]}
+    assert terms == {"school": "学校", "kindergarten": "幼儿园", "hospital": "医疗机构", "hotel": "旅馆/宾馆",
+                     "internet_cafe": "网吧", "community": "村(社区)", "police_station": "派出所",
+                     "social_org": "社会组织", "other": "其他"}
+
+
+def test_a_childs_visits_are_listed_oldest_first_and_paged_and_a_child_out_of_scope_does_not_exist(world: World) -> None:
+    child = world.as_("county").post("/api/v1/children", child_body(PLACE)).json()["child_id"]
+    now = datetime.now(UTC)
+    ids = []
+    for hours in (5, 3, 1):
+        visit = world.as_("director").post("/api/v1/visits", sub(
+            child_id=child, visit_type="home", child_seen=True, guardian_present=True, notes=f"第{hours}",
+            occurred_at=(now - timedelta(hours=hours)).isoformat()))
+        ids.append(visit.json()["visit_id"])
+    first = world.as_("grid").get(f"/api/v1/children/{child}/visits", limit=2).json()
+    rest = world.as_("grid").get(f"/api/v1/children/{child}/visits", limit=2, cursor=first["next_cursor"]).json()
+    assert [v["visit_id"] for v in first["items"] + rest["items"]] == ids and rest["next_cursor"] is None
+    assert first["items"][0]["notes"] == "第5"
+    assert world.as_("police_b").get(f"/api/v1/children/{child}/visits").status_code == 404
+    assert world.as_("police").get(f"/api/v1/children/{child}/timeline").status_code == 404  # no open matter
+    other = world.as_("county").get(f"/api/v1/children/{world.child_b}/visits")
+    assert other.status_code == 200
+    assert world.as_("grid").get(f"/api/v1/children/{world.child_b}/visits").status_code == 404
+    wrong = world.as_("grid").get(f"/api/v1/children/{world.child_a}/visits", cursor=first["next_cursor"])
+    assert wrong.status_code == 400 and wrong.json()["code"] == "bad_cursor"  # a cursor is bound to its child
+
+
+def test_conference_follow_ups_are_tasks_due_by_the_end_of_their_day_china_time_until_done(world: World) -> None:
+    child = world.as_("county").post("/api/v1/children", child_body(PLACE, name="会商儿")).json()["child_id"]
+    due = (datetime.now(CST) + timedelta(days=3)).date()
+    held = world.as_("supervisor").post(f"/api/v1/children/{child}/conferences", sub(
+        participants=["民政", "学校"], decisions=["安排心理辅导"],
+        follow_ups=[{"text": "联系学校", "owner": "director", "due_date": due.isoformat()}, "持续关注"]))
+    assert held.status_code == 201, held.text
+    conference = held.json()["conference_id"]
+    listed = world.as_("grid").get(f"/api/v1/children/{child}/conferences").json()["items"]
+    assert [c["conference_id"] for c in listed] == [conference]
+    assert listed[0]["decisions"] == ["安排心理辅导"]
+    assert [(f["index"], f["text"], f["due_date"], f["done_at"]) for f in listed[0]["follow_ups"]] == [
+        (0, "联系学校", due.isoformat(), None), (1, "持续关注", None, None)]
+    for user in ("director", "supervisor"):
+        mine = [t for t in world.as_(user).get("/api/v1/me/tasks", kind="conference_followup", limit=500).json()["items"]
+                if t["child_id"] == child]
+        assert [(t["conference_id"], t["follow_up"], t["title"]) for t in mine] == [(conference, 0, "会商跟进 会商儿")]
+        expected = datetime(due.year, due.month, due.day, tzinfo=CST) + timedelta(days=1)
+        assert datetime.fromisoformat(mine[0]["due_at"]) == expected and mine[0]["overdue"] is False
+    assert world.as_("grid").post(f"/api/v1/conferences/{conference}/follow_ups/0/done", sub()).status_code == 403
+    body = sub(note="已联系")
+    done = world.as_("director").post(f"/api/v1/conferences/{conference}/follow_ups/0/done", body)
+    assert done.status_code == 201, done.text
+    assert done.json() == {"conference_id": conference, "child_id": child, "follow_up": 0, "status": "done"}
+    again = world.as_("director").post(f"/api/v1/conferences/{conference}/follow_ups/0/done", body)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    twice = world.as_("director").post(f"/api/v1/conferences/{conference}/follow_ups/0/done", sub())
+    assert twice.status_code == 409 and twice.json()["code"] == "illegal_transition"
+    other = world.as_("director").post(f"/api/v1/conferences/{conference}/follow_ups/1/done", body)
+    assert other.status_code == 409  # the same submission for another follow-up
+    missing = world.as_("director").post(f"/api/v1/conferences/{conference}/follow_ups/7/done", sub())
+    assert missing.status_code == 404 and missing.json()["code"] == "follow_up_not_found"
+    assert world.as_("police_b").post(f"/api/v1/conferences/{conference}/follow_ups/1/done", sub()).status_code == 403
+    tasks = world.as_("director").get("/api/v1/me/tasks", kind="conference_followup", limit=500).json()["items"]
+    assert all(t["child_id"] != child for t in tasks)
+    shown = world.as_("director").get(f"/api/v1/children/{child}/conferences").json()["items"][0]["follow_ups"]
+    assert shown[0]["done_at"] is not None and shown[1]["done_at"] is None
+
+
+def test_the_timeline_is_every_fact_in_the_order_it_happened(world: World) -> None:
+    now = datetime.now(UTC)
+    child = world.as_("county").post("/api/v1/children", child_body(
+        PLACE, occurred_at=(now - timedelta(hours=6)).isoformat())).json()["child_id"]
+    world.as_("director").post("/api/v1/visits", sub(child_id=child, visit_type="home", child_seen=True,
+                                                     guardian_present=True, occurred_at=(now - timedelta(hours=2)).isoformat()))
+    world.as_("county").post(f"/api/v1/children/{child}/risk-assessments", sub(
+        level="orange", reasons=["监护缺失"], occurred_at=(now - timedelta(hours=4)).isoformat()))
+    world.as_("supervisor").post(f"/api/v1/children/{child}/conferences", sub(participants=["民政"], decisions=["结对"]))
+    world.as_("county").post("/api/v1/referrals", sub(child_id=child, to_department="education", reason="辍学风险"))
+    items = world.as_("grid").get(f"/api/v1/children/{child}/timeline").json()["items"]
+    kinds = [i["kind"] for i in items]
+    assert kinds == ["registration", "grading", "visit", "conference", "referral"]
+    assert items[1]["data"]["reasons"] == ["监护缺失"] and items[1]["actor_role"] == "supervisor"
+    page = world.as_("grid").get(f"/api/v1/children/{child}/timeline", limit=2).json()
+    assert [i["kind"] for i in page["items"]] == ["registration", "grading"] and page["next_cursor"]
