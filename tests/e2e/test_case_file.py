@@ -177,3 +177,115 @@ def test_the_timeline_is_every_fact_in_the_order_it_happened(world: World) -> No
     assert items[1]["data"]["reasons"] == ["监护缺失"] and items[1]["actor_role"] == "supervisor"
     page = world.as_("grid").get(f"/api/v1/children/{child}/timeline", limit=2).json()
     assert [i["kind"] for i in page["items"]] == ["registration", "grading"] and page["next_cursor"]
+
+
+def test_the_personal_file_is_a_chinese_pdf_with_the_name_and_the_risk_history_and_is_logged(world: World) -> None:
+    now = datetime.now(UTC)
+    child = world.as_("county").post("/api/v1/children", child_body(
+        PLACE, name="李小花", id_number="520302201501011237", occurred_at=(now - timedelta(hours=5)).isoformat(),
+        categories=["left_behind", "crime_victim"])).json()["child_id"]
+    for hours, level, reason in ((4, "yellow", "父母外出务工"), (2, "red", "独自在家受伤")):
+        graded = world.as_("county").post(f"/api/v1/children/{child}/risk-assessments", sub(
+            level=level, reasons=[reason], occurred_at=(now - timedelta(hours=hours)).isoformat()))
+        assert graded.status_code == 201, graded.text
+    world.as_("director").post("/api/v1/visits", sub(child_id=child, visit_type="home", child_seen=True,
+                                                     guardian_present=False, notes="家中无人照看"))
+    answer = world.as_("director").get(f"/api/v1/children/{child}/file.pdf")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    text = pdf_text(answer.content)
+    for expected in ("李小花", "一人一档", "风险等级记录", "黄", "父母外出务工", "红", "独自在家受伤", "家中无人照看",
+                     "520302201501011237", "未成年刑事案件受害人"):
+        assert expected in text, expected
+    audited = pdf_text(world.as_("auditor").get(f"/api/v1/children/{child}/file.pdf").content)
+    assert "520302********1237" in audited and "520302201501011237" not in audited  # auditors see it masked
+    log = world.as_("auditor").get("/api/v1/audit/access-log", child_id=child, limit=500).json()["items"]
+    assert {(e["endpoint"], e["actor_role"]) for e in log} >= {("childFilePdf", "child_director"),
+                                                               ("childFilePdf", "auditor")}
+
+
+def test_the_personal_file_is_refused_to_field_workers_and_handlers_and_absent_out_of_scope(world: World) -> None:
+    assert world.as_("grid").get(f"/api/v1/children/{world.child_a}/file.pdf").status_code == 403
+    assert world.as_("police").get(f"/api/v1/children/{world.child_a}/file.pdf").status_code == 403
+    assert world.as_("supervisor").get(f"/api/v1/children/{world.child_b}/file.pdf").status_code == 404
+    assert world.as_("auditor").get(f"/api/v1/children/{world.child_b}/file.pdf").status_code == 404
+    unknown = world.as_("supervisor").get("/api/v1/children/00000000-0000-4000-8000-000000000000/file.pdf")
+    assert unknown.status_code == 404 and unknown.json()["code"] == "child_not_found"
+
+
+def sealed_child(world: World, name: str) -> str:
+    """A child with a sealable category and a police referral, then sealed (犯罪记录封存)."""
+    child = world.as_("county").post("/api/v1/children", child_body(
+        PLACE, name=name, categories=["left_behind", "serious_misconduct"])).json()["child_id"]
+    world.as_("county").post("/api/v1/referrals", sub(child_id=child, to_department="police", reason="SEALED-REASON"))
+    world.as_("director").post("/api/v1/reports", sub(source="hotline", reporter={"role": "邻居"}, child_id=child,
+                                                      description="SEALED-REPORT", jurisdiction=PLACE))
+    sealed = world.as_("supervisor").post(f"/api/v1/children/{child}/seal", sub(reason="SEAL-ORDER-WHY"))
+    assert sealed.status_code == 201, sealed.text
+    return child
+
+
+def test_a_sealed_childs_sealed_matters_are_not_in_a_supervisors_pdf_but_are_in_an_auditors(world: World) -> None:
+    child = sealed_child(world, "封存儿")
+    text = pdf_text(world.as_("supervisor").get(f"/api/v1/children/{child}/file.pdf").content)
+    assert "封存儿" in text
+    for secret in ("SEALED-REASON", "有严重不良行为未成年人", "SEAL-ORDER-WHY", "派出所"):
+        assert secret not in text, secret
+    assert "categories:sealed" in text  # said to be withheld, not silently dropped
+    audited = pdf_text(world.as_("auditor").get(f"/api/v1/children/{child}/file.pdf").content)
+    assert "SEALED-REASON" in audited and "有严重不良行为未成年人" in audited
+
+
+def test_a_sealed_childs_timeline_says_what_is_withheld_and_shows_none_of_it(world: World) -> None:
+    child = sealed_child(world, "封存时间线")
+    for user in ("grid", "director", "supervisor"):
+        answer = world.as_(user).get(f"/api/v1/children/{child}/timeline")
+        assert answer.status_code == 200
+        for secret in ("SEALED-REASON", "SEALED-REPORT", "serious_misconduct", "SEAL-ORDER-WHY", '"police"'):
+            assert secret not in answer.text, (user, secret)
+        kinds = [i["kind"] for i in answer.json()["items"]]
+        assert kinds == ["registration", "withheld", "withheld", "sealing"]  # the police referral, the report
+        assert all(i["id"] is None for i in answer.json()["items"] if i["kind"] == "withheld")
+    audited = world.as_("auditor").get(f"/api/v1/children/{child}/timeline").text
+    assert "SEALED-REASON" in audited and "SEALED-REPORT" in audited and "SEAL-ORDER-WHY" in audited
+
+
+def test_a_sealed_childs_report_is_not_in_the_register_but_for_auditors_and_no_filter_finds_it(world: World) -> None:
+    child = sealed_child(world, "封存台账")
+    for user in ("director", "supervisor"):
+        for params in ({}, {"source": "hotline"}, {"status": "untriaged"}):
+            assert all(r["child_id"] != child for r in register_items(world, user, **params)), (user, params)
+    assert any(r["child_id"] == child for r in register_items(world, "auditor"))
+
+
+def test_a_victims_visit_notes_are_withheld_from_the_grid_worker_in_every_case_file_read(world: World) -> None:
+    child = world.as_("county").post("/api/v1/children", child_body(
+        PLACE, categories=["crime_victim"])).json()["child_id"]
+    world.as_("director").post("/api/v1/visits", sub(child_id=child, visit_type="home", child_seen=True,
+                                                     guardian_present=True, notes="VICTIM-NOTE"))
+    world.as_("supervisor").post(f"/api/v1/children/{child}/conferences", sub(
+        participants=["民政"], decisions=["VICTIM-DECISION"], follow_ups=[{"text": "VICTIM-FOLLOW", "due_date": "2030-01-01"}]))
+    for path in ("visits", "conferences", "timeline"):
+        answer = world.as_("grid").get(f"/api/v1/children/{child}/{path}")
+        assert answer.status_code == 200
+        for secret in ("VICTIM-NOTE", "VICTIM-DECISION", "VICTIM-FOLLOW", "crime_victim"):
+            assert secret not in answer.text, (path, secret)
+        assert "text:sensitive" in answer.text, path
+    shown = world.as_("director").get(f"/api/v1/children/{child}/timeline").text
+    assert "VICTIM-NOTE" in shown and "VICTIM-DECISION" in shown and "crime_victim" in shown
+
+
+def test_the_personal_file_of_a_child_with_many_visits_stays_small(world: World) -> None:
+    child = world.as_("county").post("/api/v1/children", child_body(PLACE, name="多访儿")).json()["child_id"]
+    now = datetime.now(UTC)
+    for n in range(150):
+        visit = world.as_("director").post("/api/v1/visits", sub(
+            child_id=child, visit_type="home", child_seen=True, guardian_present=True, notes=f"第{n}次走访 情况稳定",
+            photos=[f"{n:064x}"], occurred_at=(now - timedelta(minutes=200 - n)).isoformat()))
+        assert visit.status_code == 201, visit.text
+    answer = world.as_("supervisor").get(f"/api/v1/children/{child}/file.pdf")
+    assert answer.status_code == 200
+    assert len(answer.content) < 400_000  # the font subset, not the 5 MB font
+    text = pdf_text(answer.content)
+    assert "走访记录(共 150 次)" in text and "第149次走访" in text
+    timeline = world.as_("supervisor").get(f"/api/v1/children/{child}/timeline", limit=100).json()
+    assert len(timeline["items"]) == 100 and timeline["next_cursor"] is not None
