@@ -116,7 +116,8 @@ FIELD_WRITES: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]
         {"children": [CHILD_STATUS], "removed": [MOVED_CHILD_ID], "cursor": CURSOR, "has_more": False,
          "tasks": [{"task_id": f"visit_due:{CHILD_ID}", "kind": "visit_due", "due_at": "2026-03-09T02:30:00+00:00",
                     "overdue": False, "priority": "orange", "title": "走访 王小明", "child_id": CHILD_ID,
-                    "referral_id": None, "report_id": None, "intervention_id": None}],
+                    "referral_id": None, "report_id": None, "intervention_id": None,
+                    "conference_id": None, "follow_up_index": None}],
          "notifications": []},
     ),
 }
@@ -282,6 +283,7 @@ READS: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
         "visit_types": [{"code": "home", "zh": "入户走访", "en": "Home visit"}],
         "report_sources": [{"code": "mandatory", "zh": "强制报告", "en": "Mandatory report"}],
         "roles": [{"code": "child_director", "zh": "儿童主任", "en": "Village child director"}],
+        "reporter_institutions": [{"code": "hotel", "zh": "旅馆/宾馆", "en": "Hotel"}],
         "policy": {"accept_within_hours": 24.0, "accept_within_red_hours": 2.0, "complete_within_days": 30.0,
                    "triage_within_hours": 24.0, "triage_within_urgent_hours": 2.0, "late_after_hours": 24.0,
                    "max_age_days": 90.0},
@@ -293,7 +295,8 @@ READS: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
     "listTasks": (None, "200", {"items": [
         {"task_id": f"visit_due:{CHILD_ID}", "kind": "visit_due", "due_at": "2026-03-09T02:30:00+00:00",
          "overdue": False, "priority": "orange", "title": "走访 王小明", "child_id": CHILD_ID, "referral_id": None,
-         "report_id": None, "intervention_id": None}], "next_cursor": None}),
+         "report_id": None, "intervention_id": None, "conference_id": None,
+         "follow_up_index": None}], "next_cursor": None}),
     "listNotifications": (None, "200", {"items": [
         {"notification_id": NOTIFICATION_ID, "kind": "referral_received", "created_at": "2026-03-02T03:00:00+00:00",
          "read_at": None, "title": "新转介：王小明", "body": "转介至民政/社事办，请在 2026-03-03T03:00:00+00:00 前受理。",
@@ -360,7 +363,7 @@ CASE_FILE: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] =
          "withheld": []}]}),
     "completeFollowUp": (_write("7c9e1a3b-5d7f-4a9b-8c1d-3e5f7a9b1c2d", "2026-03-16T10:00:00+08:00",
                                 note="救助已发放，已复核"),
-                         "201", {"conference_id": CONFERENCE_ID, "child_id": CHILD_ID, "follow_up": 0, "status": "done"}),
+                         "201", {"conference_id": CONFERENCE_ID, "child_id": CHILD_ID, "index": 0, "status": "done"}),
     "listReports": (None, "200", {"items": [
         {"report_id": REPORT_ID, "jurisdiction": PLACE, "source": "sentinel", "urgency": "urgent",
          "received_at": "2026-03-01T12:10:00+00:00", "status": "triaged", "triage_by": "2026-03-01T14:10:00+00:00",

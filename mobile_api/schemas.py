@@ -262,7 +262,7 @@ class ConferenceResult(msgspec.Struct, frozen=True):
 class FollowUpResult(msgspec.Struct, frozen=True):
     conference_id: Id
     child_id: Id
-    follow_up: int
+    index: int
     status: Literal["done"]
 
 
@@ -471,7 +471,7 @@ class TaskItem(msgspec.Struct, frozen=True):
     report_id: Id | None = None
     intervention_id: Id | None = None
     conference_id: Id | None = None
-    follow_up: int | None = None
+    follow_up_index: int | None = None
     """With `conference_id`: the follow-up's number, for `POST /conferences/{id}/follow_ups/{n}/done`."""
 
 

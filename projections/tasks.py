@@ -45,7 +45,7 @@ class Task(msgspec.Struct, kw_only=True):
     report_id: str | None = None
     intervention_id: str | None = None
     conference_id: str | None = None
-    follow_up: int | None = None
+    follow_up_index: int | None = None
 
 
 class TaskQuery(msgspec.Struct, kw_only=True):
@@ -154,7 +154,7 @@ def _follow_ups(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task
                    scope_column="c.jurisdiction", due="f.due", key="f.key")
     return [Task(task_id=f"{CONFERENCE_FOLLOWUP}:{f.key}", kind=CONFERENCE_FOLLOWUP, due_at=f.due_at,
                  priority=_priority(c), title=f"会商跟进 {c.name}", child_id=c.child_id,
-                 conference_id=f.conference_id, follow_up=f.index)
+                 conference_id=f.conference_id, follow_up_index=f.index)
             for f, c in ((_follow_up.decode(a), _child.decode(b)) for a, b in rows) if f.due_at is not None]
 
 

@@ -108,7 +108,7 @@ class Interventions:
         def handle(meta: Meta) -> Change:
             conference = self.conference(actor, conference_id)
             conference.follow_up_done(meta, index, command.note)
-            result = {"conference_id": str(conference.id), "child_id": str(conference.child_id), "follow_up": index,
+            result = {"conference_id": str(conference.id), "child_id": str(conference.child_id), "index": index,
                       "status": "done"}
             return Change([conference], result)
 

@@ -138,14 +138,14 @@ def test_conference_follow_ups_are_tasks_due_by_the_end_of_their_day_china_time_
     for user in ("director", "supervisor"):
         mine = [t for t in world.as_(user).get("/api/v1/me/tasks", kind="conference_followup", limit=500).json()["items"]
                 if t["child_id"] == child]
-        assert [(t["conference_id"], t["follow_up"], t["title"]) for t in mine] == [(conference, 0, "会商跟进 会商儿")]
+        assert [(t["conference_id"], t["follow_up_index"], t["title"]) for t in mine] == [(conference, 0, "会商跟进 会商儿")]
         expected = datetime(due.year, due.month, due.day, tzinfo=CST) + timedelta(days=1)
         assert datetime.fromisoformat(mine[0]["due_at"]) == expected and mine[0]["overdue"] is False
     assert world.as_("grid").post(f"/api/v1/conferences/{conference}/follow_ups/0/done", sub()).status_code == 403
     body = sub(note="已联系")
     done = world.as_("director").post(f"/api/v1/conferences/{conference}/follow_ups/0/done", body)
     assert done.status_code == 201, done.text
-    assert done.json() == {"conference_id": conference, "child_id": child, "follow_up": 0, "status": "done"}
+    assert done.json() == {"conference_id": conference, "child_id": child, "index": 0, "status": "done"}
     again = world.as_("director").post(f"/api/v1/conferences/{conference}/follow_ups/0/done", body)
     assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
     twice = world.as_("director").post(f"/api/v1/conferences/{conference}/follow_ups/0/done", sub())

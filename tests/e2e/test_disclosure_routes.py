@@ -197,6 +197,10 @@ PROBES: dict[str, Probe] = {
     "transferChild": _stale_transfer,
     "triageReport": _triage,
     "assignChild": _assign,
+    "listChildVisits": _each_child("/api/v1/children/{child}/visits", limit=500),
+    "listChildConferences": _each_child("/api/v1/children/{child}/conferences", limit=500),
+    "childTimeline": _each_child("/api/v1/children/{child}/timeline", limit=500),
+    "listReports": _get("/api/v1/reports", limit=500),
 }
 """Operations whose answers can carry protected facts about a child: probed, every answer searched."""
 
@@ -209,11 +213,12 @@ CHECKED_ELSEWHERE = {
     "uploadPhoto": "answers the photo's own metadata",
     "vocabulary": "codes and labels of the vocabulary, about no child",
     "markNotificationRead": "answers 204 with no body",
+    "childFilePdf": "a PDF: its text is extracted and searched in test_case_file (sealed and sensitive facts)",
 }
 NO_CHILD_FACTS = {
     "health", "ready", "login", "me", "recordVisit", "receiveReport", "sendReferral", "acceptReferral",
     "declineReferral", "noteReferralProgress", "completeReferral", "escalateReferral", "planIntervention",
-    "startIntervention", "reviewIntervention", "endIntervention", "holdConference",
+    "startIntervention", "reviewIntervention", "endIntervention", "holdConference", "completeFollowUp",
 }
 """Operations whose answers name ids, states and deadlines only: their response schemas are checked to hold none
 of the protected fields, so a field added there later fails until it is classified."""
