@@ -4,10 +4,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The personal file (一人一档) is a PDF in Chinese: it needs a CJK font, Debian's WenQuanYi Micro Hei.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 .PHONY: run test mutation
 
-$(STAMP): pyproject.toml
+$(CJK_FONT):
+	apt-get update -q && apt-get install -y -q fonts-wqy-microhei
+
+$(STAMP): pyproject.toml $(CJK_FONT)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'

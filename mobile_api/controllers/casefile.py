@@ -1,8 +1,8 @@
 """A child's case file: its visits, conferences and timeline for the people who work it, the personal file
 (一人一档) as a PDF, conference follow-ups done, and the report register (线索台账).
 
-The reads of conferences and of the register share their paths with the writes there (POST), so their routes sit
-on those controllers and call the functions here."""
+The register shares its path with the intake of reports (POST), so its route sits on that controller and calls
+`report_page` here; the conferences' read sits beside the conferences' write on the children's controller."""
 
 from __future__ import annotations
 
@@ -24,8 +24,6 @@ from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, written
 from mobile_api.controllers.children import visible_child
 from mobile_api.schemas import (
-    Conference,
-    ConferencePage,
     FollowUpResult,
     ReportEntry,
     ReportPage,
@@ -38,9 +36,7 @@ from mobile_api.services import Services
 from mobile_api.showing import record_shown
 from projections.audit import child_events
 from projections.casefile import (
-    child_conferences,
     child_visits,
-    conference_view,
     file_content,
     timeline,
     timeline_events,
@@ -108,20 +104,6 @@ class CaseFileController(Controller):
         record_shown(services, caller, shown, "childFilePdf")
         return Response(pdf, media_type="application/pdf", headers={
             "Cache-Control": "private, no-store", "Content-Disposition": f'attachment; filename="{child_id}.pdf"'})
-
-
-def conferences_page(services: Services, caller: Caller, child_id: UUID, limit: int, cursor: str | None) -> ConferencePage:
-    """The child's case conferences (个案会商), oldest first, with their follow-ups and which are done."""
-    child = visible_child(services, caller.actor, child_id)
-    kind = cursors.child_list("conferences", child_id)
-    rows, after = child_conferences(services.read_db, str(child_id), limit, services.cursors.read(kind, cursor))
-    shown, items = Shown(), []
-    for row in rows:
-        view, disclosure = conference_view(row, child, caller.actor)
-        shown.add(child_id, disclosure)
-        items.append(msgspec.convert(view, Conference))
-    record_shown(services, caller, shown, "listChildConferences")
-    return ConferencePage(items=items, next_cursor=services.cursors.write(kind, after))
 
 
 def _thumbnail(services: Services, sha256: str) -> bytes | None:

@@ -35,7 +35,9 @@ class StatsController(Controller):
         to: datetime | None = None,
         format: Literal["json", "csv", "xlsx"] = "json",
     ) -> Response[Any]:
-        """Children by category and risk; visits; referrals by department; interventions; reports (default: last 90 days)."""
+        """Children by category and risk; visits; referrals by department; interventions; reports by source, by
+        reporter institution and by sentinel place (a place's count of 1 to 4 shown as "<5" to supervisors), and hours
+        from discovery to report and from report to triage (median, 90th percentile) (default: last 90 days)."""
         scope = parse_jurisdiction(jurisdiction) if jurisdiction else caller.actor.scope
         if not within_scope(scope, caller.actor.scope):
             raise ChildNotFound("no such jurisdiction in your scope")

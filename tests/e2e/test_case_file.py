@@ -289,3 +289,36 @@ def test_the_personal_file_of_a_child_with_many_visits_stays_small(world: World)
     assert "走访记录(共 150 次)" in text and "第149次走访" in text
     timeline = world.as_("supervisor").get(f"/api/v1/children/{child}/timeline", limit=100).json()
     assert len(timeline["items"]) == 100 and timeline["next_cursor"] is not None
+
+
+STATS_PLACE = "520302/001/003/13"
+"""A village of this test's own, so that the counts are exact."""
+
+
+def test_statistics_count_reports_by_institution_and_sentinel_place_with_timeliness_and_small_cells(world: World) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    received = now - timedelta(hours=5)
+    hotel = [report(world, "county", jurisdiction=STATS_PLACE, source="sentinel", reporter_institution="hotel",
+                    sentinel_place="某宾馆", occurred_at=received.isoformat(),
+                    discovered_at=(received - timedelta(hours=h)).isoformat()) for h in (1, 3)]
+    for _ in range(5):
+        report(world, "county", jurisdiction=STATS_PLACE, source="mandatory", reporter_institution="school",
+               sentinel_place="某小学", occurred_at=received.isoformat(),
+               discovered_at=(received - timedelta(hours=2)).isoformat())
+    child = world.as_("county").post("/api/v1/children", child_body(STATS_PLACE)).json()["child_id"]
+    triaged = world.as_("county").post(f"/api/v1/reports/{hotel[0]['report_id']}/triage", sub(
+        child_id=child, decision="monitor", occurred_at=(received + timedelta(hours=1)).isoformat()))
+    assert triaged.status_code == 201, triaged.text
+    period = {"jurisdiction": STATS_PLACE, "from": (now - timedelta(days=1)).isoformat(), "to": now.isoformat()}
+    tables = world.as_("county").get("/api/v1/stats/summary", **period).json()["tables"]
+    institution = {row[1]: row[2:] for row in tables["reports_by_institution"]["rows"]}
+    # hotel: discovery to report 1 h and 3 h (median 2.0, p90 1 + 0.9 × 2 = 2.8); one triaged after 1 h
+    assert institution["hotel"] == [2, 2.0, 2.8, 1.0, 1.0]
+    assert institution["school"] == [5, 2.0, 2.0, None, None]
+    assert institution["hospital"] == [0, None, None, None, None]
+    timeliness = {row[1]: row[2:] for row in tables["report_timeliness"]["rows"]}
+    assert timeliness["sentinel"] == [2, 2.0, 2.8, 1.0, 1.0] and timeliness["all"][0] == 7
+    places = {row[0]: row[1:] for row in tables["reports_by_sentinel_place"]["rows"]}
+    assert places == {"某宾馆": ["hotel", "<5"], "某小学": ["school", 5]}  # a supervisor: 1 to 4 as "<5"
+    audited = world.as_("auditor").get("/api/v1/stats/summary", **period).json()["tables"]
+    assert {row[0]: row[2] for row in audited["reports_by_sentinel_place"]["rows"]} == {"某宾馆": 2, "某小学": 5}
