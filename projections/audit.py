@@ -16,7 +16,7 @@ from backend.store import EventStore
 from events import codec
 from events.base import Event
 from events.cases import DepartmentMatterOpened, ReferralSent, ReportReceived
-from events.children import CategoriesChanged, ChildRegistered, RecordSealed
+from events.children import CategoriesChanged, ChildRegistered
 from projections.batch import Batch, MemoryRows
 from projections.db import ReadDB
 from projections.projectors import apply
@@ -133,9 +133,6 @@ def protect(event: Event, data: dict[str, Any], d: Disclosure, sealed_matter: bo
     for holder in (data, data.get("changes")):
         if isinstance(holder, dict) and "id_number" in holder:
             holder["id_number"] = d.id_number(holder["id_number"])
-    if isinstance(event, RecordSealed):  # why and by which order a record was sealed is itself the sealed matter
-        for key in ("reason", "order_reference"):
-            data[key] = d.sealed_text(data.get(key))
     if isinstance(event, ChildRegistered | CategoriesChanged):
         touched = {*data.get("added", ()), *data.get("removed", ())} & SEALABLE_CATEGORIES
         if touched and "reason" in data:

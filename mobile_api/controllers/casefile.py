@@ -42,6 +42,7 @@ from projections.casefile import (
     timeline_events,
 )
 from projections.personal_file import render
+from projections.queries import photo_row
 from projections.register import RegisterQuery, register, report_entry
 from projections.views import facts_of, visit_view
 
@@ -98,7 +99,7 @@ class CaseFileController(Controller):
         events = child_events(services.app.store, services.read_db, child_id)
         content, disclosure = file_content(services.read_db, events, row, services.clock(),
                                            services.settings.policy, caller.actor)
-        pdf = render(content, lambda sha: _thumbnail(services, sha))
+        pdf = render(content, lambda sha: _thumbnail(services, str(child_id), sha))
         shown = Shown()
         shown.add(child_id, disclosure)
         record_shown(services, caller, shown, "childFilePdf")
@@ -106,8 +107,11 @@ class CaseFileController(Controller):
             "Cache-Control": "private, no-store", "Content-Disposition": f'attachment; filename="{child_id}.pdf"'})
 
 
-def _thumbnail(services: Services, sha256: str) -> bytes | None:
-    """A stored photo's thumbnail, or None when it was never uploaded."""
+def _thumbnail(services: Services, child_id: str, sha256: str) -> bytes | None:
+    """The thumbnail of a photo stored for this child; None when it was not (a visit may name a photo not yet
+    uploaded, or one uploaded for another child, which is no part of this child's file)."""
+    if photo_row(services.read_db, child_id, sha256) is None:
+        return None
     try:
         return services.objects.read(thumbnail_key(sha256))
     except FileNotFoundError:
