@@ -333,6 +333,8 @@ def _media(op_id: str, responses: dict[str, Any]) -> None:
     elif op_id == "getThumbnail":
         responses["200"] = {"description": "A JPEG thumbnail, longest side at most 320 px, without EXIF.",
                             "content": {"image/jpeg": binary}}
+    elif op_id == "childFilePdf":
+        responses["200"] = {"description": "The personal file (一人一档) as a PDF.", "content": {"application/pdf": binary}}
     elif op_id == "statsSummary":
         json_content = responses.get("200", {}).get("content", {}).get("application/json", {})
         json_content["schema"] = {"$ref": "#/components/schemas/StatsSummary"}

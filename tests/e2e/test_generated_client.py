@@ -29,8 +29,9 @@ content_type_overrides:
   image/png: application/octet-stream
   image/webp: application/octet-stream
   image/heic: application/octet-stream
+  application/pdf: application/octet-stream
 """
-"""The generator's own settings: no formatter run afterwards, and photos read as bytes."""
+"""The generator's own settings: no formatter run afterwards, and photos and the personal file read as bytes."""
 
 
 def generator() -> str | None:
