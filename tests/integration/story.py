@@ -13,13 +13,19 @@ from backend.bootstrap import Huhang
 from backend.commands import (
     AssessRisk,
     ChangeCategories,
+    FollowUpDone,
+    FollowUpInput,
+    HoldConference,
     InterventionStep,
     PlanIntervention,
+    ReceiveReport,
     RecordVisit,
     ReferralStep,
     RegisterChild,
+    ReporterInput,
     SendReferral,
     TransferChild,
+    TriageReport,
 )
 from backend.errors import DomainError
 from backend.identity import Actor
@@ -33,7 +39,8 @@ PLACES = ["520302/001/001", "520302/001/002", "520302/002/001"]
 steps = st.lists(
     st.tuples(
         st.sampled_from(["register", "grade", "grade_late", "visit", "visit_offline", "categories", "transfer",
-                         "refer", "accept", "complete", "plan", "start", "end"]),
+                         "refer", "accept", "complete", "plan", "start", "end", "report", "triage", "confer",
+                         "follow_up"]),
         st.integers(min_value=0, max_value=7),
         st.integers(min_value=1, max_value=600),
     ),
@@ -51,6 +58,8 @@ class Story:
     children: list[UUID] = field(default_factory=list)
     referrals: list[UUID] = field(default_factory=list)
     interventions: list[UUID] = field(default_factory=list)
+    reports: list[UUID] = field(default_factory=list)
+    conferences: list[UUID] = field(default_factory=list)
 
     def play(self, step: tuple[str, int, int]) -> None:
         kind, pick, minutes = step
@@ -127,3 +136,26 @@ class Story:
         if self.interventions:
             target = self.interventions[pick % len(self.interventions)]
             self.app.interventions.end(SUPERVISOR, "d", target, InterventionStep(**self.sub(), outcome="ok"))
+
+    def report(self, pick: int) -> None:
+        command = ReceiveReport(**self.sub(), source="sentinel", reporter=ReporterInput(role="前台"), description="d",
+                                jurisdiction=PLACES[pick % 3], urgency="urgent" if pick % 2 else "normal",
+                                discovered_at=self.clock() - timedelta(hours=pick), reporter_institution="hotel",
+                                sentinel_place=f"宾馆{pick % 2}")
+        self.reports.append(UUID(self.app.reports.receive(SUPERVISOR, "d", command).result["report_id"]))
+
+    def triage(self, pick: int) -> None:
+        if self.reports:
+            command = TriageReport(**self.sub(), child_id=self.child(pick), decision="monitor")
+            self.app.reports.triage(SUPERVISOR, "d", self.reports[pick % len(self.reports)], command)
+
+    def confer(self, pick: int) -> None:
+        follow_ups = [FollowUpInput(text="联系学校", due_date=self.clock().date() + timedelta(days=pick)), "复核"]
+        command = HoldConference(**self.sub(), participants=["民政"], decisions=["d"], follow_ups=follow_ups)
+        held = self.app.interventions.hold_conference(SUPERVISOR, "d", self.child(pick), command)
+        self.conferences.append(UUID(held.result["conference_id"]))
+
+    def follow_up(self, pick: int) -> None:
+        if self.conferences:
+            target = self.conferences[pick % len(self.conferences)]
+            self.app.interventions.follow_up_done(SUPERVISOR, "d", target, pick % 2, FollowUpDone(**self.sub()))
