@@ -19,9 +19,11 @@ from backend.errors import DependencyUnavailable
 from events.vocabulary import (
     Category,
     Department,
+    InterventionStatus,
     InterventionType,
     ReferralStatus,
     RiskLevel,
+    Sex,
     VisitType,
     label_zh,
 )
@@ -102,8 +104,7 @@ def _identity(pdf: FPDF, content: FileContent) -> None:
     pdf.set_font(FONT, size=9)
     _line(pdf, f"打印时间 {content.printed_at:%Y-%m-%d %H:%M} UTC · 查阅人 {content.reader}")
     _heading(pdf, "基本信息")
-    sex = {"male": "男", "female": "女"}.get(s["sex"], s["sex"])
-    _line(pdf, f"姓名 {s['name']}  性别 {sex}  出生日期 {s['birth_date']}")
+    _line(pdf, f"姓名 {s['name']}  性别 {label_zh(Sex, s['sex'])}  出生日期 {s['birth_date']}")
     _line(pdf, f"身份证号 {s['id_number'] or '无'}")
     _line(pdf, f"辖区 {s['jurisdiction']}  住址 {s['address']}")
     level = s["risk_level"]
@@ -168,7 +169,8 @@ def _interventions(pdf: FPDF, interventions: list[dict[str, Any]]) -> None:
         _line(pdf, "无")
     for i in interventions:
         _line(pdf, f"{i['planned_at'][:16]}  {label_zh(InterventionType, i['type'])}  "
-                   f"{label_zh(Department, i['department'])}  {i['status']}  {i['plan'] or ''} {i['outcome'] or ''}")
+                   f"{label_zh(Department, i['department'])}  {label_zh(InterventionStatus, i['status'])}  "
+                   f"{i['plan'] or ''} {i['outcome'] or ''}")
 
 
 def _conferences(pdf: FPDF, conferences: list[dict[str, Any]]) -> None:

@@ -347,3 +347,27 @@ def test_the_personal_file_shows_the_childs_own_photos_and_never_another_childs(
                                                             guardian_present=True, photos=[other.json()["media_id"]]))
     assert naming.status_code == 201, naming.text
     assert _images(world.as_("supervisor").get(f"/api/v1/children/{child}/file.pdf").content) == 1
+
+
+def test_the_case_file_reads_answer_the_same_on_postgresql(postgres_world: World) -> None:
+    world = postgres_world
+    child = sealed_child(world, "库儿")
+    received = datetime.now(UTC) - timedelta(hours=3)
+    urgent = report(world, urgency="urgent", occurred_at=received.isoformat(), reporter_institution="school")
+    assert {r["report_id"]: r["overdue"] for r in register_items(world, "supervisor")}[urgent["report_id"]] is True
+    assert all(r["child_id"] != child for r in register_items(world, "supervisor"))
+    assert any(r["child_id"] == child for r in register_items(world, "auditor"))
+    due = (datetime.now(CST) - timedelta(days=1)).date()
+    held = world.as_("supervisor").post(f"/api/v1/children/{child}/conferences", sub(
+        participants=["民政"], decisions=["结对"], follow_ups=[{"text": "联系学校", "due_date": due.isoformat()}]))
+    conference = held.json()["conference_id"]
+    mine = [t for t in world.as_("director").get("/api/v1/me/tasks", kind="conference_followup").json()["items"]
+            if t["conference_id"] == conference]
+    assert len(mine) == 1 and mine[0]["overdue"] is True
+    assert world.as_("director").post(f"/api/v1/conferences/{conference}/follow_ups/0/done", sub()).status_code == 201
+    assert all(t["conference_id"] != conference
+               for t in world.as_("director").get("/api/v1/me/tasks", kind="conference_followup").json()["items"])
+    kinds = [i["kind"] for i in world.as_("supervisor").get(f"/api/v1/children/{child}/timeline").json()["items"]]
+    assert kinds == ["registration", "withheld", "withheld", "sealing", "conference", "conference_follow_up_done"]
+    text = pdf_text(world.as_("supervisor").get(f"/api/v1/children/{child}/file.pdf").content)
+    assert "库儿" in text and "SEALED-REASON" not in text
