@@ -15,7 +15,7 @@ from backend.identity import Actor
 from backend.settings import Policy
 from events import codec
 from events.base import Event
-from events.cases import DepartmentMatterClosed, DepartmentMatterOpened
+from events.cases import DepartmentMatterClosed, DepartmentMatterOpened, ReferralSent
 from events.children import RiskAssessed
 from projections.audit import protect, sealed_streams
 from projections.db import ReadDB
@@ -106,13 +106,21 @@ def timeline(events: list[Event], page: slice, reader: Actor, child: ChildFacts)
     """
     total = Disclosure(reader, child)
     covered = sealed_streams(events, child)
+    departments = {e.originator_id: e.to_department for e in events if isinstance(e, ReferralSent)}
     items = []
     for event in events[page]:
         d = Disclosure(reader, child)
-        items.append(timeline_item(event, d, event.originator_id in covered))
+        withheld = event.originator_id in covered and _sealed_for(d, departments.get(event.originator_id))
+        items.append(timeline_item(event, d, withheld))
         total.withheld |= d.withheld
         total.disclosed |= d.disclosed
     return items, total
+
+
+def _sealed_for(d: Disclosure, department: str | None) -> bool:
+    """A stream the sealing order covers stays sealed for this reader, unless it is a referral the table lets them
+    see (a justice department's handler, their own department's)."""
+    return department is None or not d.matter(department)
 
 
 def timeline_item(event: Event, d: Disclosure, sealed_matter: bool) -> dict[str, Any]:

@@ -371,3 +371,18 @@ def test_the_case_file_reads_answer_the_same_on_postgresql(postgres_world: World
     assert kinds == ["registration", "withheld", "withheld", "sealing", "conference", "conference_follow_up_done"]
     text = pdf_text(world.as_("supervisor").get(f"/api/v1/children/{child}/file.pdf").content)
     assert "库儿" in text and "SEALED-REASON" not in text
+
+
+def test_a_police_handler_sees_their_own_referral_of_a_sealed_child_in_its_timeline_and_nothing_else_sealed(
+        world: World) -> None:
+    child = sealed_child(world, "封存警方")
+    answer = world.as_("police").get(f"/api/v1/children/{child}/timeline")
+    assert answer.status_code == 200
+    items = answer.json()["items"]
+    assert [i["kind"] for i in items] == ["registration", "referral", "withheld", "sealing"]  # the report stays sealed
+    assert items[1]["data"]["reason"] == "SEALED-REASON" and items[1]["data"]["to_department"] == "police"
+    assert "serious_misconduct" not in answer.text and "SEALED-REPORT" not in answer.text
+    assert world.as_("education").get(f"/api/v1/children/{child}/timeline").status_code == 404
+    log = world.as_("auditor").get("/api/v1/audit/access-log", child_id=child, limit=500).json()["items"]
+    assert any(e["endpoint"] == "childTimeline" and e["actor_role"] == "department_handler" and "sealed" in e["kinds"]
+               for e in log)
