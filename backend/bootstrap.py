@@ -12,6 +12,7 @@ from backend.usecases.audit import Audit
 from backend.usecases.children import Children
 from backend.usecases.core import Core, utc_now
 from backend.usecases.interventions import Interventions
+from backend.usecases.lifecycle import Lifecycle
 from backend.usecases.notices import Notices
 from backend.usecases.photos import Ingest, Photos
 from backend.usecases.referrals import Referrals
@@ -35,6 +36,7 @@ class Huhang:
         self.core = Core(store, settings.policy, clock)
         self.children = Children(self.core)
         self.visits = Visits(self.core, self.children)
+        self.lifecycle = Lifecycle(self.core, self.children)
         self.referrals = Referrals(self.core, self.children)
         self.reports = Reports(self.core, self.children, self.referrals)
         self.interventions = Interventions(self.core, self.children)

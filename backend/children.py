@@ -12,25 +12,41 @@ import msgspec
 
 from backend.aggregate import Aggregate
 from backend.commands import Guardians
-from backend.errors import EventNotFound, IllegalTransition, InvalidInput, UnknownCode
+from backend.errors import (
+    AlreadyMerged,
+    ChildClosed,
+    EventNotFound,
+    IllegalTransition,
+    InvalidInput,
+    MergeIntoSelf,
+    OutOfOrder,
+    UnknownCode,
+)
 from backend.identity import Actor
-from backend.limits import Address, Checked, Code, Name
+from backend.limits import Address, Checked, Code, Name, Phone
+from backend.rules.age import ADULT_AGE, age_on
+from backend.rules.case_status import CaseStatus, Step, next_status
 from backend.rules.id_number import validate_id_number
 from backend.rules.jurisdiction import parse_jurisdiction, within_scope
 from backend.rules.policy import is_higher
 from events.base import Event, Geo, Meta
 from events.children import (
+    CaseClosed,
+    CaseReopened,
     CategoriesChanged,
     ChildAssigned,
     ChildRegistered,
     ChildTransferred,
+    ClosureRejected,
+    ClosureRequested,
     CorrectionRecorded,
+    DuplicateMerged,
     Guardian,
     ProfileChanged,
     RecordSealed,
     RiskAssessed,
 )
-from events.vocabulary import Category, RiskLevel, Role, Sex
+from events.vocabulary import Category, ClosureReason, RiskLevel, Role, Sex
 
 
 class ProfileFields(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -44,6 +60,8 @@ class ProfileFields(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     household_position: str | None | msgspec.UnsetType = msgspec.UNSET
     home_geo: Geo | None | msgspec.UnsetType = msgspec.UNSET
     guardians: list[Guardian] | msgspec.UnsetType = msgspec.UNSET
+    school: str | None | msgspec.UnsetType = msgspec.UNSET
+    phone: str | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class ProfileInput(ProfileFields, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -54,9 +72,13 @@ class ProfileInput(ProfileFields, frozen=True, kw_only=True, forbid_unknown_fiel
     address: Address | msgspec.UnsetType = msgspec.UNSET
     household_position: Code | None | msgspec.UnsetType = msgspec.UNSET
     guardians: Guardians | msgspec.UnsetType = msgspec.UNSET
+    school: Address | None | msgspec.UnsetType = msgspec.UNSET
+    phone: Phone | None | msgspec.UnsetType = msgspec.UNSET
 
 
-LIFE_CHANGES: Final = frozenset({"id_number", "address", "household_position", "home_geo", "guardians"})
+LIFE_CHANGES: Final = frozenset(
+    {"id_number", "address", "household_position", "home_geo", "guardians", "school", "phone"}
+)
 
 
 ASSIGNABLE_ROLES: Final = frozenset({Role.GRID_WORKER, Role.CHILD_DIRECTOR})
@@ -96,6 +118,15 @@ class Child(Aggregate):
         self.owner: str | None = None
         self.partner: str | None = None
         self.event_ids: set[UUID] = set()
+        self.field_times: dict[str, datetime] = {}
+        """When each profile field's current value took effect (the late rule of profile changes)."""
+        self.case_status = CaseStatus.OPEN
+        self.closure_reason: str | None = None
+        self.closure_request: UUID | None = None
+        self.lifecycle_at: datetime | None = None
+        """When the last lifecycle step occurred: a step dated before it is out of order."""
+        self.closed_at: datetime | None = None
+        self.merged_into: UUID | None = None
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -113,6 +144,7 @@ class Child(Aggregate):
     def change_categories(self, meta: Meta, add: list[str], remove: list[str], reason: str) -> None:
         added = check_codes(add, Category, "add")
         removed = check_codes(remove, Category, "remove")
+        self.check_open(meta)
         if set(added) & set(removed):
             raise InvalidInput("a category cannot be both added and removed", field="add")
         if not added and not removed:
@@ -121,6 +153,7 @@ class Child(Aggregate):
 
     def transfer(self, meta: Meta, to_jurisdiction: str, reason: str) -> None:
         target = parse_jurisdiction(to_jurisdiction, field="to_jurisdiction")
+        self.check_open(meta)
         if target == self.jurisdiction:
             raise InvalidInput("the child is already in that jurisdiction", field="to_jurisdiction")
         self.trigger(
@@ -130,6 +163,7 @@ class Child(Aggregate):
     def assess_risk(self, meta: Meta, level: str, reasons: list[str], based_on_version: int | None) -> RiskAssessed:
         """Grade the child. A grading that occurred before the current one stays in history only."""
         check_codes([level], RiskLevel, "level")
+        self.check_open(meta)
         if based_on_version is not None and not 0 < based_on_version <= self.version:
             raise InvalidInput("based_on_version is not a version of this child", field="based_on_version")
         since = [g for g in self.gradings if based_on_version is not None and g.version > based_on_version]
@@ -143,12 +177,74 @@ class Child(Aggregate):
             conflicting=any(g.level != level for g in since),
         )
 
-    def change_profile(self, meta: Meta, changes: dict[str, Any], reason: str) -> None:
-        """Record a change in the child's life (a move, a new guardian, an ID number issued)."""
+    def change_profile(self, meta: Meta, changes: dict[str, Any], reason: str) -> ProfileChanged:
+        """Record a change in the child's life (a move, a new guardian, an ID number issued).
+
+        A field whose value took effect after this change occurred keeps its newer value (the late rule).
+        """
         unknown = set(changes) - LIFE_CHANGES
         if unknown:
             raise InvalidInput(f"not a profile change: {', '.join(sorted(unknown))}", field="changes")
-        self.trigger(ProfileChanged, meta, changes=self._checked_changes(changes, meta), reason=reason)
+        self.check_open(meta)
+        superseded = sorted(f for f in changes if f in self.field_times and meta.occurred_at < self.field_times[f])
+        return self.trigger(ProfileChanged, meta, changes=self._checked_changes(changes, meta), reason=reason,
+                            superseded=superseded)
+
+    # -- the case's lifecycle ---------------------------------------------------------------
+
+    def check_open(self, meta: Meta) -> None:
+        """Refuse (409 child_closed) a fact that occurred while the case is closed; one that occurred before the
+        closure and arrives late is a fact of the open case and is kept."""
+        if self.case_status is CaseStatus.CLOSED and self.closed_at is not None and meta.occurred_at >= self.closed_at:
+            raise ChildClosed("the child's case is closed; reopen it first", case_status=self.case_status.value,
+                              merged_into=str(self.merged_into) if self.merged_into else None)
+
+    def _step(self, meta: Meta, step: Step) -> CaseStatus:
+        if self.merged_into is not None:
+            raise AlreadyMerged("this record was merged into another child", merged_into=str(self.merged_into))
+        status = next_status(self.case_status, step)
+        if self.lifecycle_at is not None and meta.occurred_at < self.lifecycle_at:
+            raise OutOfOrder("dated before the case's last lifecycle step", field="occurred_at")
+        return status
+
+    def close(self, meta: Meta, reason: str, note: str) -> str:
+        """A supervisor closes at once; a child director asks (a supervisor then approves or rejects)."""
+        check_codes([reason], ClosureReason, "reason")
+        if meta.actor_role == Role.SUPERVISOR:
+            self._step(meta, Step.CLOSE)
+            self.trigger(CaseClosed, meta, reason=reason, note=note, approves=self.closure_request)
+        else:
+            self._step(meta, Step.REQUEST)
+            self.trigger(ClosureRequested, meta, reason=reason, note=note)
+        return self.case_status.value
+
+    def approve_closure(self, meta: Meta, note: str) -> None:
+        self._step(meta, Step.APPROVE)
+        self.trigger(CaseClosed, meta, reason=self.closure_reason or ClosureReason.OTHER, note=note,
+                     approves=self.closure_request)
+
+    def reject_closure(self, meta: Meta, note: str) -> None:
+        self._step(meta, Step.REJECT)
+        self.trigger(ClosureRejected, meta, rejects=self.closure_request, note=note)
+
+    def reopen(self, meta: Meta, reason: str) -> None:
+        if not reason.strip():
+            raise InvalidInput("a reopening states its reason", field="reason")
+        self._step(meta, Step.REOPEN)
+        self.trigger(CaseReopened, meta, reason=reason)
+
+    def close_as_duplicate(self, meta: Meta, kept: Child, note: str) -> None:
+        """This record is the same child as `kept`: closed as a duplicate pointing to it; both histories stay."""
+        if kept.id == self.id:
+            raise MergeIntoSelf("a child cannot be merged into itself", field="duplicate_child_id")
+        if kept.merged_into is not None:
+            raise AlreadyMerged("the kept child was itself merged into another", merged_into=str(kept.merged_into))
+        if kept.case_status is not CaseStatus.OPEN:
+            raise ChildClosed("the kept child's case is not open", case_status=kept.case_status.value)
+        self._step(meta, Step.CLOSE)
+        self.trigger(CaseClosed, meta, reason=ClosureReason.DUPLICATE, note=note, approves=self.closure_request,
+                     merged_into=kept.id)
+        kept.trigger(DuplicateMerged, meta, duplicate_child_id=self.id, note=note)
 
     def correct(self, meta: Meta, corrects_event_id: UUID, changes: dict[str, Any], reason: str) -> None:
         """Put a wrong fact right; the corrected event stays in history."""
@@ -164,6 +260,7 @@ class Child(Aggregate):
 
     def assign(self, meta: Meta, owner: Actor, partner: Actor | None) -> None:
         """Name the child's owner (and partner); each must be an active field worker whose scope covers the child."""
+        self.check_open(meta)
         for field, person in (("owner", owner), ("partner", partner)):
             if person is not None and (person.role not in ASSIGNABLE_ROLES
                                        or not within_scope(self.jurisdiction, person.scope)):
@@ -217,6 +314,7 @@ class Child(Aggregate):
         }
         self.jurisdiction = event.jurisdiction
         self.categories = list(event.categories)
+        self.field_times = dict.fromkeys(LIFE_CHANGES, event.meta.occurred_at)
         self.event_ids.add(event.event_id)
 
     @when.register
@@ -248,7 +346,39 @@ class Child(Aggregate):
 
     @when.register
     def _(self, event: ProfileChanged) -> None:
-        self.profile.update(_typed(event.changes))
+        current = {k: v for k, v in event.changes.items() if k not in event.superseded}
+        self.profile.update(_typed(current))
+        self.field_times.update(dict.fromkeys(current, event.meta.occurred_at))
+        self.event_ids.add(event.event_id)
+
+    @when.register
+    def _(self, event: ClosureRequested) -> None:
+        self.case_status, self.closure_reason, self.closure_request = (
+            CaseStatus.CLOSURE_REQUESTED, event.reason, event.event_id)
+        self._lifecycle(event)
+
+    @when.register
+    def _(self, event: CaseClosed) -> None:
+        self.case_status, self.closure_reason, self.closure_request = CaseStatus.CLOSED, event.reason, None
+        self.closed_at, self.merged_into = event.meta.occurred_at, event.merged_into
+        self._lifecycle(event)
+
+    @when.register
+    def _(self, event: ClosureRejected) -> None:
+        self.case_status, self.closure_reason, self.closure_request = CaseStatus.OPEN, None, None
+        self._lifecycle(event)
+
+    @when.register
+    def _(self, event: CaseReopened) -> None:
+        self.case_status, self.closure_reason, self.closed_at = CaseStatus.OPEN, None, None
+        self._lifecycle(event)
+
+    @when.register
+    def _(self, event: DuplicateMerged) -> None:
+        self.event_ids.add(event.event_id)
+
+    def _lifecycle(self, event: Event) -> None:
+        self.lifecycle_at = event.meta.occurred_at
         self.event_ids.add(event.event_id)
 
     @when.register
@@ -276,5 +406,5 @@ def check_birth_date(birth_date: date, today: date) -> None:
     """A child is born, and under 18."""
     if birth_date > today:
         raise InvalidInput("the birth date is in the future", field="birth_date")
-    if (today.year - birth_date.year) - ((today.month, today.day) < (birth_date.month, birth_date.day)) >= 18:
+    if age_on(birth_date, today) >= ADULT_AGE:
         raise InvalidInput("the person is 18 or older: not a child", field="birth_date")

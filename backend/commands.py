@@ -40,6 +40,7 @@ from events.cases import Observations, Reporter
 from events.children import Guardian
 from events.vocabulary import (
     Category,
+    ClosureReason,
     Department,
     InterventionType,
     ReporterInstitution,
@@ -143,6 +144,47 @@ class AssignChild(Command, frozen=True, kw_only=True):
 class SealRecord(Command, frozen=True, kw_only=True):
     reason: Text
     order_reference: Code = ""
+
+
+class CloseCase(Command, frozen=True, kw_only=True):
+    """A child director asks for the case to be closed; a supervisor closes it at once."""
+
+    reason: ClosureReason
+    note: Text = ""
+
+
+class ClosureDecision(Command, frozen=True, kw_only=True):
+    """A supervisor approves or rejects a waiting closure request."""
+
+    note: Text = ""
+
+
+class ReopenCase(Command, frozen=True, kw_only=True):
+    reason: Text
+
+
+class UpdateProfile(Command, frozen=True, kw_only=True):
+    """Profile fields that changed in the child's life; any of them, at least one (unset ones stay as they are)."""
+
+    address: Address | msgspec.UnsetType = msgspec.UNSET
+    home_geo: Geo | None | msgspec.UnsetType = msgspec.UNSET
+    guardians: Guardians | msgspec.UnsetType = msgspec.UNSET
+    household_position: Code | None | msgspec.UnsetType = msgspec.UNSET
+    school: Address | None | msgspec.UnsetType = msgspec.UNSET
+    phone: Phone | None | msgspec.UnsetType = msgspec.UNSET
+    reason: Text = ""
+
+    def changes(self) -> dict[str, Any]:
+        """The fields sent, by name, as plain data."""
+        fields = ("address", "home_geo", "guardians", "household_position", "school", "phone")
+        return {f: msgspec.to_builtins(getattr(self, f)) for f in fields if getattr(self, f) is not msgspec.UNSET}
+
+
+class MergeChild(Command, frozen=True, kw_only=True):
+    """The duplicate record of the same child is closed as `duplicate` and points to the kept child."""
+
+    duplicate_child_id: UUID
+    note: Text = ""
 
 
 class EventRef(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -171,6 +171,22 @@ class IllegalTransition(Conflict):
     code = "illegal_transition"
 
 
+class ChildClosed(Conflict):
+    """The child's case is closed: what happens after the closure is not recorded until it is reopened."""
+
+    code = "child_closed"
+
+
+class AlreadyMerged(Conflict):
+    """The record was merged into another child: it is closed for good, its facts go to the kept record."""
+
+    code = "already_merged"
+
+
+class MergeIntoSelf(InvalidInput):
+    code = "merge_into_self"
+
+
 class StaleVersion(Conflict):
     """The command was made on a version that is no longer current."""
 

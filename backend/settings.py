@@ -25,6 +25,8 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     triage_within: timedelta = timedelta(hours=24)
     triage_within_urgent: timedelta = timedelta(hours=2)
     red_intervention_within: timedelta = timedelta(hours=24)
+    closure_decision_within: timedelta = timedelta(days=7)
+    """A closure request waits this long for a supervisor before its `closure_approval` task is overdue."""
     future_tolerance: timedelta = timedelta(minutes=5)
     max_age: timedelta = timedelta(days=90)
     late_after: timedelta = timedelta(hours=24)

@@ -1,21 +1,28 @@
 """Visits posted over HTTP to `huhang serve` from 1, 16 and 64 concurrent clients (this process is the load).
 
-Run: .venv/bin/python -m bench.http_submit [--seconds 20] [--backends sqlite,postgres] [--workers 1]
+Run: .venv/bin/python -m bench.http_submit [--seconds 20] [--backends sqlite,postgres] [--workers 1] [--clients 1,16,64]
+The reference is `bench/bare_visit.py` (a bare Litestar + uvicorn route), loaded by the same generator in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 from uuid import uuid4
 
 from backend.settings import Settings
 from bench.common import machine, settings_for
-from tests.e2e.server import Api, add_users, running_server
+from tests.e2e.server import Api, add_users, free_port, running_server, wait_until_up
 
 PASSWORD = "bench-password-1"
 
@@ -88,11 +95,34 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else float("nan")
 
 
-def run(settings: Settings, backend: str, seconds: float, workers: int) -> list[str]:
+@contextlib.contextmanager
+def reference_server(workers: int) -> Iterator[str]:
+    """The bare Litestar + uvicorn route of `bench/bare_visit.py` in its own process."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.bare_visit", "--port", str(port), "--workers", str(workers)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, proc, Path(os.devnull))
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def row(name: str, workers: int, clients: int, rate: int, latencies: list[float], failures: Counter[int],
+        reference: int) -> str:
+    errors = ", ".join(f"{n}× {status}" for status, n in sorted(failures.items())) or "0"
+    ratio = f"{rate / reference:.1%}" if reference else "—"
+    return (f"| {name} | {workers} | {clients} | {rate:,} | {percentile(latencies, 50):.1f} | "
+            f"{percentile(latencies, 95):.1f} | {percentile(latencies, 99):.1f} | {errors} | {ratio} |")
+
+
+def run(settings: Settings, backend: str, seconds: float, workers: int, client_counts: list[int]) -> Iterator[str]:
+    """For each number of clients, Huhang and then the bare reference, one after the other in the same run."""
     add_users(settings, [("bench", "child_director", "520302/001", None)], PASSWORD)
-    lines = []
     extra = ("--workers", str(workers)) if workers > 1 else ()
-    with running_server(settings, *extra) as base:
+    with running_server(settings, *extra) as base, reference_server(workers) as bare:
         api = Api(base, "bench", PASSWORD)
         children = [
             api.post("/api/v1/children", {"submission_id": str(uuid4()), "name": "测试", "sex": "male",
@@ -100,15 +130,12 @@ def run(settings: Settings, backend: str, seconds: float, workers: int) -> list[
                                           "address": "x", "categories": ["left_behind"]}).json()["child_id"]
             for _ in range(50)
         ]
-        for clients in (1, 16, 64):
+        for clients in client_counts:
             rate, latencies, failures = asyncio.run(load(base, api.token, children, clients, seconds))
-            errors = ", ".join(f"{n}× {status}" for status, n in sorted(failures.items())) or "0"
-            lines.append(
-                f"| {backend} | {workers} | {clients} | {rate:,} | {percentile(latencies, 50):.1f} | "
-                f"{percentile(latencies, 95):.1f} | {percentile(latencies, 99):.1f} | {errors} |"
-            )
+            ref_rate, ref_latencies, ref_failures = asyncio.run(load(bare, api.token, children, clients, seconds))
+            yield row(backend, workers, clients, rate, latencies, failures, ref_rate)
+            yield row("bare Litestar", workers, clients, ref_rate, ref_latencies, ref_failures, 0)
         api.close()
-    return lines
 
 
 def main() -> None:
@@ -116,13 +143,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--clients", default="1,16,64")
     args = parser.parse_args()
-    print(f"bench/http_submit.py on {machine()}, {args.seconds:.0f} s per row")
-    print("| store | server workers | clients | visits/s | p50 ms | p95 ms | p99 ms | errors |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"bench/http_submit.py on {machine()}, {args.seconds:.0f} s per row; each Huhang row is followed by the "
+          "bare reference in the same run, and its ratio is Huhang's rate over the reference's")
+    print("| server | workers | clients | visits/s | p50 ms | p95 ms | p99 ms | errors | of reference |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    counts = [int(c) for c in args.clients.split(",")]
     for backend in args.backends.split(","):
         with settings_for(backend) as settings:
-            for line in run(settings, backend, args.seconds, args.workers):
+            for line in run(settings, backend, args.seconds, args.workers, counts):
                 print(line, flush=True)
 
 

@@ -34,10 +34,15 @@ class ChildRegistered(Event, frozen=True, kw_only=True):
 
 
 class ProfileChanged(Event, frozen=True, kw_only=True):
-    """Profile fields that changed in life (a move, a new guardian), by field name."""
+    """Profile fields that changed in life (a move, a new guardian), by field name.
+
+    `superseded` names the fields a change that occurred later was already known for when this one arrived:
+    they stay in history and do not replace the newer value (the late rule, as for risk gradings).
+    """
 
     changes: dict[str, Any]
     reason: str
+    superseded: list[str] = []
 
 
 class CategoriesChanged(Event, frozen=True, kw_only=True):
@@ -90,3 +95,42 @@ class ChildAssigned(Event, frozen=True, kw_only=True):
     owner: str
     partner_id: UUID | None = None
     partner: str | None = None
+
+
+class ClosureRequested(Event, frozen=True, kw_only=True):
+    """A child director asks that the case be closed; a supervisor decides."""
+
+    reason: str
+    note: str = ""
+
+
+class CaseClosed(Event, frozen=True, kw_only=True):
+    """The case is closed: at once by a supervisor, or on approving a request (`approves` names its event).
+
+    `merged_into` is set when the child was a duplicate record merged into another child.
+    """
+
+    reason: str
+    note: str = ""
+    approves: UUID | None = None
+    merged_into: UUID | None = None
+
+
+class ClosureRejected(Event, frozen=True, kw_only=True):
+    """A supervisor rejects a closure request: the case stays open."""
+
+    rejects: UUID | None = None
+    note: str = ""
+
+
+class CaseReopened(Event, frozen=True, kw_only=True):
+    """A closed case is opened again, saying why."""
+
+    reason: str
+
+
+class DuplicateMerged(Event, frozen=True, kw_only=True):
+    """Another record of this same child was merged into this one (that record is closed as a duplicate)."""
+
+    duplicate_child_id: UUID
+    note: str = ""

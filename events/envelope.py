@@ -17,6 +17,8 @@ CREDENTIALS: Final = frozenset({"password_hash"})
 AGGREGATE_OF: Final[dict[str, str]] = {
     "ChildRegistered": "child", "ProfileChanged": "child", "CategoriesChanged": "child", "ChildTransferred": "child",
     "RiskAssessed": "child", "CorrectionRecorded": "child", "RecordSealed": "child", "ChildAssigned": "child",
+    "ClosureRequested": "child", "CaseClosed": "child", "ClosureRejected": "child", "CaseReopened": "child",
+    "DuplicateMerged": "child",
     "VisitRecorded": "visit", "PhotoStored": "photo",
     "ReportReceived": "report", "ReportTriaged": "report",
     "ReferralSent": "referral", "ReferralAccepted": "referral", "ReferralDeclined": "referral",

@@ -131,6 +131,15 @@ class InterventionStatus(StrEnum):
     ENDED = "ended"
 
 
+class ClosureReason(StrEnum):
+    AGED_OUT = "aged_out"
+    MOVED_AWAY = "moved_away"
+    RISK_RESOLVED = "risk_resolved"
+    DECEASED = "deceased"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
 class Crs(StrEnum):
     WGS84 = "wgs84"
     GCJ02 = "gcj02"
@@ -230,6 +239,14 @@ LABELS: Final[dict[type[StrEnum], dict[str, tuple[str, str]]]] = {
         "planned": ("已计划", "Planned"),
         "started": ("进行中", "Started"),
         "ended": ("已结束", "Ended"),
+    },
+    ClosureReason: {
+        "aged_out": ("年满十八周岁", "Turned 18"),
+        "moved_away": ("迁出", "Moved away"),
+        "risk_resolved": ("风险消除", "Risk resolved"),
+        "deceased": ("死亡", "Deceased"),
+        "duplicate": ("重复登记", "Duplicate record"),
+        "other": ("其他", "Other"),
     },
     Crs: {
         "wgs84": ("WGS-84", "WGS-84 (GPS)"),

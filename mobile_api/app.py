@@ -19,6 +19,7 @@ from mobile_api.controllers.casefile import CaseFileController, ConferencesContr
 from mobile_api.controllers.cases import InterventionsController, ReferralsController, ReportsController
 from mobile_api.controllers.children import ChildrenController
 from mobile_api.controllers.docs import DocsController
+from mobile_api.controllers.lifecycle import LifecycleController
 from mobile_api.controllers.media import MediaController
 from mobile_api.controllers.notifications import NotificationsController
 from mobile_api.controllers.session import HealthController, SessionController
@@ -36,6 +37,7 @@ CONTROLLERS = [
     HealthController,
     SessionController,
     ChildrenController,
+    LifecycleController,
     VisitsController,
     ReportsController,
     ReferralsController,

@@ -32,10 +32,12 @@ class Caller(msgspec.Struct, frozen=True):
 class TokenIssuer:
     """HS256 JSON Web Tokens naming the user and the device they signed in from."""
 
-    def __init__(self, secret: str, ttl: timedelta, clock: Callable[[], datetime]) -> None:
+    def __init__(self, secret: str, ttl: timedelta, clock: Callable[[], datetime], remember: int = 10_000) -> None:
         self.secret = secret
         self.ttl = ttl
         self.clock = clock
+        self.remember = remember
+        self._verified: dict[str, tuple[UUID, str, int]] = {}
 
     def issue(self, user_id: UUID, device_id: str) -> tuple[str, datetime]:
         now = self.clock()
@@ -44,17 +46,31 @@ class TokenIssuer:
         return jwt.encode(claims, self.secret, algorithm="HS256"), expires
 
     def read(self, token: str) -> tuple[UUID, str]:
-        """The user id and device id of a valid, unexpired token."""
+        """The user id and device id of a valid, unexpired token.
+
+        A token whose signature was verified once is remembered (its claims cannot change under the same
+        secret), so a client's later requests skip the signature check and the JSON; expiry is judged each time.
+        """
+        known = self._verified.get(token)
+        if known is None:
+            known = self._verify(token)
+            if len(self._verified) >= self.remember:
+                self._verified.clear()
+            self._verified[token] = known
+        user_id, device_id, expires = known
+        if expires <= self.clock().timestamp():
+            raise Unauthenticated("the token has expired")
+        return user_id, device_id
+
+    def _verify(self, token: str) -> tuple[UUID, str, int]:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 self.secret,
                 algorithms=["HS256"],
-                # Expiry and issue time are judged by the server's clock (below), not the library's.
+                # Expiry and issue time are judged by the server's clock (in `read`), not the library's.
                 options={"require": ["sub", "dev", "exp"], "verify_exp": False, "verify_iat": False},
             )
-            if claims["exp"] <= self.clock().timestamp():
-                raise Unauthenticated("the token has expired")
-            return UUID(claims["sub"]), str(claims["dev"])
-        except (jwt.PyJWTError, ValueError, KeyError):
+            return UUID(claims["sub"]), str(claims["dev"]), int(claims["exp"])
+        except (jwt.PyJWTError, ValueError, KeyError, TypeError):
             raise Unauthenticated("the token is not valid") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Final, TypeVar
 
 import msgspec
@@ -76,13 +77,18 @@ def permission(action: str) -> Any:
     return guard
 
 
-def written(services: Services, caller: Caller, outcome: Outcome, shape: type[T]) -> Response[T]:
+Answer = Callable[[Services, Caller, dict[str, Any], bool], dict[str, Any]]
+"""How a write's stored result becomes its answer (mobile_api.showing)."""
+
+
+def written(services: Services, caller: Caller, outcome: Outcome, shape: type[T],
+            answer: Answer = write_answer) -> Response[T]:
     """201 with the resource on first arrival; 200 with the same body and Idempotent-Replayed on a replay.
 
     The body is the stored answer as the caller may see it now (backend.disclosure, via mobile_api.showing).
     """
     services.project(outcome)
-    content = msgspec.convert(write_answer(services, caller, outcome.result, outcome.replayed), shape)
+    content = msgspec.convert(answer(services, caller, outcome.result, outcome.replayed), shape)
     if outcome.replayed:
         return Response(content, status_code=200, headers={"Idempotent-Replayed": "true"})
     return Response(content, status_code=201)

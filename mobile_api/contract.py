@@ -62,6 +62,17 @@ child in the caller's scope; with the returned `cursor` it gives what changed si
 that left the scope. While `has_more` is true, call again at once with the new cursor. A cursor the server no
 longer honours answers **410**: drop the local copy's sync position and start again without a cursor.
 
+## Closed cases, merged records, children who turn 18
+A child's status carries `case_status` (`open`, `closure_requested`, `closed`), `closure_reason` and, on a
+duplicate record merged into another child, `merged_into` (the kept child: move what the device holds there; sync
+delivers the duplicate's new status). While a case is closed, a fact that occurred after the closure (a visit, a
+grading, a category or profile change, a referral, an intervention, a conference, an assignment, a transfer) is
+refused with **409** `child_closed`; one that occurred before the closure and arrives late (made offline) is kept.
+Corrections and sealing orders still apply; a report may still be linked to the child, but not referred on. A closed
+child has no visit due and is in no due list, task or active figure; it stays in the caseload, history, audit and
+as-of, and reopening (`/reopen`) makes its visits due again. From its 18th birthday (China time) a child carries
+the flag `aged_out` and has no visit due until the case is closed; an `aging_out` task appears 30 days before.
+
 ## Privacy
 Sensitive and sealed facts are shown only to roles cleared for them (DESIGN §1, the disclosure table); where
 something exists but is withheld, the answer says so in `withheld` (e.g. `["categories:sealed"]`). A list

@@ -37,6 +37,8 @@ CHILD_STATUS: Final = {
     "overdue": False, "open_referrals": [], "active_interventions": [], "evidence_complete": True, "flags": [],
     "guardians": [{"relation": "grandmother", "name": "王奶奶", "phone": "138****0000", "able_to_care": True}],
     "sealed": False, "withheld": [], "version": 1, "owner": None, "partner": None,
+    "household_position": None, "school": None, "phone": None, "case_status": "open", "closure_reason": None,
+    "merged_into": None,
 }
 """The child as registered (version 1)."""
 GRADED: Final = {"risk_level": "orange", "graded": True, "risk_reasons": ["监护缺失"],
@@ -48,7 +50,8 @@ CHILD_LATER: Final = CHILD_STATUS | GRADED | {
 }
 """The child after the correction (2), the grading (3), the assignment (4) and the change of categories (5)."""
 CHANGE: Final = {key: CHILD_LATER[key] for key in ("child_id", "jurisdiction", "categories", "risk_level", "version",
-                                                   "sealed", "withheld", "owner", "partner")} | {
+                                                   "sealed", "withheld", "owner", "partner", "case_status",
+                                                   "closure_reason", "merged_into")} | {
     "conflicting_assessments": False, "assessment": None}
 """The short answer of a write to the child, at version 5."""
 
@@ -102,7 +105,8 @@ FIELD_WRITES: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]
          "conflicting_assessments": False, "version": 3,
          "assessment": {"event_id": "a6e8c0b2-4d7f-4a1e-9b3c-5f7a9d1b3e62", "level": "orange", "current": True,
                         "conflicting": False},
-         "sealed": False, "withheld": [], "owner": None, "partner": None},
+         "sealed": False, "withheld": [], "owner": None, "partner": None, "case_status": "open",
+         "closure_reason": None, "merged_into": None},
     ),
     "sendReferral": (
         {"submission_id": "b8d0f2a4-6c1e-4b3d-a5f7-9e1c3a5b7d02", "occurred_at": "2026-03-02T11:00:00+08:00",
@@ -156,13 +160,58 @@ CHILD_WRITES: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]
         "201",
         {"child_id": MOVED_CHILD_ID, "jurisdiction": OTHER_PLACE, "categories": ["left_behind"], "risk_level": None,
          "conflicting_assessments": False, "version": 2, "assessment": None, "sealed": False, "withheld": [],
-         "owner": None, "partner": None},
+         "owner": None, "partner": None, "case_status": "open", "closure_reason": None, "merged_into": None},
     ),
     "sealRecord": (
         _write("7c9e1a3b-5d6f-4b8c-8e0a-4c6e8a0c2e6f", "2026-04-15T10:00:00+08:00",
                reason="依法封存相关犯罪记录", order_reference="(2026)黔0302刑初45号"),
         "201",
         CHANGE | {"sealed": True, "version": 6},
+    ),
+}
+
+DUPLICATE_CHILD_ID: Final = "a3c5e7f9-1b2d-4e4f-8a6b-9c0d1e2f3a4b"
+LIFECYCLE_WRITES: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
+    "updateProfile": (
+        _write("9e1f3a5b-7c8d-4e0f-9a2b-6c8e0a2b4c6d", "2026-04-20T09:30:00+08:00",
+               address="某镇某街 8 号", school="某镇中心小学", phone="13900001111",
+               guardians=[{"relation": "mother", "name": "王妈妈", "phone": "13700000000", "able_to_care": True}]),
+        "201",
+        CHANGE | {"sealed": True, "version": 7, "case_status": "open", "closure_reason": None, "merged_into": None,
+                  "address": "某镇某街 8 号", "home_geo": None, "household_position": None, "school": "某镇中心小学",
+                  "phone": "13900001111", "superseded": [],
+                  "guardians": [{"relation": "mother", "name": "王妈妈", "phone": "13700000000", "able_to_care": True}]},
+    ),
+    "closeCase": (
+        _write("a0b2c4d6-e8f0-4a1b-8c3d-5e7f9a1b3c5d", "2026-05-10T10:00:00+08:00",
+               reason="moved_away", note="随母亲迁往外省"),
+        "201",
+        CHANGE | {"sealed": True, "version": 8, "case_status": "closure_requested", "closure_reason": "moved_away",
+                  "merged_into": None},
+    ),
+    "approveClosure": (
+        {"submission_id": "b1c3d5e7-f9a1-4b2c-9d4e-6f8a0b2c4d6e", "note": "核实已迁出"},
+        "201",
+        CHANGE | {"sealed": True, "version": 9, "case_status": "closed", "closure_reason": "moved_away",
+                  "merged_into": None},
+    ),
+    "rejectClosure": (
+        {"submission_id": "c2d4e6f8-a0b2-4c3d-8e5f-7a9b1c3d5e7f", "note": "仍在本村就读，继续跟进"},
+        "201",
+        CHANGE | {"sealed": True, "version": 9, "case_status": "open", "closure_reason": None, "merged_into": None},
+    ),
+    "reopenCase": (
+        _write("d3e5f7a9-b1c3-4d4e-9f6a-8b0c2d4e6f8a", "2026-08-01T09:00:00+08:00", reason="随母亲返回本村居住"),
+        "201",
+        CHANGE | {"sealed": True, "version": 10, "case_status": "open", "closure_reason": None, "merged_into": None},
+    ),
+    "mergeChild": (
+        {"submission_id": "e4f6a8b0-c2d4-4e5f-8a7b-9c1d3e5f7a9b", "duplicate_child_id": DUPLICATE_CHILD_ID,
+         "note": "同一儿童在两村重复登记"},
+        "201",
+        CHANGE | {"sealed": True, "version": 11, "case_status": "open", "closure_reason": None, "merged_into": None,
+                  "merged": {"child_id": DUPLICATE_CHILD_ID, "case_status": "closed", "closure_reason": "duplicate",
+                             "merged_into": CHILD_ID}},
     ),
 }
 
@@ -372,7 +421,7 @@ CASE_FILE: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] =
          "sentinel_place": "花溪某宾馆", "hotline_ticket": None, "reporter_role": "前台"}], "next_cursor": None}),
 }
 
-EXAMPLES: Final = FIELD_WRITES | CHILD_WRITES | CASE_WRITES | READS | AUDIT | CASE_FILE
+EXAMPLES: Final = FIELD_WRITES | CHILD_WRITES | LIFECYCLE_WRITES | CASE_WRITES | READS | AUDIT | CASE_FILE
 """Per operation: an example body (None when it takes no JSON body), the status of the answer, and the answer."""
 QUERIES: Final[dict[str, dict[str, Any]]] = {
     "listChildren": {"risk_level": "orange", "overdue": False, "limit": 20},

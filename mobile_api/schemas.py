@@ -11,6 +11,7 @@ from events.cases import Observations
 from events.children import Guardian
 from events.vocabulary import (
     Category,
+    ClosureReason,
     Department,
     InterventionStatus,
     InterventionType,
@@ -28,6 +29,7 @@ from events.vocabulary import (
 
 Timestamp = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date-time"})]
 """An RFC 3339 time with its offset, as written (the answer keeps the stored text)."""
+CaseState = Literal["open", "closure_requested", "closed"]
 Day = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date"})]
 Id = Annotated[str, msgspec.Meta(extra_json_schema={"format": "uuid"})]
 """A record's id; the document's `format` comes from these (mobile_api.contract carries it over)."""
@@ -118,6 +120,13 @@ class ChildStatus(msgspec.Struct, frozen=True):
     version: int
     owner: str | None = None
     partner: str | None = None
+    household_position: str | None = None
+    school: str | None = None
+    phone: str | None = None
+    case_status: CaseState = "open"
+    closure_reason: ClosureReason | None = None
+    merged_into: Id | None = None
+    """Set on a duplicate record merged into another child: the kept child's id."""
 
 
 class ChildPage(msgspec.Struct, frozen=True):
@@ -146,6 +155,35 @@ class ChildChange(msgspec.Struct, frozen=True):
     withheld: list[str] = []
     owner: str | None = None
     partner: str | None = None
+    case_status: CaseState = "open"
+    closure_reason: ClosureReason | None = None
+    merged_into: Id | None = None
+
+
+class ProfileChange(ChildChange, frozen=True):
+    """The child after a profile change: the profile as it now stands; `superseded` names the sent fields that a
+    change which occurred later had already set (kept in history, not in the profile)."""
+
+    address: str = ""
+    home_geo: Geo | None = None
+    guardians: list[Guardian] = []
+    household_position: str | None = None
+    school: str | None = None
+    phone: str | None = None
+    superseded: list[str] = []
+
+
+class MergedRecord(msgspec.Struct, frozen=True):
+    child_id: Id
+    case_status: CaseState
+    closure_reason: ClosureReason
+    merged_into: Id
+
+
+class MergeResult(ChildChange, frozen=True):
+    """The kept child, and the duplicate record now closed as `duplicate` pointing to it."""
+
+    merged: MergedRecord | None = None
 
 
 class VisitResult(msgspec.Struct, frozen=True):
@@ -461,7 +499,7 @@ class TaskItem(msgspec.Struct, frozen=True):
 
     task_id: str
     kind: Literal["visit_due", "referral_accept", "referral_complete", "report_triage", "intervention_review",
-                  "conference_followup"]
+                  "closure_approval", "aging_out", "conference_followup"]
     due_at: Timestamp
     overdue: bool
     priority: RiskLevel | None
@@ -484,7 +522,7 @@ class NotificationItem(msgspec.Struct, frozen=True):
     """Something the caller is told: a red grading, an urgent report, a referral to their department."""
 
     notification_id: Id
-    kind: Literal["red_graded", "urgent_report", "referral_received"]
+    kind: Literal["red_graded", "urgent_report", "referral_received", "closure_requested"]
     created_at: Timestamp
     read_at: Timestamp | None
     title: str

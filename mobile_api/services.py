@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime
 
 from eventsourcing.persistence import PersistenceError
@@ -31,6 +32,8 @@ from projections.runner import Runner
 from projections.views import photo_visit_flags
 
 POLL_SECONDS = 1.0
+_head_checked: ContextVar[bool] = ContextVar("head_checked", default=False)
+"""Whether this request has caught the read models up with the log's head (each request runs in its own context)."""
 log = logging.getLogger("huhang.api")
 
 
@@ -58,7 +61,9 @@ class Services:
     def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
         self.settings = settings
         self.clock = clock
-        self.read_db: ReadDB = open_read_db(settings)
+        self._read_db: ReadDB = open_read_db(settings)
+        self._answered = 0
+        self._answered_lock = threading.Lock()
         self.objects: ObjectStore = open_object_store(settings)
         self.decode_budget = DecodeBudget(settings.decode_budget_bytes, settings.decode_concurrency,
                                           settings.decode_wait.total_seconds())
@@ -77,7 +82,7 @@ class Services:
         secret = jwt_secret(settings)
         self.tokens = TokenIssuer(secret, settings.token_ttl, clock)
         self.cursors = Cursors(cursor_key(secret))
-        self.throttle = LoginThrottle(self.read_db, clock, settings.login_address_limit)
+        self.throttle = LoginThrottle(self._read_db, clock, settings.login_address_limit)
         self.trusted_proxies = trusted_networks(settings.trusted_proxies)
 
     def start(self) -> None:
@@ -98,17 +103,47 @@ class Services:
             loop.close()
 
     def project(self, outcome: Outcome) -> None:
-        """Bring the read models up to this write, so the writer reads it at once.
+        """Note a write answered from the write side.
 
-        The write is already stored: if the read side fails here, the answer is still the write's
-        (the follower thread catches up later), never an error that would make the client doubt it.
+        The answer does not wait for the read models: the next read of them waits instead (see
+        `read_db`), so a writer still reads its own write, and a write whose answer needs no read
+        model is answered at once. The runner is not woken either: under a stream of writes it
+        projects them in large batches (at least every POLL_SECONDS, or when a read needs them).
         """
         if not outcome.position:
             return
+        with self._answered_lock:
+            self._answered = max(self._answered, outcome.position)
+
+    @property
+    def read_db(self) -> ReadDB:
+        """The read models, caught up with every write answered before this read.
+
+        Writes this process answered are known in memory; writes other processes (workers) answered
+        are found once per request by asking the log's head.
+        """
+        target = self._answered
+        if not _head_checked.get():
+            _head_checked.set(True)
+            target = max(target, self._head())
+        if target > self.runner.position:
+            self._catch_up(target)
+        return self._read_db
+
+    def _head(self) -> int:
         try:
-            self.runner.ensure(outcome.position)
-        except Exception:  # logged; the stored write stands and its answer is given
-            log.exception("read models could not catch up with position %s", outcome.position)
+            return self.app.store.recorder.max_notification_id() or 0
+        except PersistenceError:  # the store is down: read what the read models hold
+            log.exception("the log's head could not be read")
+            return 0
+
+    def _catch_up(self, position: int) -> None:
+        """The write is already stored: if the read side fails here, the read answers from what it has (the
+        follower thread catches up later), never an error that would make the client doubt the write."""
+        try:
+            self.runner.ensure(position)
+        except Exception:  # logged; the read answers from the read models as they are
+            log.exception("read models could not catch up with position %s", position)
 
     def photo_visit_flags(self, child_id: str, sha256: str) -> dict[str, list[str]]:
         """The flags a stored photo raises on the child's visits that name it, as the read side knows them."""
@@ -160,5 +195,5 @@ class Services:
         for runner in self.runners.values():
             runner.stop()
             runner.db.close()
-        self.read_db.close()
+        self._read_db.close()
         self.app.close()

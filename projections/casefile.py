@@ -84,7 +84,9 @@ KINDS: Final[dict[str, str]] = {
     "ReferralEscalated": "referral_escalated", "InterventionPlanned": "intervention",
     "InterventionStarted": "intervention_started", "InterventionReviewed": "intervention_reviewed",
     "InterventionEnded": "intervention_ended", "CaseConferenceHeld": "conference",
-    "ConferenceFollowUpDone": "conference_follow_up_done",
+    "ConferenceFollowUpDone": "conference_follow_up_done", "ClosureRequested": "closure_requested",
+    "ClosureRejected": "closure_rejected", "CaseClosed": "closure", "CaseReopened": "reopening",
+    "DuplicateMerged": "merge",
 }
 """Event type → the kind of fact the timeline names; a type not listed shows as its own name in snake case."""
 

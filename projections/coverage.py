@@ -12,7 +12,7 @@ from typing import Final
 import msgspec
 
 from events.cases import VisitRecorded
-from events.children import ChildRegistered, ChildTransferred
+from events.children import CaseClosed, CaseReopened, ChildRegistered, ChildTransferred
 from projections.batch import Batch
 from projections.tables import Table
 
@@ -36,6 +36,8 @@ class PlaceRow(msgspec.Struct, kw_only=True):
 
     child_id: str
     village: str
+    open: bool = True
+    """A closed case leaves the population (and its visits the count) until it is reopened."""
 
 
 class CoverageRow(msgspec.Struct, kw_only=True):
@@ -45,7 +47,8 @@ class CoverageRow(msgspec.Struct, kw_only=True):
     visited: list[str] = []
 
 
-PLACES: Final = Table("rm_cov_places", "child_id", PlaceRow, {"village": lambda r: r.village}, indexes=("village",))
+PLACES: Final = Table("rm_cov_places", "child_id", PlaceRow,
+                      {"village": lambda r: r.village, "open": lambda r: "1" if r.open else "0"}, indexes=("village",))
 COVERAGE: Final = Table(
     "rm_cov_quarters", "key", CoverageRow,
     {"village": lambda r: r.village, "quarter": lambda r: r.quarter}, indexes=("village", "quarter"),
@@ -58,7 +61,15 @@ def placed(b: Batch, e: ChildRegistered, position: int) -> None:
 
 
 def moved(b: Batch, e: ChildTransferred, position: int) -> None:
-    b.put(PLACES, PlaceRow(child_id=str(e.originator_id), village=village_of(e.to_jurisdiction)))
+    place = b.get(PLACES, str(e.originator_id), PlaceRow)
+    b.put(PLACES, PlaceRow(child_id=str(e.originator_id), village=village_of(e.to_jurisdiction),
+                           open=place.open if place else True))
+
+
+def closed_or_reopened(b: Batch, e: CaseClosed | CaseReopened, position: int) -> None:
+    if place := b.get(PLACES, str(e.originator_id), PlaceRow):
+        place.open = isinstance(e, CaseReopened)
+        b.put(PLACES, place)
 
 
 def visited(b: Batch, e: VisitRecorded, position: int) -> None:
@@ -75,4 +86,5 @@ def visited(b: Batch, e: VisitRecorded, position: int) -> None:
         b.put(COVERAGE, row)
 
 
-PROJECTORS: Final = {ChildRegistered: placed, ChildTransferred: moved, VisitRecorded: visited}
+PROJECTORS: Final = {ChildRegistered: placed, ChildTransferred: moved, VisitRecorded: visited,
+                     CaseClosed: closed_or_reopened, CaseReopened: closed_or_reopened}

@@ -11,9 +11,9 @@ import msgspec
 
 from backend.identity import Actor
 from events.cases import ReferralSent, ReportReceived
-from events.children import RiskAssessed
+from events.children import ClosureRequested, RiskAssessed
 from events.ledger import NotificationRead
-from events.vocabulary import Department, ReportSource, RiskLevel, Role, label_zh
+from events.vocabulary import ClosureReason, Department, ReportSource, RiskLevel, Role, label_zh
 from projections.batch import Batch
 from projections.db import ReadDB
 from projections.queries import handler_sql, in_scope_sql
@@ -89,6 +89,20 @@ def referral_received(b: Batch, e: ReferralSent, child: ChildRow) -> None:
         audience=Role.DEPARTMENT_HANDLER, jurisdiction=child.jurisdiction, department=e.to_department,
         title=f"新转介：{child.name}", body=f"转介至{department}，请在 {e.accept_by.isoformat()} 前受理。",
         child_id=child.child_id, referral_id=str(e.originator_id),
+    ))
+
+
+CLOSURE_REQUESTED = "closure_requested"
+
+
+def closure_requested(b: Batch, e: ClosureRequested, child: ChildRow) -> None:
+    """A child director asks to close a case: the supervisors of its jurisdiction are told, to approve or reject."""
+    reason = label_zh(ClosureReason, e.reason)
+    b.put(NOTICES, NoticeRow(
+        notice_id=str(e.event_id), kind=CLOSURE_REQUESTED, created_at=e.meta.recorded_at, audience=Role.SUPERVISOR,
+        jurisdiction=child.jurisdiction, title=f"申请结案：{child.name}",
+        body=f"{child.name}（{child.jurisdiction}）申请结案，原因：{reason}。请审批或退回。",
+        child_id=child.child_id,
     ))
 
 

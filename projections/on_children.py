@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import msgspec
 
+from backend.rules.case_status import CaseStatus
 from backend.rules.policy import is_higher
 from events.children import (
+    CaseClosed,
+    CaseReopened,
     CategoriesChanged,
     ChildAssigned,
     ChildRegistered,
     ChildTransferred,
+    ClosureRejected,
+    ClosureRequested,
     CorrectionRecorded,
+    DuplicateMerged,
     ProfileChanged,
     RecordSealed,
     RiskAssessed,
@@ -76,10 +82,39 @@ def risk_assessed(b: Batch, e: RiskAssessed, position: int) -> None:
 
 
 def profile_changed(b: Batch, e: ProfileChanged | CorrectionRecorded, position: int) -> None:
+    """Changed fields take their new value, except those a newer change had already set (the late rule)."""
+    superseded = set(e.superseded) if isinstance(e, ProfileChanged) else set()
     if row := own(b, e):
         for field, value in e.changes.items():
-            if hasattr(row, field):
+            if hasattr(row, field) and field not in superseded:
                 setattr(row, field, value)
+        touch(b, row, position)
+
+
+def closure_requested(b: Batch, e: ClosureRequested, position: int) -> None:
+    if row := own(b, e):
+        row.case_status, row.closure_reason = CaseStatus.CLOSURE_REQUESTED, e.reason
+        row.closure_due = e.meta.recorded_at + b.policy.closure_decision_within
+        notices.closure_requested(b, e, row)
+        touch(b, row, position)
+
+
+def case_closed(b: Batch, e: CaseClosed, position: int) -> None:
+    if row := own(b, e):
+        row.case_status, row.closure_reason, row.closure_due = CaseStatus.CLOSED, e.reason, None
+        row.merged_into = str(e.merged_into) if e.merged_into else None
+        touch(b, row, position)
+
+
+def case_opened_again(b: Batch, e: ClosureRejected | CaseReopened, position: int) -> None:
+    """A rejected request or a reopening: the case is open, and its visits are due again."""
+    if row := own(b, e):
+        row.case_status, row.closure_reason, row.closure_due = CaseStatus.OPEN, None, None
+        touch(b, row, position)
+
+
+def duplicate_merged(b: Batch, e: DuplicateMerged, position: int) -> None:
+    if row := own(b, e):
         touch(b, row, position)
 
 

@@ -27,6 +27,12 @@ def overdue_sql(column: str, now: datetime) -> tuple[str, list[Any]]:
     return f"{column} < ?", [utc_text(now)]
 
 
+def aged_out_sql(column: str, now: datetime) -> tuple[str, list[Any]]:
+    """SQL for `backend.rules.age.is_aged_out` on the `adult_at` column (UTC text of the instant the child turns 18);
+    tests/integration/test_aged_out_sql_property.py proves the two equal."""
+    return f"{column} <= ?", [utc_text(now)]
+
+
 def handler_sql(column: str, department: str) -> tuple[str, list[Any]]:
     """SQL for the one department-handler rule (`backend.disclosure.handler_sees`) on a row's open departments
     column (`,police,education,`); tests/integration/test_handler_sql_property.py proves the two equal."""
@@ -51,6 +57,8 @@ class Caseload(msgspec.Struct, kw_only=True):
     overdue_at: datetime | None = None
     department: str | None = None
     """Set for a department handler: only children with a matter open with that department."""
+    now: datetime | None = None
+    """Set with a due filter: children who have aged out by then have left the due lists."""
 
 
 def caseload(db: ReadDB, q: Caseload, limit: int, after: tuple[str, str] | None) -> tuple[list[ChildRow], tuple[str, str] | None]:
@@ -82,6 +90,10 @@ def caseload(db: ReadDB, q: Caseload, limit: int, after: tuple[str, str] | None)
             sql, more = overdue_sql("next_visit_due", bound)
             clauses.append(sql)
             params += more
+    if q.now is not None and (q.due_before or q.overdue_at):  # closed cases have no due date at all
+        sql, more = aged_out_sql("adult_at", q.now)
+        clauses.append(f"NOT {sql}")
+        params += more
     if after:
         due, child_id = after
         clauses.append("(COALESCE(next_visit_due, '9999') > ? OR (COALESCE(next_visit_due, '9999') = ? AND child_id > ?))")

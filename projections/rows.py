@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.disclosure import has_sensitive
+from backend.rules.case_status import CaseStatus
 from backend.rules.policy import effective_level, next_visit_due
 from events.base import Event
 from projections.batch import Batch
@@ -24,7 +25,8 @@ def touch(b: Batch, row: ChildRow, position: int) -> None:
     """Recompute what follows from the row, mark it changed at this position, and keep it."""
     level = effective_level(row.risk_level, row.categories)
     row.ever_sensitive = row.ever_sensitive or has_sensitive(row.categories)
-    row.next_visit_due = next_visit_due(b.policy, level, row.last_visit_at, row.graded_up_at, row.registered_at)
+    row.next_visit_due = (None if row.case_status == CaseStatus.CLOSED  # a closed case has no visit due
+                          else next_visit_due(b.policy, level, row.last_visit_at, row.graded_up_at, row.registered_at))
     row.changed_at = position
     b.put(CHILDREN, row)
 

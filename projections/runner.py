@@ -109,17 +109,25 @@ class Runner:
         with self.lock:
             position, generation = self.checkpoint_and_generation()
             head = self.store.recorder.max_notification_id() or 0
-            if head <= position:
+            if head <= position:  # another runner (another worker) may have applied them: note how far
+                self._applied_up_to(position)
                 return 0
             # Only the event types this projection reads are fetched and decoded (receipts are half the log).
-            notifications = self.store.recorder.select_notifications(
-                start=position + 1, limit=self.batch_size, stop=head, topics=self.topics
-            )
+            events = self.store.positioned_events(position + 1, self.batch_size, head, self.topics)
             # A short page means every event up to `head` was seen, relevant or not.
-            reached = notifications[-1].id if len(notifications) == self.batch_size else head
-            to_event = self.store.mapper.to_domain_event
-            self._commit([(n.id, to_event(n)) for n in notifications], position, generation, reached)
-            return max(len(notifications), 1)
+            reached = events[-1][0] if len(events) == self.batch_size else head
+            self._commit(events, position, generation, reached)
+            return max(len(events), 1)
+
+    def apply_page(self, events: list[tuple[int, Event]], reached: int) -> int:
+        """Apply events read by someone else from this runner's checkpoint up to log position `reached`
+        (those of other types are skipped): several projections built from one pass over the log.
+        Returns how many of the events this projection reads."""
+        with self.lock:
+            position, generation = self.checkpoint_and_generation()
+            mine = [(at, e) for at, e in events if position < at <= reached and type(e) in self.projection.projectors]
+            self._commit(mine, position, generation, reached)
+            return len(mine)
 
     def apply_delivered(self, events: list[tuple[int, Event]]) -> int:
         """Apply events delivered from elsewhere (NATS) by position; those at or below the checkpoint

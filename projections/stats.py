@@ -13,9 +13,11 @@ import msgspec
 
 from backend.disclosure import Disclosure, Kind, category_kind, statistic
 from backend.identity import Actor
+from backend.rules.case_status import CaseStatus
 from backend.rules.policy import effective_level, is_overdue
 from events.vocabulary import (
     Category,
+    ClosureReason,
     Department,
     InterventionType,
     ReporterInstitution,
@@ -27,7 +29,7 @@ from projections.coverage import VILLAGE_SEGMENTS, CoverageRow, quarter_of, vill
 from projections.db import ReadDB
 from projections.queries import in_scope_sql
 from projections.tables import ChildRow, InterventionRow, ReferralRow, ReportRow, VisitRow, referral_due_by, utc_text
-from projections.views import facts_of
+from projections.views import aged_out, facts_of, visit_due
 
 
 class StatTable(msgspec.Struct, frozen=True):
@@ -56,11 +58,12 @@ def _median(values: list[float | None]) -> float | None:
 def summary(db: ReadDB, jurisdiction: str, start: datetime, end: datetime, now: datetime, reader: Actor) -> list[StatTable]:
     """Every table of the summary for children whose jurisdiction lies in `jurisdiction`, as `reader` may see it."""
     scope, params = in_scope_sql("c.jurisdiction", jurisdiction)
-    children = _docs(db, f"SELECT c.doc FROM rm_children c WHERE {scope}", params, ChildRow)
+    everyone = _docs(db, f"SELECT c.doc FROM rm_children c WHERE {scope}", params, ChildRow)
+    children = [c for c in everyone if c.case_status != CaseStatus.CLOSED]  # the active caseload
     period = [utc_text(start), utc_text(end)]
     visits = _docs(db, f"SELECT v.doc FROM rm_visits v JOIN rm_children c ON c.child_id = v.child_id "
                        f"WHERE {scope} AND v.occurred_at >= ? AND v.occurred_at < ?", params + period, VisitRow)
-    by_id = {c.child_id: c for c in children}
+    by_id = {c.child_id: c for c in everyone}
     referrals = [
         r for r in _docs(db, f"SELECT r.doc FROM rm_referrals r JOIN rm_children c ON c.child_id = r.child_id "
                              f"WHERE {scope}", params, ReferralRow)
@@ -79,6 +82,7 @@ def summary(db: ReadDB, jurisdiction: str, start: datetime, end: datetime, now: 
         _interventions(interventions, now),
         _reports(reports),
         coverage_table(db, jurisdiction, start, end, children, visits),
+        _closures(everyone),
         _report_timeliness(reports),
         _reports_by_institution(reports),
         _reports_by_sentinel_place(reports, reader),
@@ -103,11 +107,12 @@ def coverage_table(db: ReadDB, jurisdiction: str, start: datetime, end: datetime
         seen = {key: len(ids) for key, ids in seen_ids.items()}
     else:
         scope, params = in_scope_sql("village", jurisdiction)
-        population = Counter(dict(db.query(f"SELECT village, COUNT(*) FROM rm_cov_places WHERE {scope} GROUP BY village",
-                                           tuple(params))))
+        population = Counter(dict(db.query(
+            f"SELECT village, COUNT(*) FROM rm_cov_places WHERE {scope} AND open = '1' GROUP BY village", tuple(params))))
+        closed = {r[0] for r in db.query(f"SELECT child_id FROM rm_cov_places WHERE {scope} AND open = '0'", tuple(params))}
         decoder = msgspec.json.Decoder(CoverageRow)
         seen = {
-            (row.village, row.quarter): len(row.visited)
+            (row.village, row.quarter): len(set(row.visited) - closed)
             for row in (decoder.decode(r[0]) for r in db.query(f"SELECT doc FROM rm_cov_quarters WHERE {scope}",
                                                                 tuple(params)))
         }
@@ -146,7 +151,7 @@ def _by_risk(children: list[ChildRow]) -> StatTable:
 
 def _visits(children: list[ChildRow], visits: list[VisitRow], start: datetime, end: datetime, now: datetime) -> StatTable:
     due_in_period = sum(1 for c in children if c.next_visit_due and start <= c.next_visit_due < end)
-    overdue_now = sum(1 for c in children if is_overdue(c.next_visit_due, now))
+    overdue_now = sum(1 for c in children if is_overdue(visit_due(c, now), now))
     rows = [
         ["走访次数", "visits_done", len(visits)],
         ["按时走访", "visits_on_time", sum(1 for v in visits if v.on_time)],
@@ -154,7 +159,8 @@ def _visits(children: list[ChildRow], visits: list[VisitRow], start: datetime, e
         ["离线补录(延迟同步)", "visits_synced_late", sum(1 for v in visits if v.late)],
         ["本期应访(按当前计划)", "visits_due_in_period", due_in_period],
         ["当前逾期儿童", "children_overdue_now", overdue_now],
-        ["儿童总数", "children", len(children)],
+        ["儿童总数(在案)", "children", len(children)],
+        ["已满十八周岁待结案", "children_aged_out", sum(1 for c in children if aged_out(c, now))],
     ]
     return StatTable("visits", "走访 Visits", ["指标", "code", "数量 count"], rows)
 
@@ -243,6 +249,15 @@ def _reports_by_sentinel_place(reports: list[ReportRow], reader: Actor) -> StatT
     rows = [[place, kind, statistic(reader, count, Kind.SENSITIVE)] for (place, kind), count in sorted(counts.items())]
     return StatTable("reports_by_sentinel_place", "哨点报告 Reports by sentinel place",
                      ["哨点 place", "单位类型 institution", "报告 reports"], rows)
+
+
+def _closures(children: list[ChildRow]) -> StatTable:
+    """Cases closed now, by reason, and requests waiting for a supervisor (closed cases count nowhere else)."""
+    counts = Counter(c.closure_reason for c in children if c.case_status == CaseStatus.CLOSED)
+    rows: list[list[Any]] = [[label_zh(ClosureReason, r.value), r.value, counts[r.value]] for r in ClosureReason]
+    waiting = sum(1 for c in children if c.case_status == CaseStatus.CLOSURE_REQUESTED)
+    rows.append(["申请结案待审批", "closure_requested", waiting])
+    return StatTable("closures", "结案 Closed cases by reason", ["原因", "code", "人数 children"], rows)
 
 
 def as_json(tables: list[StatTable]) -> dict[str, Any]:

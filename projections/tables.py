@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import msgspec
+
+from backend.rules.age import adult_at
 
 
 def utc_text(moment: datetime | None) -> str | None:
@@ -48,6 +50,13 @@ class ChildRow(msgspec.Struct, kw_only=True):
     incomplete_visits: list[str] = []
     last_visit_id: str | None = None
     last_visit_flags: list[str] = []
+    school: str | None = None
+    phone: str | None = None
+    case_status: str = "open"
+    closure_reason: str | None = None
+    closure_due: datetime | None = None
+    """While a closure request waits: when a supervisor should have decided it (the `closure_approval` task)."""
+    merged_into: str | None = None
     version: int = 0
     changed_at: int = 0
 
@@ -189,7 +198,7 @@ class MoveRow(msgspec.Struct, kw_only=True):
     to_jurisdiction: str
 
 
-SCHEMA_VERSION: Final = 14
+SCHEMA_VERSION: Final = 15
 """Bump when a table or row shape changes: older read models are then dropped and rebuilt from the log."""
 
 INTEGER_COLUMNS: Final = frozenset({"changed_at", "position"})
@@ -257,6 +266,9 @@ CHILDREN: Final = Table(
         "sealed": lambda r: "1" if r.sealed else "0",
         "owner_id": lambda r: r.owner_id,
         "open_departments": lambda r: "," + ",".join(sorted(set(r.open_matters.values()))) + ",",
+        "case_status": lambda r: r.case_status,
+        "adult_at": lambda r: utc_text(adult_at(date.fromisoformat(r.birth_date))),
+        "closure_due": lambda r: utc_text(r.closure_due),
     },
     indexes=("jurisdiction", "next_visit_due", "changed_at"),
 )

@@ -4,34 +4,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 import msgspec
 
 from backend.disclosure import hidden_sealed_departments
 from backend.identity import Actor
+from backend.rules.age import AGING_OUT_NOTICE, adult_at
+from backend.rules.case_status import CaseStatus
 from backend.rules.policy import effective_level
 from events.vocabulary import ReportSource, Role, label_zh
 from projections.db import ReadDB
-from projections.queries import in_scope_sql
+from projections.queries import aged_out_sql, in_scope_sql
 from projections.tables import ChildRow, FollowUpRow, InterventionRow, ReferralRow, ReportRow, utc_text
 
 VISIT_DUE, REFERRAL_ACCEPT, REFERRAL_COMPLETE, REPORT_TRIAGE, INTERVENTION_REVIEW = (
     "visit_due", "referral_accept", "referral_complete", "report_triage", "intervention_review",
 )
+CLOSURE_APPROVAL, AGING_OUT = "closure_approval", "aging_out"
 CONFERENCE_FOLLOWUP: Final = "conference_followup"
 KINDS_BY_ROLE: Final[dict[Role, tuple[str, ...]]] = {
-    Role.GRID_WORKER: (VISIT_DUE,),
-    Role.CHILD_DIRECTOR: (VISIT_DUE, REPORT_TRIAGE, INTERVENTION_REVIEW, CONFERENCE_FOLLOWUP),
-    Role.SUPERVISOR: (REPORT_TRIAGE, CONFERENCE_FOLLOWUP),
+    Role.GRID_WORKER: (VISIT_DUE, AGING_OUT),
+    Role.CHILD_DIRECTOR: (VISIT_DUE, REPORT_TRIAGE, INTERVENTION_REVIEW, AGING_OUT, CONFERENCE_FOLLOWUP),
+    Role.SUPERVISOR: (REPORT_TRIAGE, CLOSURE_APPROVAL, CONFERENCE_FOLLOWUP),
     Role.DEPARTMENT_HANDLER: (REFERRAL_ACCEPT, REFERRAL_COMPLETE, INTERVENTION_REVIEW),
     Role.AUDITOR: (),
 }
 """Whose work each kind is (API.md v1.1 worklist): field workers visit the children of their jurisdiction,
 directors and supervisors triage reports, a department's handlers accept and complete its referrals, and a case
-plan's review falls to the responsible department's handlers and the village's child director; a conference's
-follow-ups with a due date fall to the child directors and supervisors whose jurisdiction holds the child."""
+plan's review falls to the responsible department's handlers and the village's child director; supervisors decide
+closure requests; a child about to turn 18 is its owner's to close, or the village's child directors' when it has no
+owner; a conference's follow-ups with a due date fall to the child directors and supervisors whose jurisdiction
+holds the child."""
 
 
 class Task(msgspec.Struct, kw_only=True):
@@ -52,6 +57,8 @@ class TaskQuery(msgspec.Struct, kw_only=True):
     actor: Actor
     kinds: tuple[str, ...]
     due_before: datetime | None = None
+    now: datetime | None = None
+    """The time of asking: children who have aged out by then have no visit due (none given: no such check)."""
 
 
 After = tuple[str, str] | None
@@ -98,10 +105,14 @@ def _priority(child: ChildRow) -> str | None:
 
 
 def _visits(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
-    """Children of the caller's jurisdiction that the caller owns or that have no owner."""
+    """Children of the caller's jurisdiction that the caller owns or that have no owner (and who have not aged out)."""
+    where, values = ["(owner_id = ? OR owner_id IS NULL)"], [str(q.actor.id)]
+    if q.now is not None:
+        sql, more = aged_out_sql("adult_at", q.now)
+        where.append(f"NOT {sql}")
+        values += more
     rows = _select(db, q, after, limit, kind=VISIT_DUE, columns="doc", source="rm_children", scope_column="jurisdiction",
-                   due="next_visit_due", key="child_id", where=("(owner_id = ? OR owner_id IS NULL)",),
-                   values=(str(q.actor.id),))
+                   due="next_visit_due", key="child_id", where=tuple(where), values=tuple(values))
     return [Task(task_id=f"{VISIT_DUE}:{c.child_id}", kind=VISIT_DUE, due_at=c.next_visit_due, priority=_priority(c),
                  title=f"走访 {c.name}", child_id=c.child_id)
             for c in (_child.decode(r[0]) for r in rows) if c.next_visit_due is not None]
@@ -147,11 +158,37 @@ def _reviews(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
             for i, c in ((_intervention.decode(a), _child.decode(b)) for a, b in rows) if i.review_by is not None]
 
 
+def _closures(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
+    """Closure requests waiting for a supervisor of the child's jurisdiction."""
+    rows = _select(db, q, after, limit, kind=CLOSURE_APPROVAL, columns="doc", source="rm_children",
+                   scope_column="jurisdiction", due="closure_due", key="child_id",
+                   where=("case_status = ?",), values=(CaseStatus.CLOSURE_REQUESTED.value,))
+    return [Task(task_id=f"{CLOSURE_APPROVAL}:{c.child_id}", kind=CLOSURE_APPROVAL, due_at=c.closure_due,
+                 priority=_priority(c), title=f"审批结案 {c.name}", child_id=c.child_id)
+            for c in (_child.decode(r[0]) for r in rows) if c.closure_due is not None]
+
+
+def _aging_out(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
+    """Open cases of children who turn 18 within 30 days (or have turned 18): due on the 18th birthday, for the
+    child's owner, or for the jurisdiction's child directors when no one owns the child."""
+    if q.now is None:
+        return []
+    owned = "owner_id = ?" if q.actor.role == Role.GRID_WORKER else "(owner_id = ? OR owner_id IS NULL)"
+    soon, more = aged_out_sql("adult_at", q.now + AGING_OUT_NOTICE)
+    rows = _select(db, q, after, limit, kind=AGING_OUT, columns="doc", source="rm_children", scope_column="jurisdiction",
+                   due="adult_at", key="child_id", where=(owned, "case_status <> ?", soon),
+                   values=(str(q.actor.id), CaseStatus.CLOSED.value, *more))
+    return [Task(task_id=f"{AGING_OUT}:{c.child_id}", kind=AGING_OUT, due_at=adult_at(date.fromisoformat(c.birth_date)),
+                 priority=_priority(c), title=f"年满十八周岁，办理结案 {c.name}", child_id=c.child_id)
+            for c in (_child.decode(r[0]) for r in rows)]
+
+
 def _follow_ups(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
-    """A conference's follow-ups with a due date, not yet done, about children in the caller's jurisdiction."""
+    """A conference's follow-ups with a due date, not yet done, about open cases in the caller's jurisdiction."""
     rows = _select(db, q, after, limit, kind=CONFERENCE_FOLLOWUP, columns="f.doc, c.doc",
                    source="rm_follow_ups f JOIN rm_children c ON c.child_id = f.child_id",
-                   scope_column="c.jurisdiction", due="f.due", key="f.key")
+                   scope_column="c.jurisdiction", due="f.due", key="f.key",
+                   where=("c.case_status <> ?",), values=(CaseStatus.CLOSED.value,))
     return [Task(task_id=f"{CONFERENCE_FOLLOWUP}:{f.key}", kind=CONFERENCE_FOLLOWUP, due_at=f.due_at,
                  priority=_priority(c), title=f"会商跟进 {c.name}", child_id=c.child_id,
                  conference_id=f.conference_id, follow_up_index=f.index)
@@ -164,6 +201,8 @@ SOURCES: Final = {
     REFERRAL_COMPLETE: _referrals(REFERRAL_COMPLETE, "accepted", "办结转介"),
     REPORT_TRIAGE: _reports,
     INTERVENTION_REVIEW: _reviews,
+    CLOSURE_APPROVAL: _closures,
+    AGING_OUT: _aging_out,
     CONFERENCE_FOLLOWUP: _follow_ups,
 }
 

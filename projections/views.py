@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 import msgspec
@@ -11,6 +11,8 @@ import msgspec
 from backend.disclosure import ChildFacts, Disclosure, sees_child
 from backend.identity import Actor
 from backend.photos import photo_flags
+from backend.rules.age import is_aged_out
+from backend.rules.case_status import CaseStatus
 from backend.rules.policy import effective_level, is_overdue
 from backend.settings import Policy
 from events.base import Geo
@@ -33,12 +35,24 @@ def row_visible(actor: Actor, row: ChildRow) -> bool:
     return sees_child(actor, row.jurisdiction, row.open_matters.values())
 
 
+def aged_out(row: ChildRow, now: datetime) -> bool:
+    """18 or older and the case not yet closed: the child has left the due lists and waits to be closed."""
+    return row.case_status != CaseStatus.CLOSED and is_aged_out(date.fromisoformat(row.birth_date), now)
+
+
+def visit_due(row: ChildRow, now: datetime) -> datetime | None:
+    """When the next visit is due, as due lists know it: none for a closed case or a child who has aged out."""
+    return None if aged_out(row, now) else row.next_visit_due
+
+
 def child_flags(row: ChildRow, now: datetime, policy: Policy) -> list[str]:
     """What a supervisor should look at for this child now."""
     flags = []
     if row.conflicting_assessments:
         flags.append("conflicting_assessments")
-    if is_overdue(row.next_visit_due, now):
+    if aged_out(row, now):
+        flags.append("aged_out")
+    if is_overdue(visit_due(row, now), now):
         flags.append("overdue")
     if row.incomplete_visits:
         flags.append("evidence_incomplete")
@@ -69,10 +83,12 @@ def disclose_child(d: Disclosure, view: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def child_status(row: ChildRow, now: datetime, policy: Policy, reader: Actor) -> tuple[dict[str, Any], Disclosure]:
-    """The child status of the API as this reader may see it, and the disclosure that decided it."""
+def child_status(row: ChildRow, now: datetime, policy: Policy, reader: Actor,
+                 facts: ChildFacts | None = None) -> tuple[dict[str, Any], Disclosure]:
+    """The child status of the API as this reader may see it, and the disclosure that decided it (by `facts`, when
+    the row is a past state of the child and what protects it now must decide)."""
     level = effective_level(row.risk_level, row.categories)
-    d = Disclosure(reader, facts_of(row))
+    d = Disclosure(reader, facts or facts_of(row))
     status = {
         "child_id": row.child_id,
         "name": row.name,
@@ -86,17 +102,23 @@ def child_status(row: ChildRow, now: datetime, policy: Policy, reader: Actor) ->
         "graded": row.risk_level is not None,
         "risk_reasons": row.risk_reasons,
         "last_visit_at": _time(row.last_visit_at),
-        "next_visit_due": _time(row.next_visit_due),
-        "overdue": is_overdue(row.next_visit_due, now),
+        "next_visit_due": _time(visit_due(row, now)),
+        "overdue": is_overdue(visit_due(row, now), now),
         "open_referrals": [r for r in row.open_referrals if d.matter(row.open_matters.get(r, ""))],
         "active_interventions": row.active_interventions,
         "evidence_complete": not row.incomplete_visits,
         "flags": child_flags(row, now, policy),
         "guardians": row.guardians,
-        "sealed": row.sealed,
+        "sealed": d.child.sealed,
         "owner": row.owner,
         "partner": row.partner,
         "version": row.version,
+        "household_position": row.household_position,
+        "school": row.school,
+        "phone": row.phone,
+        "case_status": row.case_status,
+        "closure_reason": row.closure_reason,
+        "merged_into": row.merged_into,
     }
     return disclose_child(d, status), d
 

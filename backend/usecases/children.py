@@ -22,7 +22,7 @@ from backend.identity import Actor, authorize, check_in_scope, user_id_for
 from backend.involvement import Involvement, involvement_id
 from backend.rules.jurisdiction import parse_jurisdiction
 from backend.usecases.core import Change, Core, Outcome
-from backend.usecases.views import child_view, registered_status
+from backend.usecases.views import child_view
 from backend.users import User
 from events.base import Meta
 from events.children import RiskAssessed
@@ -98,7 +98,7 @@ class Children:
 
         def handle(meta: Meta) -> Change:
             child = Child.register(uuid4(), meta, registration_fields(command))
-            return Change([child], registered_status(child, self.core.policy, meta.recorded_at))
+            return Change([child], child_view(child))
 
         return self.core.submit("child.register", actor, device_id, command, None, handle)
 

@@ -47,6 +47,7 @@ class Interventions:
 
         def handle(meta: Meta) -> Change:
             child = self.children.get(actor, command.child_id, for_update=False)
+            child.check_open(meta)
             intervention = Intervention.create(
                 uuid4(),
                 meta,
@@ -87,7 +88,7 @@ class Interventions:
             raise InvalidInput("a conference has participants", field="participants")
 
         def handle(meta: Meta) -> Change:
-            self.children.get(actor, child_id, for_update=False)
+            self.children.get(actor, child_id, for_update=False).check_open(meta)
             conference = Conference.create(
                 uuid4(),
                 meta,

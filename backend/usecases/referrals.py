@@ -66,6 +66,7 @@ class Referrals:
 
         def handle(meta: Meta) -> Change:
             child = self.children.get(actor, command.child_id, for_update=False)
+            child.check_open(meta)
             referral, involvement = self.make(meta, child, command.to_department, command.reason, command.urgency, None)
             return Change([referral, involvement], referral_view(referral))
 

@@ -78,6 +78,7 @@ class Reports:
             changed.append(child)
             referral_id = None
             if command.decision == TriageDecision.REFER and command.refer_to is not None:
+                child.check_open(meta)  # a closed case is reopened before anyone is sent to it
                 referral, involvement = self.referrals.make(
                     meta, child, command.refer_to, command.reason or "triage", Urgency(report.urgency), report.id
                 )

@@ -25,6 +25,7 @@ class Visits:
 
         def handle(meta: Meta) -> Change:
             child = self.children.get(actor, command.child_id, for_update=False)
+            child.check_open(meta)
             photos = list(dict.fromkeys(command.photos))
             facts = VisitEvidence(occurred_at=meta.occurred_at, geo=command.geo, child_seen=command.child_seen,
                                   late=meta.late, home_geo=child.profile.get("home_geo"))

@@ -32,7 +32,7 @@ from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, written
 from mobile_api.schemas import ChildChange, ChildPage, ChildStatus, Conference, ConferencePage, ConferenceResult
 from mobile_api.services import Services
-from mobile_api.showing import record_shown
+from mobile_api.showing import record_shown, registration_answer
 from projections.casefile import child_conferences, conference_view
 from projections.queries import Caseload, caseload, child_row
 from projections.tables import ChildRow
@@ -72,7 +72,7 @@ class ChildrenController(Controller):
     def register(self, data: RegisterChild, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildStatus]:
         """Register a child (201 with the child's status)."""
         outcome = services.app.children.register(caller.actor, caller.device_id, data)
-        return written(services, caller, outcome, ChildStatus)
+        return written(services, caller, outcome, ChildStatus, registration_answer)
 
     @get("/", operation_id="listChildren", guards=[permission("child.read")], sync_to_thread=True)
     def list_children(
@@ -100,6 +100,7 @@ class ChildrenController(Controller):
             due_before=due_before,
             overdue_at=services.clock() if overdue else None,
             department=actor.department if actor.role == Role.DEPARTMENT_HANDLER else None,
+            now=services.clock(),
         )
         rows, after = caseload(services.read_db, query, limit, services.cursors.read(cursors.CHILDREN, cursor))
         return ChildPage(items=statuses(services, caller, rows, "listChildren"),

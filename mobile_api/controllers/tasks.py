@@ -19,7 +19,7 @@ from mobile_api.services import Services
 from projections.tasks import KINDS_BY_ROLE, TaskQuery, tasks
 
 Kind = Literal["visit_due", "referral_accept", "referral_complete", "report_triage", "intervention_review",
-               "conference_followup"]
+               "closure_approval", "aging_out", "conference_followup"]
 
 
 class TasksController(Controller):
@@ -32,8 +32,10 @@ class TasksController(Controller):
                    cursor: Cursor = None, due_before: datetime | None = None, kind: Kind | None = None) -> TaskPage:
         """What the caller must do next, soonest due first: visits due for the children of their jurisdiction
         (grid workers, child directors), reports to triage (child directors, supervisors; 2 h for urgent ones,
-        24 h otherwise), their department's referrals to accept and to complete (department handlers), conference
-        follow-ups due by their due date (child directors, supervisors). A task
+        24 h otherwise), their department's referrals to accept and to complete (department handlers), closure
+        requests to approve or reject (supervisors), children who turn 18 within 30 days to close (their owner, or
+        the village's child directors; such a child's visits leave the list on the 18th birthday), conference
+        follow-ups due by the end of their due date (child directors, supervisors). A task
         leaves the list when the thing is done, not when it is read."""
         if due_before is not None:
             check_moment(due_before, "due_before")
@@ -47,7 +49,7 @@ def task_page(services: Services, caller: Caller, limit: int, after: tuple[str, 
     actor = caller.actor
     kinds = tuple(k for k in KINDS_BY_ROLE.get(actor.role, ()) if kind is None or k == kind)
     now = services.clock()
-    found, next_after = tasks(services.read_db, TaskQuery(actor=actor, kinds=kinds, due_before=due_before), limit, after)
+    found, next_after = tasks(services.read_db, TaskQuery(actor=actor, kinds=kinds, due_before=due_before, now=now), limit, after)
     items = [msgspec.convert(msgspec.to_builtins(t) | {"due_at": t.due_at.isoformat(), "overdue": is_overdue(t.due_at, now)},
                              TaskItem) for t in found]
     return items, next_after

@@ -80,6 +80,22 @@ class Fresh:
         answer = api.http.post("/api/v1/media", files={"file": ("p.jpg", data, "image/jpeg")}, data={"child_id": self.child(target)})
         return str(answer.json()["media_id"])
 
+    def new_child(self, target: str) -> str:
+        return str(self.w.as_("county").post("/api/v1/children", child_body(self.place(target))).json()["child_id"])
+
+    def closure_asked(self, target: str) -> str:
+        """A fresh child whose closure a child director asked for (in town B, out of every caller's scope but the
+        county's, its state does not matter: the answer is 404 before any state is looked at)."""
+        child = self.new_child(target)
+        if target == "A":
+            self.w.as_("director").post(f"/api/v1/children/{child}/closure", sub(reason="moved_away")).raise_for_status()
+        return child
+
+    def closed(self, target: str) -> str:
+        child = self.new_child(target)
+        self.w.as_("county").post(f"/api/v1/children/{child}/closure", sub(reason="risk_resolved")).raise_for_status()
+        return child
+
     def assessment_event(self, target: str) -> str:
         body = sub(level="yellow", reasons=["学习困难"])
         answer = self.w.as_("county").post(f"/api/v1/children/{self.child(target)}/risk-assessments", body)
@@ -127,6 +143,19 @@ ENDPOINTS = [
                                    sub(reason="法院封存决定", order_reference="(2026)黔0302刑初1号"))),
     Endpoint("assignChild", "child.assign", 201,
              lambda f, t, u: _post(f"/api/v1/children/{f.child(t)}/assignment", sub(owner="director"))),
+    Endpoint("closeCase", "child.close", 201,
+             lambda f, t, u: _post(f"/api/v1/children/{f.new_child(t)}/closure", sub(reason="moved_away", note="迁出"))),
+    Endpoint("approveClosure", "child.decide_closure", 201,
+             lambda f, t, u: _post(f"/api/v1/children/{f.closure_asked(t)}/closure/approve", sub(note="同意"))),
+    Endpoint("rejectClosure", "child.decide_closure", 201,
+             lambda f, t, u: _post(f"/api/v1/children/{f.closure_asked(t)}/closure/reject", sub(note="继续跟进"))),
+    Endpoint("reopenCase", "child.reopen", 201,
+             lambda f, t, u: _post(f"/api/v1/children/{f.closed(t)}/reopen", sub(reason="返回本村"))),
+    Endpoint("updateProfile", "child.update_profile", 201,
+             lambda f, t, u: _post(f"/api/v1/children/{f.child(t)}/profile", sub(phone="13900001111", school="某小学"))),
+    Endpoint("mergeChild", "child.merge", 201,
+             lambda f, t, u: _post(f"/api/v1/children/{f.child(t)}/merge",
+                                   sub(duplicate_child_id=f.new_child(t), note="重复登记"))),
     Endpoint("holdConference", "conference.hold", 201,
              lambda f, t, u: _post(f"/api/v1/children/{f.child(t)}/conferences", sub(participants=["民政"], decisions=["跟进"]))),
     Endpoint("recordVisit", "visit.record", 201,

@@ -178,6 +178,48 @@ def _triage(c: Cast, user: str) -> list[httpx.Response]:
     return answers
 
 
+def _put_back(c: Cast, child: str) -> None:
+    """Leave a cast child open again after a lifecycle probe, so every other probe meets it as before."""
+    county = c.world.as_("county")
+    status = county.get(f"/api/v1/children/{child}").json()["case_status"]
+    if status == "closure_requested":
+        county.post(f"/api/v1/children/{child}/closure/reject", sub(note="复原")).raise_for_status()
+    elif status == "closed":
+        county.post(f"/api/v1/children/{child}/reopen", sub(reason="复原")).raise_for_status()
+
+
+def _lifecycle(path: str, body: dict[str, Any], ask_first: bool = False, close_first: bool = False) -> Probe:
+    """A lifecycle step on each cast child by `user` (after a director's request or a closure, when the step needs
+    one), its answer kept and the child put back to open."""
+    def probe(c: Cast, user: str) -> list[httpx.Response]:
+        answers = []
+        for kind in KINDS:
+            child = c.child[kind]
+            if ask_first:
+                c.world.as_("director").post(f"/api/v1/children/{child}/closure", sub(reason="other")).raise_for_status()
+            if close_first:
+                c.world.as_("county").post(f"/api/v1/children/{child}/closure", sub(reason="other")).raise_for_status()
+            answers.append(c.world.as_(user).post(f"/api/v1/children/{child}{path}", sub(**body)))
+            _put_back(c, child)
+        return answers
+    return probe
+
+
+DUPLICATES = "520302/001/003/05"
+"""Where the merge probe registers its duplicates: outside the cast's village, so its counts stay exact."""
+
+
+def _merge(c: Cast, user: str) -> list[httpx.Response]:
+    """A fresh duplicate merged into each cast child: the answer is about the kept (cast) child."""
+    county = c.world.as_("county")
+    answers = []
+    for kind in KINDS:
+        duplicate = county.post("/api/v1/children", child_body(DUPLICATES, name=f"{kind}儿")).json()["child_id"]
+        answers.append(c.world.as_(user).post(f"/api/v1/children/{c.child[kind]}/merge",
+                                              sub(duplicate_child_id=duplicate, note="重复登记")))
+    return answers
+
+
 PROBES: dict[str, Probe] = {
     "getChild": _each_child("/api/v1/children/{child}"),
     "listChildren": lambda c, user: [c.world.as_(user).get("/api/v1/children", limit=500, **f)
@@ -197,6 +239,12 @@ PROBES: dict[str, Probe] = {
     "transferChild": _stale_transfer,
     "triageReport": _triage,
     "assignChild": _assign,
+    "closeCase": _lifecycle("/closure", {"reason": "moved_away", "note": "迁出"}),
+    "approveClosure": _lifecycle("/closure/approve", {"note": "同意"}, ask_first=True),
+    "rejectClosure": _lifecycle("/closure/reject", {"note": "继续"}, ask_first=True),
+    "reopenCase": _lifecycle("/reopen", {"reason": "返回本村"}, close_first=True),
+    "updateProfile": _lifecycle("/profile", {"phone": "13900001111", "school": "某小学"}),
+    "mergeChild": _merge,
     "listChildVisits": _each_child("/api/v1/children/{child}/visits", limit=500),
     "listChildConferences": _each_child("/api/v1/children/{child}/conferences", limit=500),
     "childTimeline": _each_child("/api/v1/children/{child}/timeline", limit=500),

@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import httpx
 
@@ -22,6 +23,19 @@ def test_replayed_write_answers_the_same_body_with_200_and_header(world: World) 
     assert first.status_code == 201 and again.status_code == 200
     assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
     assert again.json() == first.json()
+
+
+def test_a_registration_replayed_after_the_child_changed_still_answers_the_first_body(world: World) -> None:
+    """API.md Conventions: the same submission again gives the same body again, whatever happened since."""
+    body = child_body(PLACE_A)
+    first = world.as_("director").post("/api/v1/children", body)
+    child = first.json()["child_id"]
+    graded = world.as_("director").post(f"/api/v1/children/{child}/risk-assessments",
+                                        {"submission_id": str(uuid4()), "level": "red", "reasons": ["无人照料"]})
+    assert graded.status_code == 201
+    again = world.as_("director").post("/api/v1/children", body)
+    assert again.status_code == 200 and again.json() == first.json()
+    assert first.json()["risk_level"] != "red" and first.json()["version"] == 1
 
 
 def test_same_submission_id_with_other_content_is_409(world: World) -> None:

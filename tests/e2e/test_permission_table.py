@@ -50,6 +50,14 @@ WHO: dict[str, frozenset[str] | str] = {
     "correctRecord": frozenset({DIRECTOR, SUPERVISOR}),
     "sealRecord": frozenset({SUPERVISOR}),
     "assignChild": frozenset({DIRECTOR, SUPERVISOR}),  # API.md v1.1: child_director, supervisor  # API.md silent: a sealing order is applied by the town supervisor
+    # API.md v1.1 "Case lifecycle and the personal file"
+    "closeCase": frozenset({DIRECTOR, SUPERVISOR}),  # child_director (asks), supervisor (closes at once)
+    "approveClosure": frozenset({SUPERVISOR}),
+    "rejectClosure": frozenset({SUPERVISOR}),
+    "reopenCase": frozenset({DIRECTOR, SUPERVISOR}),
+    "updateProfile": frozenset({DIRECTOR, GRID, SUPERVISOR}),
+    # API.md v1.1 "Registering the same child twice, imports and merges"
+    "mergeChild": frozenset({SUPERVISOR}),
     # Visits and photos
     "uploadPhoto": FIELD_ROLES,  # "field roles"
     "getPhoto": SCOPED_USERS,  # "users whose scope covers the child"

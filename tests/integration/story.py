@@ -13,19 +13,24 @@ from backend.bootstrap import Huhang
 from backend.commands import (
     AssessRisk,
     ChangeCategories,
+    CloseCase,
+    ClosureDecision,
     FollowUpDone,
     FollowUpInput,
     HoldConference,
     InterventionStep,
+    MergeChild,
     PlanIntervention,
     ReceiveReport,
     RecordVisit,
     ReferralStep,
     RegisterChild,
+    ReopenCase,
     ReporterInput,
     SendReferral,
     TransferChild,
     TriageReport,
+    UpdateProfile,
 )
 from backend.errors import DomainError
 from backend.identity import Actor
@@ -34,12 +39,14 @@ from tests.conftest import Clock
 
 SUPERVISOR = Actor(id=UUID(int=21), role=Role.SUPERVISOR, scope="520302", username="s")
 HANDLER = Actor(id=UUID(int=22), role=Role.DEPARTMENT_HANDLER, scope="520302", department="police", username="p")
+DIRECTOR = Actor(id=UUID(int=23), role=Role.CHILD_DIRECTOR, scope="520302", username="d")
 PLACES = ["520302/001/001", "520302/001/002", "520302/002/001"]
 
 steps = st.lists(
     st.tuples(
         st.sampled_from(["register", "grade", "grade_late", "visit", "visit_offline", "categories", "transfer",
-                         "refer", "accept", "complete", "plan", "start", "end", "report", "triage", "confer",
+                         "refer", "accept", "complete", "plan", "start", "end", "ask_closure", "close", "approve",
+                         "reject", "reopen", "profile", "profile_late", "merge", "report", "triage", "confer",
                          "follow_up"]),
         st.integers(min_value=0, max_value=7),
         st.integers(min_value=1, max_value=600),
@@ -136,6 +143,33 @@ class Story:
         if self.interventions:
             target = self.interventions[pick % len(self.interventions)]
             self.app.interventions.end(SUPERVISOR, "d", target, InterventionStep(**self.sub(), outcome="ok"))
+
+    def ask_closure(self, pick: int) -> None:
+        self.app.lifecycle.close(DIRECTOR, "d", self.child(pick), CloseCase(**self.sub(), reason="moved_away"))
+
+    def close(self, pick: int) -> None:
+        self.app.lifecycle.close(SUPERVISOR, "d", self.child(pick), CloseCase(**self.sub(), reason="risk_resolved"))
+
+    def approve(self, pick: int) -> None:
+        self.app.lifecycle.approve(SUPERVISOR, "d", self.child(pick), ClosureDecision(**self.sub()))
+
+    def reject(self, pick: int) -> None:
+        self.app.lifecycle.reject(SUPERVISOR, "d", self.child(pick), ClosureDecision(**self.sub()))
+
+    def reopen(self, pick: int) -> None:
+        self.app.lifecycle.reopen(DIRECTOR, "d", self.child(pick), ReopenCase(**self.sub(), reason="back"))
+
+    def profile(self, pick: int, late: bool = False) -> None:
+        at = self.clock.now - timedelta(days=2 if late else 0)
+        command = UpdateProfile(**self.sub(occurred_at=at), address=f"addr {pick}", phone="13900000000")
+        self.app.lifecycle.update_profile(DIRECTOR, "d", self.child(pick), command)
+
+    def profile_late(self, pick: int) -> None:
+        self.profile(pick, late=True)
+
+    def merge(self, pick: int) -> None:
+        command = MergeChild(**self.sub(), duplicate_child_id=self.child(pick + 1))
+        self.app.lifecycle.merge(SUPERVISOR, "d", self.child(pick), command)
 
     def report(self, pick: int) -> None:
         command = ReceiveReport(**self.sub(), source="sentinel", reporter=ReporterInput(role="前台"), description="d",

@@ -32,3 +32,15 @@ def test_a_token_signed_with_another_secret_is_refused() -> None:
     token, _ = TokenIssuer("other-secret-" * 4, timedelta(hours=1), clock).issue(USER, "phone-1")
     with pytest.raises(Unauthenticated):
         TokenIssuer("secret-" * 6, timedelta(hours=1), clock).read(token)
+
+
+def test_a_remembered_token_does_not_vouch_for_a_tampered_copy() -> None:
+    clock = Clock(datetime(2026, 11, 24, tzinfo=UTC))
+    issuer = TokenIssuer("secret-" * 6, timedelta(hours=1), clock)
+    token, _ = issuer.issue(USER, "phone-1")
+    assert issuer.read(token) == (USER, "phone-1")
+    head, payload, signature = token.split(".")
+    forged = ".".join([head, payload, signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")])
+    with pytest.raises(Unauthenticated):
+        issuer.read(forged)
+    assert issuer.read(token) == (USER, "phone-1")
