@@ -386,3 +386,22 @@ def test_a_police_handler_sees_their_own_referral_of_a_sealed_child_in_its_timel
     log = world.as_("auditor").get("/api/v1/audit/access-log", child_id=child, limit=500).json()["items"]
     assert any(e["endpoint"] == "childTimeline" and e["actor_role"] == "department_handler" and "sealed" in e["kinds"]
                for e in log)
+
+
+def test_a_closed_cases_follow_ups_leave_the_worklist_and_its_file_keeps_them(world: World) -> None:
+    child = world.as_("county").post("/api/v1/children", child_body(PLACE, name="结案儿")).json()["child_id"]
+    held = world.as_("supervisor").post(f"/api/v1/children/{child}/conferences", sub(
+        participants=["民政"], decisions=["结对"], follow_ups=[{"text": "联系学校", "due_date": "2030-01-01"}]))
+    conference = held.json()["conference_id"]
+
+    def followups() -> list[str]:
+        items = world.as_("director").get("/api/v1/me/tasks", kind="conference_followup", limit=500).json()["items"]
+        return [t["conference_id"] for t in items]
+
+    assert conference in followups()
+    closed = world.as_("supervisor").post(f"/api/v1/children/{child}/closure", sub(reason="moved_away", note="迁出"))
+    assert closed.status_code == 201, closed.text
+    assert conference not in followups()
+    kinds = [i["kind"] for i in world.as_("supervisor").get(f"/api/v1/children/{child}/timeline").json()["items"]]
+    assert kinds == ["registration", "conference", "closure"]
+    assert world.as_("supervisor").get(f"/api/v1/children/{child}/conferences").json()["items"][0]["conference_id"] == conference
