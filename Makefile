@@ -7,7 +7,9 @@ STAMP := $(VENV)/.installed
 # The personal file (一人一档) is a PDF in Chinese: it needs a CJK font, Debian's WenQuanYi Micro Hei.
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
-.PHONY: run test mutation
+.PHONY: run test mutation chromium
+
+CHROMIUM := /usr/bin/chromium
 
 $(CJK_FONT):
 	apt-get update -q && apt-get install -y -q fonts-wqy-microhei
@@ -18,10 +20,19 @@ $(STAMP): pyproject.toml $(CJK_FONT)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The console's browser tests drive the system's Chromium (Playwright's own browser download is not used):
+# installed with apt when missing and we may (root, apt present); otherwise those tests skip, or fail when CI=true.
+chromium:
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get install -y --no-install-recommends chromium || \
+		(apt-get update && apt-get install -y --no-install-recommends chromium); \
+	fi
+	@[ -x $(CHROMIUM) ] || echo "no $(CHROMIUM): the console's browser tests will skip (and fail when CI=true)"
+
 run: $(STAMP)
 	$(BIN)/huhang serve --demo
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

@@ -59,6 +59,7 @@ PERMISSIONS: Final[dict[str, frozenset[Role]]] = {
     "sync": frozenset({_F, _D, _S}),
     "tasks.read": frozenset({_F, _D, _S, _H, _A}),
     "notifications.read": frozenset({_F, _D, _S, _H, _A, _AD}),
+    "console.use": frozenset({_S, _A}),
 }
 
 

@@ -121,6 +121,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """A request's body must arrive within this, extended by a second for every `body_min_rate` bytes received."""
     body_min_rate: int = 500
     """Bytes a second that keep a slow upload going (a 30 MB photo at 3G speeds finishes; a trickle does not)."""
+    console_tile_url: str | None = None
+    """A map tile service (`https://host/{z}/{x}/{y}.png`) drawn behind the console's visit plot; its origin is
+    the only one outside the server the console's pages may load from. Unset: no tiles, nothing from outside."""
     policy: Policy = msgspec.field(default_factory=Policy)
 
     @property
@@ -153,6 +156,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             trusted_proxies=tuple(p.strip() for p in env.get("HUHANG_TRUSTED_PROXIES", "").split(",") if p.strip()),
             nats_url=env.get("HUHANG_NATS_URL") or None,
             nats_replicas=int(env.get("HUHANG_NATS_REPLICAS", "1")),
+            console_tile_url=env.get("HUHANG_CONSOLE_TILE_URL") or None,
             **_limits(env),
             policy=policy,
         )

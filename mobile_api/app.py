@@ -10,9 +10,13 @@ from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 
 from backend.settings import Settings
 from mobile_api.common import ApiRequest, provide_caller, provide_services
+from mobile_api.console.controller import TEMPLATES, console_router, console_templates
+from mobile_api.console.render import content_security_policy
 from mobile_api.contract import complete
 from mobile_api.controllers.audit import AuditController
 from mobile_api.controllers.casefile import CaseFileController, ConferencesController
@@ -55,14 +59,21 @@ CONTROLLERS = [
 
 
 async def safety_headers(message: Any, scope: Any) -> None:
-    """Every answer: no content sniffing; every API answer (personal data) is never cached."""
+    """Every answer: no content sniffing; every API answer and console page (personal data) is never cached; console
+    pages load nothing from outside the server (a configured tile service aside) and are never framed."""
     if message["type"] != "http.response.start":
         return
     headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
     names = {name.lower() for name, _ in headers}
     headers.append((b"x-content-type-options", b"nosniff"))
-    if scope.get("path", "").startswith("/api/") and b"cache-control" not in names:
+    path: str = scope.get("path", "")
+    console = path.startswith("/console")
+    if (path.startswith("/api/") or (console and not path.startswith("/console/static/"))) and b"cache-control" not in names:
         headers.append((b"cache-control", b"no-store"))
+    if console:
+        policy = content_security_policy(scope["app"].state.services.settings.console_tile_url)
+        headers += [(b"content-security-policy", policy.encode()), (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin")]
     message["headers"] = headers
 
 
@@ -83,7 +94,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
     """The Litestar app over services built from `settings` (or given, for tests)."""
     built = services or Services(settings)
     app = Litestar(
-        route_handlers=CONTROLLERS,
+        route_handlers=[*CONTROLLERS, console_router()],
+        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=console_templates),
         dependencies={"services": Provide(provide_services, sync_to_thread=False),
                       "caller": Provide(provide_caller, sync_to_thread=False)},
         exception_handlers=HANDLERS,  # type: ignore[arg-type]

@@ -40,6 +40,13 @@ def trusted_networks(proxies: Sequence[str]) -> list[Network]:
     return [ip_network(p.strip(), strict=False) for p in proxies if p.strip()]
 
 
+def over_https(scheme: str, peer: str | None, forwarded_proto: str | None, trusted: Sequence[Network]) -> bool:
+    """The browser reached us over HTTPS: directly, or through a trusted proxy that says it terminated TLS."""
+    if scheme == "https":
+        return True
+    return bool(peer and forwarded_proto and _trusted(peer, trusted)) and forwarded_proto.strip().lower() == "https"
+
+
 def _trusted(address: str, trusted: Sequence[Network]) -> bool:
     try:
         ip = ip_address(address)

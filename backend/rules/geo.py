@@ -85,3 +85,12 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+def offset_m(origin: tuple[float, float], point: tuple[float, float]) -> tuple[float, float]:
+    """(east, north) in metres from `origin` to `point` (WGS-84), on the plane tangent at the origin: what a plot of
+    positions around a home needs; exact enough over the few kilometres a visit is from a home."""
+    lat0 = math.radians(origin[0])
+    east = math.radians(point[1] - origin[1]) * EARTH_RADIUS_M * math.cos(lat0)
+    north = math.radians(point[0] - origin[0]) * EARTH_RADIUS_M
+    return east, north

@@ -13,8 +13,10 @@ from litestar.params import FromPath
 
 from backend.disclosure import Shown
 from backend.errors import ChildNotFound
+from backend.identity import Actor
 from backend.rules.timing import check_moment
-from backend.tamper import verify
+from backend.tamper import Verification, verify
+from events.base import Event
 from mobile_api import cursors
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission
@@ -24,6 +26,7 @@ from mobile_api.services import Services
 from mobile_api.showing import record_shown
 from projections.audit import as_of, child_events, child_streams, history, streams_in_scope
 from projections.queries import access_log
+from projections.tables import ChildRow
 from projections.views import facts_of
 
 Basis = Literal["recorded", "occurred"]
@@ -57,16 +60,12 @@ class AuditController(Controller):
     def child_as_of(self, child_id: FromPath[UUID], at: datetime, caller: NamedDependency[Caller],
                     services: NamedDependency[Services], basis: Basis = "recorded") -> ChildStatus:
         """The child's status as it stood at `at`: what the system knew then (recorded) or what had happened by then (occurred)."""
-        moment = check_moment(at, "at")
         current = visible_child(services, caller.actor, child_id)
         events = child_events(services.app.store, services.read_db, child_id)
-        row = as_of(events, moment, basis, services.settings.policy, child_id)
-        if row is None:
-            raise ChildNotFound("the child was not registered at that time")
-        row.sealed = row.sealed or current.sealed  # today's sealing order covers every past state too
-        row.ever_sensitive = row.ever_sensitive or current.ever_sensitive  # and what is protected now stays so
         shown = Shown()
-        status = status_of(services, caller, row, shown)
+        status = status_as_of(services, caller, current, events, check_moment(at, "at"), basis, shown)
+        if status is None:
+            raise ChildNotFound("the child was not registered at that time")
         record_shown(services, caller, shown, "childAsOf")
         return status
 
@@ -75,14 +74,7 @@ class AuditController(Controller):
                       child_id: UUID | None = None) -> VerifyResult:
         """Walk the hash chains of one child's streams, or of every child's in the caller's jurisdiction, and the
         anchors of those streams (the whole store, users and receipts included, is `huhang verify`'s)."""
-        if child_id is not None:
-            visible_child(services, caller.actor, child_id)
-            streams = child_streams(services.read_db, child_id)
-        else:
-            services.runner.catch_up()
-            streams = streams_in_scope(services.read_db, caller.actor.scope)
-        result = verify(services.app.store, streams)
-        return msgspec.convert(msgspec.to_builtins(result), VerifyResult)
+        return msgspec.convert(msgspec.to_builtins(verify_for(services, caller.actor, child_id)), VerifyResult)
 
     @get("/access-log", operation_id="accessLog", guards=[permission("audit.verify")], sync_to_thread=True)
     def access(self, child_id: UUID, caller: NamedDependency[Caller], services: NamedDependency[Services],
@@ -95,3 +87,25 @@ class AuditController(Controller):
         next_cursor = services.cursors.write(kind, after)
         items: list[Any] = [msgspec.convert(msgspec.to_builtins(r), AccessEntry) for r in rows]
         return AccessPage(items=items, next_cursor=next_cursor)
+
+
+def status_as_of(services: Services, caller: Caller, current: ChildRow, events: list[Event], moment: datetime,
+                 basis: Basis, shown: Shown) -> ChildStatus | None:
+    """The child's status as it stood at `moment` by `basis`, as the caller may see it (None: not registered yet)."""
+    row = as_of(events, moment, basis, services.settings.policy, UUID(current.child_id))
+    if row is None:
+        return None
+    row.sealed = row.sealed or current.sealed  # today's sealing order covers every past state too
+    row.ever_sensitive = row.ever_sensitive or current.ever_sensitive  # and what is protected now stays so
+    return status_of(services, caller, row, shown)
+
+
+def verify_for(services: Services, actor: Actor, child_id: UUID | None) -> Verification:
+    """The chain check of one child's streams (a child the actor sees), or of every child's in the actor's scope."""
+    if child_id is not None:
+        visible_child(services, actor, child_id)
+        streams = child_streams(services.read_db, child_id)
+    else:
+        services.runner.catch_up()
+        streams = streams_in_scope(services.read_db, actor.scope)
+    return verify(services.app.store, streams)

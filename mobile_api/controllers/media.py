@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -90,14 +91,14 @@ class MediaController(Controller):
     @get("/{media_id:str}", operation_id="getPhoto", guards=[permission("child.read")], sync_to_thread=True)
     def original(self, media_id: FromPath[str], caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[Any]:
         """307 to a link valid for 5 minutes (object store), or the bytes (local folder)."""
-        content_type = _visible(services, caller, media_id)
-        return _serve(services, original_key(media_id), content_type)
+        content_type = visible_photo(services, caller, media_id)
+        return serve_object(services, original_key(media_id), content_type)
 
     @get("/{media_id:str}/thumbnail", operation_id="getThumbnail", guards=[permission("child.read")], sync_to_thread=True)
     def thumbnail(self, media_id: FromPath[str], caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[Any]:
         """A JPEG thumbnail, longest side at most 320 px, without any EXIF."""
-        _visible(services, caller, media_id)
-        return _serve(services, thumbnail_key(media_id), "image/jpeg")
+        visible_photo(services, caller, media_id)
+        return serve_object(services, thumbnail_key(media_id), "image/jpeg")
 
 
 def _answer(services: Services, stored: dict[str, Any]) -> PhotoResult:
@@ -105,9 +106,8 @@ def _answer(services: Services, stored: dict[str, Any]) -> PhotoResult:
     return PhotoResult(**stored, visit_flags=services.photo_visit_flags(stored["child_id"], stored["media_id"]))
 
 
-def _visible(services: Services, caller: Caller, media_id: str) -> str:
-    import re
-
+def visible_photo(services: Services, caller: Caller, media_id: str) -> str:
+    """The photo's content type when it was stored for a child the caller sees; otherwise it does not exist for them."""
     if not re.fullmatch(SHA256, media_id):
         raise MediaNotFound("no such photo")
     for child_id, content_type in photo_children(services.read_db, media_id):
@@ -119,7 +119,8 @@ def _visible(services: Services, caller: Caller, media_id: str) -> str:
     raise MediaNotFound("no such photo")
 
 
-def _serve(services: Services, key: str, content_type: str) -> Response[Any]:
+def serve_object(services: Services, key: str, content_type: str) -> Response[Any]:
+    """A redirect to the object store's short-lived signed link, or the bytes from the local folder."""
     try:
         url = services.objects.url(key)
         if url is not None:

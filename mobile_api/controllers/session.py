@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 
 from backend.errors import UserDisabledError, UserNotFound
 from backend.rules.device import check_device_id
+from backend.users import User
 from events.vocabulary import (
     Category,
     Department,
@@ -42,6 +43,20 @@ def user_info(caller: Caller) -> UserInfo:
     return UserInfo(id=str(a.id), username=a.username, role=a.role.value, scope=a.scope, department=a.department)
 
 
+def sign_in(services: Services, request: Request[Any, Any, Any], username: str, password: str, device_id: str) -> User:
+    """The one password check behind every sign-in (the API's and the console's), under the login throttle."""
+    address = client_address(request.client.host if request.client else None,
+                             request.headers.get("x-forwarded-for"), services.trusted_proxies)
+    services.throttle.check(username, device_id, address)
+    try:
+        user = services.app.users.authenticate(username, password)
+    except (UserNotFound, UserDisabledError):
+        services.throttle.failed(username, device_id, address)
+        raise Unauthenticated("wrong username or password") from None
+    services.throttle.succeeded(username, device_id)
+    return user
+
+
 class SessionController(Controller):
     path = "/api/v1"
     tags = ["session"]
@@ -51,15 +66,7 @@ class SessionController(Controller):
     def login(self, data: LoginRequest, request: Request[Any, Any, Any], services: NamedDependency[Services]) -> LoginResponse:
         """Exchange a username and password for a bearer token bound to this device."""
         device_id = check_device_id(data.device_id)
-        address = client_address(request.client.host if request.client else None,
-                                 request.headers.get("x-forwarded-for"), services.trusted_proxies)
-        services.throttle.check(data.username, device_id, address)
-        try:
-            user = services.app.users.authenticate(data.username, data.password)
-        except (UserNotFound, UserDisabledError):
-            services.throttle.failed(data.username, device_id, address)
-            raise Unauthenticated("wrong username or password") from None
-        services.throttle.succeeded(data.username, device_id)
+        user = sign_in(services, request, data.username, data.password, device_id)
         token, expires = services.tokens.issue(user.id, device_id)
         caller = Caller(actor=user.as_actor(), device_id=device_id)
         return LoginResponse(access_token=token, token_type="bearer", expires_at=expires.isoformat(), user=user_info(caller))

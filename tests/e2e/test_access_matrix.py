@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from backend.identity import PERMISSIONS
 from events.vocabulary import Role
 from tests.e2e.conftest import PLACE_A, PLACE_B, USERS, World, child_body
+from tests.e2e.console.client import signed_in
+from tests.e2e.console.routes import console_routes
 from tests.e2e.server import sub
 from tests.media.images import jpeg
 
@@ -259,3 +262,54 @@ def test_every_operation_of_the_openapi_document_is_in_the_matrix(world: World) 
     # markNotificationRead: the recipient only, whatever the role (tests/e2e/test_notifications.py)
     covered = {e.operation for e in ENDPOINTS} | {"login", "health", "ready", "markNotificationRead"}
     assert operations - covered == set()
+
+
+# The web console's routes (HTML, outside the OpenAPI document): how each keeps to the caller's scope. Only
+# supervisors and auditors sign in to it (tests/e2e/test_permission_table.py); here the town A supervisor and
+# auditor are tried on town A and town B.
+CONSOLE_SCOPE = {
+    "GET /console": "the caller's scope, or a jurisdiction inside it: 404 outside",
+    "GET /console/children/{child_id:uuid}": "404 for a child outside the scope",
+    "GET /console/referrals": "the caller's scope, or a jurisdiction inside it: 404 outside",
+    "GET /console/stats": "the caller's scope, or a jurisdiction inside it: 404 outside",
+    "GET /console/stats/download": "the caller's scope, or a jurisdiction inside it: 404 outside",
+    "GET /console/verify": "404 for a child outside the scope; without one, the scope's streams",
+    "GET /console/access-log": "404 for a child outside the scope",
+    "GET /console/media/{media_id:str}": "getPhoto's check: a photo of a child outside the scope is 404",
+    "GET /console/media/{media_id:str}/thumbnail": "getThumbnail's check: a photo of a child outside the scope is 404",
+    "GET /console/login": "about no child",
+    "POST /console/login": "about no child",
+    "POST /console/logout": "about no child",
+    "GET /console/static/{file_path:path}": "about no child",
+}
+CONSOLE_PAGES = {
+    "GET /console": ("/console/?jurisdiction={town}", {"supervisor", "auditor"}),
+    "GET /console/children/{child_id:uuid}": ("/console/children/{child}", {"supervisor", "auditor"}),
+    "GET /console/referrals": ("/console/referrals?jurisdiction={town}", {"supervisor", "auditor"}),
+    "GET /console/stats": ("/console/stats?jurisdiction={town}", {"supervisor", "auditor"}),
+    "GET /console/stats/download": ("/console/stats/download?format=csv&jurisdiction={town}", {"supervisor", "auditor"}),
+    "GET /console/verify": ("/console/verify?run=true&child_id={child}", {"auditor"}),
+    "GET /console/access-log": ("/console/access-log?child_id={child}", {"auditor"}),
+}
+
+
+def test_every_console_route_is_in_the_scope_table(tmp_path: Path) -> None:
+    served = console_routes(tmp_path)
+    assert served - set(CONSOLE_SCOPE) == set(), "say how each new console route keeps to the caller's scope"
+    assert set(CONSOLE_SCOPE) - served == set()
+
+
+def test_console_pages_answer_in_scope_and_are_404_outside(world: World) -> None:
+    wrong = []
+    towns = {"A": (PLACE_A.rsplit("/", 3)[0], world.child_a), "B": (PLACE_B.rsplit("/", 3)[0], world.child_b)}
+    for user in ("supervisor", "auditor"):
+        client = signed_in(world.base, user)
+        for route, (template, users) in CONSOLE_PAGES.items():
+            if user not in users:
+                continue
+            for target, (town, child) in towns.items():
+                answer = client.get(template.format(town=town, child=child))
+                want = 200 if target == "A" else 404
+                if answer.status_code != want:
+                    wrong.append(f"{route} as {user} on {target}: {answer.status_code} (want {want})")
+    assert wrong == []

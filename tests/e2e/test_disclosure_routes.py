@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import World, child_body
+from tests.e2e.console.client import signed_in
+from tests.e2e.console.routes import console_routes
 from tests.e2e.server import sub
 
 PLACE = "520302/001/003/07"
@@ -271,6 +274,27 @@ NO_CHILD_FACTS = {
 """Operations whose answers name ids, states and deadlines only: their response schemas are checked to hold none
 of the protected fields, so a field added there later fails until it is classified."""
 
+CONSOLE_PROBES = {
+    "GET /console": "the worklist of the cast's village",
+    "GET /console/children/{child_id:uuid}": "every cast child's file, now and as of before the sealing order",
+    "GET /console/referrals": "the referral board of the cast's village",
+    "GET /console/stats": "the statistics page of the cast's village",
+    "GET /console/access-log": "each cast child's access log (auditors)",
+}
+"""Console pages that show child facts: probed below as the console's users, every page searched."""
+CONSOLE_ELSEWHERE = {
+    "GET /console/login": "the sign-in form, about no child",
+    "POST /console/login": "a redirect, or the sign-in or refusal page",
+    "POST /console/logout": "a redirect",
+    "GET /console/static/{file_path:path}": "the stylesheet",
+    "GET /console/stats/download": "statsSummary's own CSV/XLSX function over the same tables",
+    "GET /console/verify": "counts and stream ids only, as verifyChains",
+    "GET /console/media/{media_id:str}": "photo bytes, through getPhoto's own scope check",
+    "GET /console/media/{media_id:str}/thumbnail": "photo bytes, through getThumbnail's own scope check",
+}
+CONSOLE_LABELS = {"crime_victim": "未成年刑事案件受害人", "serious_misconduct": "有严重不良行为未成年人"}
+"""The console shows categories by their Chinese labels: a withheld category must not appear either way."""
+
 PROTECTED_FIELDS = {"categories", "id_number", "notes", "observations", "reason", "reasons", "risk_reasons",
                     "description", "outcome", "follow_up", "declined_reason", "data", "plan", "name", "guardians"}
 
@@ -490,3 +514,32 @@ def test_verify_without_a_child_walks_only_the_auditors_jurisdiction(cast: Cast,
     world.as_("county").post("/api/v1/visits", sub(child_id=world.child_a, visit_type="home", child_seen=True,
                                                    guardian_present=True))  # the auditor's town
     assert auditor.get("/api/v1/audit/verify").json()["streams_checked"] == before["streams_checked"] + 1
+
+
+def test_every_console_route_is_classified_for_disclosure(tmp_path: Path) -> None:
+    classified = set(CONSOLE_PROBES) | set(CONSOLE_ELSEWHERE)
+    served = console_routes(tmp_path)
+    assert served - classified == set(), "classify each new console route for disclosure"
+    assert classified - served == set()
+
+
+@pytest.mark.parametrize("user", ["supervisor", "auditor"])
+def test_no_console_page_shows_a_withheld_fact(cast: Cast, user: str) -> None:
+    client = signed_in(cast.world.base, user)
+    day = datetime.fromisoformat(cast.before_seal).date().isoformat()
+    pages = [f"/console/?jurisdiction={PLACE}", f"/console/referrals?jurisdiction={PLACE}",
+             f"/console/stats?jurisdiction={PLACE}"]
+    pages += [f"/console/children/{cast.child[k]}{query}" for k in KINDS
+              for query in ("", f"?at={day}&basis=recorded", f"?at={day}&basis=occurred")]
+    if user == "auditor":
+        pages += [f"/console/access-log?child_id={cast.child[k]}" for k in KINDS]
+    hidden = forbidden_anywhere(user)
+    for path in pages:
+        answer = client.get(path)
+        assert answer.status_code == 200, (path, answer.text[:300])
+        leaked = {text for text in hidden if text in answer.text}
+        assert leaked == set(), f"{path} as {user} showed {leaked}"
+        for kind in KINDS:
+            if cast.child[kind] in path:
+                shown = {c for c in forbidden(user, kind) & CODES if c in answer.text or CONSOLE_LABELS[c] in answer.text}
+                assert shown == set(), f"{path} as {user} showed {shown} of the {kind} child"

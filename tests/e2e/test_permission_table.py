@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +21,8 @@ import pytest
 
 from backend.settings import Settings
 from tests.e2e.conftest import PASSWORD, USERS, World
+from tests.e2e.console.client import form_token
+from tests.e2e.console.routes import console_routes
 from tests.e2e.server import add_users, running_server
 from tests.e2e.test_access_matrix import ENDPOINTS, Fresh
 from tests.media.images import jpeg
@@ -173,3 +176,58 @@ def send(world: World, username: str, method: str, path: str, body: dict[str, An
         files = {"file": ("p.jpg", jpeg(seed=int(body["seed"]) if body else 0), "image/jpeg")}
         return api.http.post("/api/v1/media", files=files, data={"child_id": path})
     return api.post(path, body) if method == "POST" else api.get(path)
+
+
+# The web console (API.md v1.1 "The web console": supervisors and auditors; the verify check and the access log for
+# auditors). It is HTML outside the OpenAPI document, so its routes are listed from the app itself. Child
+# directors are refused too: they work in the field app, and the console is the oversight view of a town or county.
+CONSOLE_USERS = frozenset({SUPERVISOR, AUDITOR})
+CONSOLE_WHO: dict[str, frozenset[str] | str] = {
+    "GET /console/login": ANYONE,
+    "POST /console/login": "anyone with the page's CSRF token; a session only for supervisors and auditors",
+    "POST /console/logout": "anyone with the page's CSRF token",
+    "GET /console/static/{file_path:path}": ANYONE,
+    "GET /console": CONSOLE_USERS,
+    "GET /console/children/{child_id:uuid}": CONSOLE_USERS,
+    "GET /console/referrals": CONSOLE_USERS,
+    "GET /console/stats": CONSOLE_USERS,
+    "GET /console/stats/download": CONSOLE_USERS,
+    "GET /console/media/{media_id:str}": CONSOLE_USERS,
+    "GET /console/media/{media_id:str}/thumbnail": CONSOLE_USERS,
+    "GET /console/verify": frozenset({AUDITOR}),
+    "GET /console/access-log": frozenset({AUDITOR}),
+}
+
+
+def test_every_console_route_is_classified(tmp_path: Path) -> None:
+    served = console_routes(tmp_path)
+    assert served - set(CONSOLE_WHO) == set(), f"classify these new console routes in CONSOLE_WHO: {served - set(CONSOLE_WHO)}"
+    assert set(CONSOLE_WHO) - served == set(), "CONSOLE_WHO names console routes the server no longer has"
+
+
+def console_url(route: str, world: World) -> str:
+    path = route.split(" ", 1)[1]
+    return (path.replace("{child_id:uuid}", world.child_a).replace("{media_id:str}", "0" * 64)
+            .replace("{file_path:path}", "console.css"))
+
+
+def test_each_role_may_open_exactly_the_console_pages_it_should(server: tuple[World, Settings]) -> None:
+    world, _ = server
+    wrong = []
+    for role, username in ACCOUNT.items():
+        client = httpx.Client(base_url=world.base)
+        token = form_token(client.get("/console/login"))
+        signed = client.post("/console/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+        if signed.status_code != (303 if role in CONSOLE_USERS else 403):
+            wrong.append(f"sign-in as {role}: {signed.status_code}")
+        for route, who in CONSOLE_WHO.items():
+            if isinstance(who, str) or not route.startswith("GET"):
+                continue
+            answer = client.get(console_url(route, world))
+            if role not in CONSOLE_USERS:
+                want_refused = answer.status_code == 303 and answer.headers["location"] == "/console/login"
+            else:
+                want_refused = answer.status_code == 403
+            if want_refused != (role not in who):
+                wrong.append(f"{route} as {role}: {answer.status_code}")
+    assert wrong == []

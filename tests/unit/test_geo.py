@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from backend.photos import PhotoEvidence, VisitEvidence, evidence_flags, home_flags, photo_flags
-from backend.rules.geo import bd09_to_gcj02, distance_m, gcj02_to_wgs84, to_wgs84, wgs84_to_gcj02
+from backend.rules.geo import bd09_to_gcj02, distance_m, gcj02_to_wgs84, offset_m, to_wgs84, wgs84_to_gcj02
 from backend.settings import Policy
 from events.base import Geo
 from events.cases import ExifPosition
@@ -71,3 +72,18 @@ def test_evidence_flags_of_a_visit_and_its_stored_photos() -> None:
     assert evidence_flags(Policy(), late_at_home, [old_photo]) == ["late", "photo_time_mismatch"]
     no_position = VisitEvidence(occurred_at=at, geo=None, child_seen=True, late=False, home_geo=home)
     assert evidence_flags(Policy(), no_position, [PhotoEvidence(taken_at=None, exif_geo=None)]) == ["no_position"]
+
+
+def test_offset_in_metres_east_and_north_of_an_origin() -> None:
+    """A thousandth of a degree of latitude is 111.195 m (Earth radius 6 371 008.8 m); of longitude, that times the
+    cosine of the latitude: 111.195 m on the equator, 55.598 m at 60°."""
+    assert offset_m((0.0, 0.0), (0.001, 0.0)) == pytest.approx((0.0, 111.195), abs=1e-3)
+    assert offset_m((0.0, 0.0), (0.0, 0.001)) == pytest.approx((111.195, 0.0), abs=1e-3)
+    assert offset_m((60.0, 106.0), (60.0, 106.001)) == pytest.approx((55.598, 0.0), abs=1e-3)
+    assert offset_m((26.5783, 106.7135), (26.5773, 106.7125)) == pytest.approx((-99.444, -111.195), abs=1e-3)
+
+
+def test_offsets_agree_with_the_great_circle_distance_near_a_home() -> None:
+    home = (26.5783, 106.7135)
+    for point in [(26.5803, 106.7155), (26.5700, 106.7300), (26.5783, 106.7135)]:
+        assert math.hypot(*offset_m(home, point)) == pytest.approx(distance_m(home, point), rel=1e-3, abs=1e-6)
