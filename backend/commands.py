@@ -43,6 +43,7 @@ from events.vocabulary import (
     ClosureReason,
     Department,
     InterventionType,
+    ReporterInstitution,
     ReportSource,
     RiskLevel,
     Sex,
@@ -215,6 +216,11 @@ class ReceiveReport(Command, frozen=True, kw_only=True):
     jurisdiction: Checked
     child_id: UUID | None = None
     urgency: Urgency = Urgency.NORMAL
+    discovered_at: datetime | None = None
+    """When the reporter found out; no later than `occurred_at` (the report)."""
+    reporter_institution: ReporterInstitution | None = None
+    sentinel_place: Name | None = None
+    hotline_ticket: Label | None = None
 
 
 class TriageReport(Command, frozen=True, kw_only=True):
@@ -261,7 +267,24 @@ class InterventionStep(Command, frozen=True, kw_only=True):
     """On a review: when the next one is due (none: no further review is scheduled)."""
 
 
+class FollowUpInput(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A follow-up a conference decided: what, who (a name or username) and by when; tracked as a task."""
+
+    text: Item
+    owner: Name | None = None
+    due_date: date | None = None
+
+
 class HoldConference(Command, frozen=True, kw_only=True):
     participants: Annotated[list[Name], at_most(PARTICIPANTS_MAX, f"names, each at most {NAME_MAX} characters")]
     decisions: Annotated[list[Item], at_most(DECISIONS_MAX, f"each at most {ITEM_MAX} characters")]
-    follow_ups: Annotated[list[Item], at_most(DECISIONS_MAX, f"each at most {ITEM_MAX} characters")] = []
+    follow_ups: Annotated[
+        list[Item | FollowUpInput],
+        at_most(DECISIONS_MAX, f"each a text or {{text, owner?, due_date?}}, text at most {ITEM_MAX} characters"),
+    ] = []
+
+
+class FollowUpDone(Command, frozen=True, kw_only=True):
+    """A conference's follow-up was done."""
+
+    note: Text = ""

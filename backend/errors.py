@@ -129,6 +129,14 @@ class InterventionNotFound(NotFound):
     code = "intervention_not_found"
 
 
+class ConferenceNotFound(NotFound):
+    code = "conference_not_found"
+
+
+class FollowUpNotFound(NotFound):
+    code = "follow_up_not_found"
+
+
 class UserNotFound(NotFound):
     code = "user_not_found"
 

@@ -49,6 +49,13 @@ class ReportReceived(Event, frozen=True, kw_only=True):
     urgency: str = "normal"
     triage_within_hours: float | None = None
     """The triage deadline of the policy of its day (none in events from before it was recorded)."""
+    discovered_at: datetime | None = None
+    """When the reporter found out what they report (the report itself occurred later, or at once)."""
+    reporter_institution: str | None = None
+    sentinel_place: str | None = None
+    """The sentinel place's own name (a school, a hotel …), for the statistics by place."""
+    hotline_ticket: str | None = None
+    """A dispatched hotline ticket's number (12345/12355), so that it can be followed to the end."""
 
 
 class ReportTriaged(Event, frozen=True, kw_only=True):
@@ -123,11 +130,29 @@ class InterventionEnded(Event, frozen=True, kw_only=True):
     outcome: str
 
 
+class FollowUp(msgspec.Struct, frozen=True, kw_only=True):
+    """What a conference decided someone will do, and by when."""
+
+    text: str
+    owner: str | None = None
+    due_date: date | None = None
+
+
 class CaseConferenceHeld(Event, frozen=True, kw_only=True):
     child_id: UUID
     participants: list[str]
     decisions: list[str]
     follow_ups: list[str] = []
+    """Follow-ups as plain text (conferences recorded before follow-ups had owners and due dates)."""
+    follow_up_items: list[FollowUp] = []
+    """Follow-ups with their owner and due date; numbered from 0 in this order."""
+
+
+class ConferenceFollowUpDone(Event, frozen=True, kw_only=True):
+    """A conference's follow-up (by its number) was done."""
+
+    index: int
+    note: str = ""
 
 
 class ExifPosition(msgspec.Struct, frozen=True, kw_only=True):

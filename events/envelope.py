@@ -25,7 +25,7 @@ AGGREGATE_OF: Final[dict[str, str]] = {
     "ReferralProgressNoted": "referral", "ReferralCompleted": "referral", "ReferralEscalated": "referral",
     "InterventionPlanned": "intervention", "InterventionStarted": "intervention",
     "InterventionReviewed": "intervention", "InterventionEnded": "intervention",
-    "CaseConferenceHeld": "conference",
+    "CaseConferenceHeld": "conference", "ConferenceFollowUpDone": "conference",
     "UserRegistered": "user", "UserDisabled": "user", "PasswordChanged": "user",
     "SubmissionAccepted": "submission", "AnchorRecorded": "anchor", "SensitiveDataViewed": "access",
     "ProtectedDataShown": "access", "DepartmentMatterOpened": "involvement", "DepartmentMatterClosed": "involvement",

@@ -81,6 +81,20 @@ class ReportSource(StrEnum):
     WALK_IN = "walk_in"
 
 
+class ReporterInstitution(StrEnum):
+    """Where a mandatory reporter or sentinel place (监测哨点) stands: the five kinds of sentinel place and more."""
+
+    SCHOOL = "school"
+    KINDERGARTEN = "kindergarten"
+    HOSPITAL = "hospital"
+    HOTEL = "hotel"
+    INTERNET_CAFE = "internet_cafe"
+    COMMUNITY = "community"
+    POLICE_STATION = "police_station"
+    SOCIAL_ORG = "social_org"
+    OTHER = "other"
+
+
 class Urgency(StrEnum):
     NORMAL = "normal"
     URGENT = "urgent"
@@ -186,6 +200,17 @@ LABELS: Final[dict[type[StrEnum], dict[str, tuple[str, str]]]] = {
         "mandatory": ("强制报告", "Mandatory report"),
         "sentinel": ("监测哨点", "Sentinel report"),
         "walk_in": ("来访", "Walk-in"),
+    },
+    ReporterInstitution: {
+        "school": ("学校", "School"),
+        "kindergarten": ("幼儿园", "Kindergarten"),
+        "hospital": ("医疗机构", "Hospital or clinic"),
+        "hotel": ("旅馆/宾馆", "Hotel"),
+        "internet_cafe": ("网吧", "Internet cafe"),
+        "community": ("村(社区)", "Village or community"),
+        "police_station": ("派出所", "Police station"),
+        "social_org": ("社会组织", "Social organisation"),
+        "other": ("其他", "Other"),
     },
     Urgency: {"normal": ("一般", "Normal"), "urgent": ("紧急", "Urgent")},
     TriageDecision: {

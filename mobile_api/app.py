@@ -19,6 +19,7 @@ from mobile_api.console.controller import TEMPLATES, console_router, console_tem
 from mobile_api.console.render import content_security_policy
 from mobile_api.contract import complete
 from mobile_api.controllers.audit import AuditController
+from mobile_api.controllers.casefile import CaseFileController, ConferencesController
 from mobile_api.controllers.cases import InterventionsController, ReferralsController, ReportsController
 from mobile_api.controllers.children import ChildrenController
 from mobile_api.controllers.docs import DocsController
@@ -46,6 +47,8 @@ CONTROLLERS = [
     ReportsController,
     ReferralsController,
     InterventionsController,
+    CaseFileController,
+    ConferencesController,
     SyncController,
     TasksController,
     NotificationsController,

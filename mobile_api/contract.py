@@ -351,6 +351,8 @@ def _media(op_id: str, responses: dict[str, Any]) -> None:
         what = "The template (header row and an example row)" if op_id == "getImportTemplate" else \
             "The caseload in the template's columns, as the caller may see it"
         responses["200"] = {"description": f"{what}, as an .xlsx workbook.", "content": {XLSX: binary}}
+    elif op_id == "childFilePdf":
+        responses["200"] = {"description": "The personal file (一人一档) as a PDF.", "content": {"application/pdf": binary}}
     elif op_id == "statsSummary":
         json_content = responses.get("200", {}).get("content", {}).get("application/json", {})
         json_content["schema"] = {"$ref": "#/components/schemas/StatsSummary"}

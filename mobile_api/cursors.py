@@ -33,6 +33,18 @@ TASKS: Final = ("tasks", tuple[Key, Key])
 """The worklist: (due time, task id)."""
 NOTIFICATIONS: Final = ("notifications", tuple[Key, Key])
 """The inbox, newest first: (created time, notification id)."""
+REPORTS: Final = ("reports", tuple[Key, Key])
+"""The report register, newest first: (received time, report id)."""
+
+
+def child_list(name: str, child_id: object) -> tuple[str, Any]:
+    """One child's visits or conferences: (time, id)."""
+    return f"{name}:{child_id}", tuple[Key, Key]
+
+
+def timeline(child_id: object) -> tuple[str, Any]:
+    """One child's timeline: (index of the next fact,)."""
+    return f"timeline:{child_id}", tuple[Position]
 
 
 def access_log(child_id: object) -> tuple[str, Any]:

@@ -26,7 +26,8 @@ CURSOR: Final = "eyJwIjo0MTJ9.c2lnbmVk"
 EARLIER_CURSOR: Final = "eyJwIjozOTd9.c2lnbmVk"
 NOTIFICATION_ID: Final = "2b9e4f61-7c3a-4d8e-a1f0-6e5d4c3b2a19"
 PATH_IDS: Final = {"child_id": CHILD_ID, "visit_id": VISIT_ID, "referral_id": REFERRAL_ID, "report_id": REPORT_ID,
-                   "intervention_id": INTERVENTION_ID, "media_id": PHOTO, "notification_id": NOTIFICATION_ID}
+                   "intervention_id": INTERVENTION_ID, "media_id": PHOTO, "notification_id": NOTIFICATION_ID,
+                   "conference_id": CONFERENCE_ID, "index": 0}
 """The value of a path parameter in every example request that names no other."""
 
 CHILD_STATUS: Final = {
@@ -119,7 +120,8 @@ FIELD_WRITES: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]
         {"children": [CHILD_STATUS], "removed": [MOVED_CHILD_ID], "cursor": CURSOR, "has_more": False,
          "tasks": [{"task_id": f"visit_due:{CHILD_ID}", "kind": "visit_due", "due_at": "2026-03-09T02:30:00+00:00",
                     "overdue": False, "priority": "orange", "title": "走访 王小明", "child_id": CHILD_ID,
-                    "referral_id": None, "report_id": None, "intervention_id": None}],
+                    "referral_id": None, "report_id": None, "intervention_id": None,
+                    "conference_id": None, "follow_up_index": None}],
          "notifications": []},
     ),
 }
@@ -147,7 +149,8 @@ CHILD_WRITES: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]
     "holdConference": (
         _write("5a7c9e1f-3b4d-4f6a-8c8e-2a4c6e8a0c4d", "2026-03-03T15:00:00+08:00",
                participants=["刘主任(镇)", "李主任(儿童主任)", "张网格员", "派出所王警官"],
-               decisions=["落实一对一帮扶", "民政申请生活救助"], follow_ups=["两周后复核救助进度"]),
+               decisions=["落实一对一帮扶", "民政申请生活救助"],
+               follow_ups=[{"text": "两周后复核救助进度", "owner": "li.director", "due_date": "2026-03-17"}]),
         "201",
         {"conference_id": CONFERENCE_ID, "child_id": CHILD_ID},
     ),
@@ -217,7 +220,8 @@ CASE_WRITES: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]]
         _write("8d0f2b4c-6e7a-4c9d-9f1b-5d7f9b1d3f70", "2026-03-02T14:20:00+08:00",
                source="mandatory", reporter={"role": "班主任", "name": "赵老师", "phone": "13900000000"},
                description="孩子连续三天未到校，邻居反映家中无成年人", jurisdiction=PLACE, child_id=CHILD_ID,
-               urgency="urgent"),
+               urgency="urgent", discovered_at="2026-03-02T08:00:00+08:00", reporter_institution="school",
+               sentinel_place="某村小学"),
         "201",
         {"report_id": REPORT_ID, "status": "received", "jurisdiction": PLACE, "child_id": CHILD_ID,
          "urgency": "urgent"},
@@ -328,6 +332,7 @@ READS: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
         "visit_types": [{"code": "home", "zh": "入户走访", "en": "Home visit"}],
         "report_sources": [{"code": "mandatory", "zh": "强制报告", "en": "Mandatory report"}],
         "roles": [{"code": "child_director", "zh": "儿童主任", "en": "Village child director"}],
+        "reporter_institutions": [{"code": "hotel", "zh": "旅馆/宾馆", "en": "Hotel"}],
         "policy": {"accept_within_hours": 24.0, "accept_within_red_hours": 2.0, "complete_within_days": 30.0,
                    "triage_within_hours": 24.0, "triage_within_urgent_hours": 2.0, "late_after_hours": 24.0,
                    "max_age_days": 90.0, "due_soon_hours": 24.0},
@@ -339,7 +344,8 @@ READS: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
     "listTasks": (None, "200", {"items": [
         {"task_id": f"visit_due:{CHILD_ID}", "kind": "visit_due", "due_at": "2026-03-09T02:30:00+00:00",
          "overdue": False, "priority": "orange", "title": "走访 王小明", "child_id": CHILD_ID, "referral_id": None,
-         "report_id": None, "intervention_id": None}], "next_cursor": None}),
+         "report_id": None, "intervention_id": None, "conference_id": None,
+         "follow_up_index": None}], "next_cursor": None}),
     "listNotifications": (None, "200", {"items": [
         {"notification_id": NOTIFICATION_ID, "kind": "referral_received", "created_at": "2026-03-02T03:00:00+00:00",
          "read_at": None, "title": "新转介：王小明", "body": "转介至民政/社事办，请在 2026-03-03T03:00:00+00:00 前受理。",
@@ -403,7 +409,39 @@ ROSTERS: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
             {"row": 63, "match": "likely", "score": 0.98, "child_id": MOVED_CHILD_ID}]}),
 }
 
-EXAMPLES: Final = FIELD_WRITES | CHILD_WRITES | LIFECYCLE_WRITES | CASE_WRITES | READS | AUDIT | ROSTERS
+CONFERENCE: Final = {
+    "conference_id": CONFERENCE_ID, "child_id": CHILD_ID, "held_at": "2026-03-03T07:00:00+00:00",
+    "participants": ["刘主任(镇)", "李主任(儿童主任)", "张网格员", "派出所王警官"],
+    "decisions": ["落实一对一帮扶", "民政申请生活救助"],
+    "follow_ups": [{"index": 0, "text": "两周后复核救助进度", "owner": "li.director", "due_date": "2026-03-17",
+                    "done_at": None}],
+    "withheld": [],
+}
+CASE_FILE: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
+    "listChildVisits": (None, "200", {"items": [VISIT], "next_cursor": None}),
+    "listChildConferences": (None, "200", {"items": [CONFERENCE], "next_cursor": None}),
+    "childTimeline": (None, "200", {"child_id": CHILD_ID, "next_cursor": "eyJ0IjoyfQ.dGltZWxpbmU", "items": [
+        {"at": "2026-03-01T01:00:00+00:00", "recorded_at": "2026-03-01T01:00:03+00:00", "kind": "registration",
+         "id": CHILD_ID, "actor_role": "child_director", "late": False,
+         "data": {"name": "王小明", "sex": "male", "birth_date": "2015-01-01", "id_number": "520302********1234",
+                  "jurisdiction": PLACE, "address": "某村 1 号", "categories": ["left_behind"]}, "withheld": []},
+        {"at": "2026-03-02T02:30:00+00:00", "recorded_at": "2026-03-02T02:31:12+00:00", "kind": "visit",
+         "id": VISIT_ID, "actor_role": "grid_worker", "late": False,
+         "data": {"child_id": CHILD_ID, "visit_type": "home", "child_seen": True, "guardian_present": True,
+                  "observations": {"living_conditions": "家中整洁"}, "photos": [PHOTO], "notes": "祖母身体尚可"},
+         "withheld": []}]}),
+    "completeFollowUp": (_write("7c9e1a3b-5d7f-4a9b-8c1d-3e5f7a9b1c2d", "2026-03-16T10:00:00+08:00",
+                                note="救助已发放，已复核"),
+                         "201", {"conference_id": CONFERENCE_ID, "child_id": CHILD_ID, "index": 0, "status": "done"}),
+    "listReports": (None, "200", {"items": [
+        {"report_id": REPORT_ID, "jurisdiction": PLACE, "source": "sentinel", "urgency": "urgent",
+         "received_at": "2026-03-01T12:10:00+00:00", "status": "triaged", "triage_by": "2026-03-01T14:10:00+00:00",
+         "overdue": False, "child_id": CHILD_ID, "triaged_at": "2026-03-01T13:05:00+00:00", "decision": "refer",
+         "referral_id": REFERRAL_ID, "discovered_at": "2026-03-01T11:40:00+00:00", "reporter_institution": "hotel",
+         "sentinel_place": "花溪某宾馆", "hotline_ticket": None, "reporter_role": "前台"}], "next_cursor": None}),
+}
+
+EXAMPLES: Final = FIELD_WRITES | CHILD_WRITES | LIFECYCLE_WRITES | CASE_WRITES | READS | AUDIT | ROSTERS | CASE_FILE
 """Per operation: an example body (None when it takes no JSON body), the status of the answer, and the answer."""
 QUERIES: Final[dict[str, dict[str, Any]]] = {
     "listChildren": {"risk_level": "orange", "overdue": False, "limit": 20},
@@ -414,6 +452,10 @@ QUERIES: Final[dict[str, dict[str, Any]]] = {
     "accessLog": {"child_id": CHILD_ID},
     "childAsOf": {"at": "2026-03-02T10:55:00+08:00", "basis": "recorded"},
     "childHistory": {"limit": 2},
+    "childTimeline": {"limit": 2},
+    "listChildVisits": {"limit": 20},
+    "listChildConferences": {"limit": 20},
+    "listReports": {"status": "untriaged", "source": "sentinel", "from": "2026-03-01T00:00:00+08:00", "limit": 50},
     "verifyChains": {"child_id": CHILD_ID},
     "statsSummary": {"jurisdiction": "520302/001", "from": "2026-01-01T00:00:00+08:00",
                      "to": "2026-03-31T23:59:59+08:00", "format": "json"},

@@ -16,6 +16,8 @@ from events.vocabulary import (
     InterventionStatus,
     InterventionType,
     ReferralStatus,
+    ReporterInstitution,
+    ReportSource,
     RiskLevel,
     Role,
     Sex,
@@ -91,6 +93,7 @@ class Vocabulary(msgspec.Struct, frozen=True):
     report_sources: list[Term]
     roles: list[Term]
     policy: PolicyTerms
+    reporter_institutions: list[Term] = []
 
 
 class ChildStatus(msgspec.Struct, frozen=True):
@@ -295,6 +298,91 @@ class ConferenceResult(msgspec.Struct, frozen=True):
     child_id: Id
 
 
+class FollowUpResult(msgspec.Struct, frozen=True):
+    conference_id: Id
+    child_id: Id
+    index: int
+    status: Literal["done"]
+
+
+class VisitPage(msgspec.Struct, frozen=True):
+    items: list[Visit]
+    next_cursor: str | None
+
+
+class ConferenceFollowUp(msgspec.Struct, frozen=True):
+    """`index` names it in `POST /conferences/{id}/follow_ups/{index}/done`; `text` null when withheld."""
+
+    index: int
+    text: str | None
+    owner: str | None
+    due_date: Day | None
+    done_at: Timestamp | None
+
+
+class Conference(msgspec.Struct, frozen=True):
+    conference_id: Id
+    child_id: Id
+    held_at: Timestamp
+    participants: list[str]
+    decisions: list[str]
+    follow_ups: list[ConferenceFollowUp]
+    withheld: list[str] = []
+
+
+class ConferencePage(msgspec.Struct, frozen=True):
+    items: list[Conference]
+    next_cursor: str | None
+
+
+class TimelineItem(msgspec.Struct, frozen=True):
+    """One fact of the case file. `kind` names it (registration, grading, visit, photo, report, triage, referral…,
+    intervention…, conference…); `data` is its content as the caller may see it; `withheld` says what was left out.
+    A sealed matter the caller may not know of is `kind: "withheld"` with no id, role or content."""
+
+    at: Timestamp
+    recorded_at: Timestamp
+    kind: str
+    id: Id | None
+    actor_role: str | None
+    late: bool
+    data: dict[str, Any]
+    withheld: list[str] = []
+
+
+class TimelinePage(msgspec.Struct, frozen=True):
+    child_id: Id
+    items: list[TimelineItem]
+    next_cursor: str | None
+
+
+class ReportEntry(msgspec.Struct, frozen=True):
+    """A line of the report register (线索台账)."""
+
+    report_id: Id
+    jurisdiction: str
+    source: ReportSource
+    urgency: Urgency
+    received_at: Timestamp
+    status: Literal["untriaged", "triaged"]
+    triage_by: Timestamp | None
+    overdue: bool
+    child_id: Id | None = None
+    triaged_at: Timestamp | None = None
+    decision: TriageDecision | None = None
+    referral_id: Id | None = None
+    discovered_at: Timestamp | None = None
+    reporter_institution: ReporterInstitution | None = None
+    sentinel_place: str | None = None
+    hotline_ticket: str | None = None
+    reporter_role: str = ""
+
+
+class ReportPage(msgspec.Struct, frozen=True):
+    items: list[ReportEntry]
+    next_cursor: str | None
+
+
 class SyncPage(msgspec.Struct, frozen=True):
     children: list[ChildStatus]
     removed: list[Id]
@@ -412,7 +500,7 @@ class TaskItem(msgspec.Struct, frozen=True):
 
     task_id: str
     kind: Literal["visit_due", "referral_accept", "referral_complete", "report_triage", "intervention_review",
-                  "closure_approval", "aging_out"]
+                  "closure_approval", "aging_out", "conference_followup"]
     due_at: Timestamp
     overdue: bool
     priority: RiskLevel | None
@@ -421,6 +509,9 @@ class TaskItem(msgspec.Struct, frozen=True):
     referral_id: Id | None = None
     report_id: Id | None = None
     intervention_id: Id | None = None
+    conference_id: Id | None = None
+    follow_up_index: int | None = None
+    """With `conference_id`: the follow-up's number, for `POST /conferences/{id}/follow_ups/{n}/done`."""
 
 
 class TaskPage(msgspec.Struct, frozen=True):

@@ -65,7 +65,7 @@ def as_of(events: list[Event], at: datetime, basis: Basis, policy: Policy, child
 
 FREE_TEXT: Final = frozenset(
     {"notes", "note", "description", "reason", "reasons", "outcome", "plan", "follow_up", "observations",
-     "decisions", "follow_ups"}
+     "decisions", "follow_ups", "follow_up_items"}
 )
 """Payload fields written in words by a person: the disclosure table's "free text by others"."""
 

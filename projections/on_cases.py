@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from backend.rules.policy import triage_due
+from backend.rules.policy import day_due, triage_due
 from events.base import Event
 from events.cases import (
     CaseConferenceHeld,
+    ConferenceFollowUpDone,
+    FollowUp,
     InterventionEnded,
     InterventionPlanned,
     InterventionReviewed,
@@ -28,12 +30,17 @@ from projections import notices
 from projections.batch import Batch
 from projections.rows import child_of, link, touch
 from projections.tables import (
+    CONFERENCES,
+    FOLLOW_UPS,
     INTERVENTIONS,
     REFERRALS,
     REPORTS,
+    ConferenceRow,
+    FollowUpRow,
     InterventionRow,
     ReferralRow,
     ReportRow,
+    follow_up_key,
 )
 
 
@@ -48,7 +55,9 @@ def report_received(b: Batch, e: ReportReceived, position: int) -> None:
     b.put(REPORTS, ReportRow(
         report_id=str(e.originator_id), jurisdiction=e.jurisdiction, source=e.source, urgency=e.urgency,
         received_at=e.meta.occurred_at, child_id=str(e.child_id) if e.child_id else None,
-        triage_by=_triage_by(b, e), changed_at=position,
+        triage_by=_triage_by(b, e), changed_at=position, discovered_at=e.discovered_at,
+        reporter_institution=e.reporter_institution, sentinel_place=e.sentinel_place, hotline_ticket=e.hotline_ticket,
+        reporter_role=e.reporter.role,
     ))
     notices.urgent_report(b, e)
     if e.child_id:
@@ -161,4 +170,25 @@ def intervention_ended(b: Batch, e: InterventionEnded, position: int) -> None:
 
 
 def conference_held(b: Batch, e: CaseConferenceHeld, position: int) -> None:
+    conference_id = str(e.originator_id)
+    items = e.follow_up_items or [FollowUp(text=t) for t in e.follow_ups]
+    b.put(CONFERENCES, ConferenceRow(
+        conference_id=conference_id, child_id=str(e.child_id), held_at=e.meta.occurred_at,
+        actor_id=str(e.meta.actor_id) if e.meta.actor_id else None, participants=list(e.participants),
+        decisions=list(e.decisions), follow_ups=[{**msgspec.to_builtins(f), "done_at": None} for f in items],
+    ))
+    for index, item in enumerate(items):
+        b.put(FOLLOW_UPS, FollowUpRow(
+            key=follow_up_key(conference_id, index), conference_id=conference_id, index=index, child_id=str(e.child_id),
+            text=item.text, owner=item.owner, due_at=day_due(item.due_date) if item.due_date else None,
+        ))
     link(b, e.originator_id, e.child_id, "conference")
+
+
+def conference_follow_up_done(b: Batch, e: ConferenceFollowUpDone, position: int) -> None:
+    if (row := b.get(CONFERENCES, str(e.originator_id), ConferenceRow)) and 0 <= e.index < len(row.follow_ups):
+        row.follow_ups[e.index]["done_at"] = e.meta.occurred_at.isoformat()
+        b.put(CONFERENCES, row)
+    if item := b.get(FOLLOW_UPS, follow_up_key(str(e.originator_id), e.index), FollowUpRow):
+        item.done_at = e.meta.occurred_at
+        b.put(FOLLOW_UPS, item)

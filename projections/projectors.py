@@ -8,6 +8,7 @@ from typing import Any, Final
 from events.base import Event
 from events.cases import (
     CaseConferenceHeld,
+    ConferenceFollowUpDone,
     DepartmentMatterClosed,
     DepartmentMatterOpened,
     InterventionEnded,
@@ -44,6 +45,7 @@ from events.ledger import NotificationRead, ProtectedDataShown, ReminderFired, S
 from projections import notices
 from projections.batch import Batch
 from projections.on_cases import (
+    conference_follow_up_done,
     conference_held,
     intervention_ended,
     intervention_planned,
@@ -99,6 +101,7 @@ PROJECTORS: Final[dict[type[Event], Projector]] = {
     InterventionReviewed: intervention_reviewed,
     InterventionEnded: intervention_ended,
     CaseConferenceHeld: conference_held,
+    ConferenceFollowUpDone: conference_follow_up_done,
     RecordSealed: record_sealed,
     ChildAssigned: child_assigned,
     ClosureRequested: closure_requested,

@@ -11,11 +11,20 @@ from typing import Any
 
 import msgspec
 
-from backend.disclosure import Disclosure, category_kind, statistic
+from backend.disclosure import Disclosure, Kind, category_kind, statistic
 from backend.identity import Actor
 from backend.rules.case_status import CaseStatus
 from backend.rules.policy import effective_level, is_overdue
-from events.vocabulary import Category, ClosureReason, Department, InterventionType, ReportSource, RiskLevel, label_zh
+from events.vocabulary import (
+    Category,
+    ClosureReason,
+    Department,
+    InterventionType,
+    ReporterInstitution,
+    ReportSource,
+    RiskLevel,
+    label_zh,
+)
 from projections.coverage import VILLAGE_SEGMENTS, CoverageRow, quarter_of, village_of
 from projections.db import ReadDB
 from projections.queries import in_scope_sql
@@ -74,6 +83,9 @@ def summary(db: ReadDB, jurisdiction: str, start: datetime, end: datetime, now: 
         _reports(reports),
         coverage_table(db, jurisdiction, start, end, children, visits),
         _closures(everyone),
+        _report_timeliness(reports),
+        _reports_by_institution(reports),
+        _reports_by_sentinel_place(reports, reader),
     ]
 
 
@@ -192,6 +204,51 @@ def _reports(reports: list[ReportRow]) -> StatTable:
                      sum(1 for r in mine if r.triaged_at), _median([_hours(r.received_at, r.triaged_at) for r in mine])])
     columns = ["来源", "code", "报告 reports", "已研判 triaged", "研判中位小时 median hours to triage"]
     return StatTable("reports", "发现报告 Reports by source", columns, rows)
+
+
+def _p90(values: list[float | None]) -> float | None:
+    """The 90th percentile (inclusive: a single value is its own), in hours to one decimal."""
+    present = sorted(v for v in values if v is not None)
+    if len(present) < 2:
+        return round(present[0], 1) if present else None
+    return round(statistics.quantiles(present, n=10, method="inclusive")[8], 1)
+
+
+def _timeliness(mine: list[ReportRow]) -> list[Any]:
+    """Hours from discovery to report and from report to triage: median and 90th percentile of each."""
+    to_report = [_hours(r.discovered_at, r.received_at) for r in mine]
+    to_triage = [_hours(r.received_at, r.triaged_at) for r in mine]
+    return [_median(to_report), _p90(to_report), _median(to_triage), _p90(to_triage)]
+
+
+TIMELINESS_COLUMNS = ["发现至报告中位小时 median hours discovery to report", "发现至报告P90小时 p90",
+                      "报告至研判中位小时 median hours report to triage", "报告至研判P90小时 p90"]
+
+
+def _report_timeliness(reports: list[ReportRow]) -> StatTable:
+    rows = [[label_zh(ReportSource, m.value), m.value, sum(1 for r in reports if r.source == m.value),
+             *_timeliness([r for r in reports if r.source == m.value])] for m in ReportSource]
+    rows.append(["合计", "all", len(reports), *_timeliness(reports)])
+    return StatTable("report_timeliness", "发现报告时效 Report timeliness by source",
+                     ["来源", "code", "报告 reports", *TIMELINESS_COLUMNS], rows)
+
+
+def _reports_by_institution(reports: list[ReportRow]) -> StatTable:
+    rows = []
+    for m in ReporterInstitution:
+        mine = [r for r in reports if r.reporter_institution == m.value]
+        rows.append([label_zh(ReporterInstitution, m.value), m.value, len(mine), *_timeliness(mine)])
+    return StatTable("reports_by_institution", "报告单位 Reports by reporter institution",
+                     ["单位类型", "code", "报告 reports", *TIMELINESS_COLUMNS], rows)
+
+
+def _reports_by_sentinel_place(reports: list[ReportRow], reader: Actor) -> StatTable:
+    """Reports per named sentinel place (监测哨点). A named place and a small count can point to one child, so
+    these cells follow the table's small-cell rule: 1 to 4 shown as "<5" to supervisors."""
+    counts = Counter((r.sentinel_place, r.reporter_institution or "") for r in reports if r.sentinel_place)
+    rows = [[place, kind, statistic(reader, count, Kind.SENSITIVE)] for (place, kind), count in sorted(counts.items())]
+    return StatTable("reports_by_sentinel_place", "哨点报告 Reports by sentinel place",
+                     ["哨点 place", "单位类型 institution", "报告 reports"], rows)
 
 
 def _closures(children: list[ChildRow]) -> StatTable:

@@ -146,6 +146,42 @@ class ReportRow(msgspec.Struct, kw_only=True):
     triage_by: datetime | None = None
     changed_at: int = 0
     """The log position of the last event that changed the row (a scheduler pass looks at rows changed since)."""
+    discovered_at: datetime | None = None
+    reporter_institution: str | None = None
+    sentinel_place: str | None = None
+    hotline_ticket: str | None = None
+    reporter_role: str = ""
+
+
+class ConferenceRow(msgspec.Struct, kw_only=True):
+    """A case conference about a child, with its follow-ups and which of them are done."""
+
+    conference_id: str
+    child_id: str
+    held_at: datetime
+    actor_id: str | None
+    participants: list[str]
+    decisions: list[str]
+    follow_ups: list[dict[str, Any]] = []
+    """Each `{text, owner, due_date, done_at}`, numbered by its place in the list."""
+
+
+class FollowUpRow(msgspec.Struct, kw_only=True):
+    """One follow-up of a conference, a task until done: due by the end of its due date (`policy.day_due`)."""
+
+    key: str
+    conference_id: str
+    index: int
+    child_id: str
+    text: str
+    owner: str | None = None
+    due_at: datetime | None = None
+    done_at: datetime | None = None
+
+
+def follow_up_key(conference_id: str, index: int) -> str:
+    """Keys in the order of the follow-ups (a conference has at most a few dozen)."""
+    return f"{conference_id}:{index:03d}"
 
 
 class LinkRow(msgspec.Struct, kw_only=True):
@@ -168,7 +204,7 @@ class MoveRow(msgspec.Struct, kw_only=True):
     to_jurisdiction: str
 
 
-SCHEMA_VERSION: Final = 15
+SCHEMA_VERSION: Final = 16
 """Bump when a table or row shape changes: older read models are then dropped and rebuilt from the log."""
 
 INTEGER_COLUMNS: Final = frozenset({"changed_at", "position"})
@@ -271,8 +307,23 @@ REPORTS: Final = Table(
     "rm_reports", "report_id", ReportRow,
     {"jurisdiction": lambda r: r.jurisdiction,
      "triage_due": lambda r: utc_text(r.triage_by) if r.triaged_at is None else None,
-     "changed_at": lambda r: r.changed_at},
-    indexes=("jurisdiction", "triage_due", "changed_at"),
+     "changed_at": lambda r: r.changed_at,
+     "received_at": lambda r: utc_text(r.received_at),
+     "triaged": lambda r: "0" if r.triaged_at is None else "1",
+     "source": lambda r: r.source,
+     "urgency": lambda r: r.urgency,
+     "child_id": lambda r: r.child_id},
+    indexes=("jurisdiction", "triage_due", "changed_at", "received_at"),
+)
+CONFERENCES: Final = Table(
+    "rm_conferences", "conference_id", ConferenceRow,
+    {"child_id": lambda r: r.child_id, "held_at": lambda r: utc_text(r.held_at)},
+    indexes=("child_id",),
+)
+FOLLOW_UPS: Final = Table(
+    "rm_follow_ups", "key", FollowUpRow,
+    {"child_id": lambda r: r.child_id, "due": lambda r: utc_text(r.due_at) if r.done_at is None else None},
+    indexes=("child_id", "due"),
 )
 LINKS: Final = Table(
     "rm_links", "key", LinkRow, {"stream_id": lambda r: r.stream_id, "child_id": lambda r: r.child_id},
@@ -291,7 +342,7 @@ ACCESS: Final = Table(
     read_back=False,
 )
 
-TABLES: tuple[Table, ...] = (CHILDREN, VISITS, REFERRALS, INTERVENTIONS, REPORTS, LINKS, MOVES, ACCESS)
+TABLES: tuple[Table, ...] = (CHILDREN, VISITS, REFERRALS, INTERVENTIONS, REPORTS, CONFERENCES, FOLLOW_UPS, LINKS, MOVES, ACCESS)
 CHECKPOINTS_DDL: Final = (
     "CREATE TABLE IF NOT EXISTS rm_checkpoints "
     "(name TEXT PRIMARY KEY, position BIGINT NOT NULL, generation BIGINT NOT NULL DEFAULT 0)"

@@ -17,16 +17,17 @@ from backend.rules.policy import effective_level
 from events.vocabulary import ReportSource, Role, label_zh
 from projections.db import ReadDB
 from projections.queries import aged_out_sql, in_scope_sql
-from projections.tables import ChildRow, InterventionRow, ReferralRow, ReportRow, utc_text
+from projections.tables import ChildRow, FollowUpRow, InterventionRow, ReferralRow, ReportRow, utc_text
 
 VISIT_DUE, REFERRAL_ACCEPT, REFERRAL_COMPLETE, REPORT_TRIAGE, INTERVENTION_REVIEW = (
     "visit_due", "referral_accept", "referral_complete", "report_triage", "intervention_review",
 )
 CLOSURE_APPROVAL, AGING_OUT = "closure_approval", "aging_out"
+CONFERENCE_FOLLOWUP: Final = "conference_followup"
 KINDS_BY_ROLE: Final[dict[Role, tuple[str, ...]]] = {
     Role.GRID_WORKER: (VISIT_DUE, AGING_OUT),
-    Role.CHILD_DIRECTOR: (VISIT_DUE, REPORT_TRIAGE, INTERVENTION_REVIEW, AGING_OUT),
-    Role.SUPERVISOR: (REPORT_TRIAGE, CLOSURE_APPROVAL),
+    Role.CHILD_DIRECTOR: (VISIT_DUE, REPORT_TRIAGE, INTERVENTION_REVIEW, AGING_OUT, CONFERENCE_FOLLOWUP),
+    Role.SUPERVISOR: (REPORT_TRIAGE, CLOSURE_APPROVAL, CONFERENCE_FOLLOWUP),
     Role.DEPARTMENT_HANDLER: (REFERRAL_ACCEPT, REFERRAL_COMPLETE, INTERVENTION_REVIEW),
     Role.AUDITOR: (),
 }
@@ -34,7 +35,8 @@ KINDS_BY_ROLE: Final[dict[Role, tuple[str, ...]]] = {
 directors and supervisors triage reports, a department's handlers accept and complete its referrals, and a case
 plan's review falls to the responsible department's handlers and the village's child director; supervisors decide
 closure requests; a child about to turn 18 is its owner's to close, or the village's child directors' when it has no
-owner."""
+owner; a conference's follow-ups with a due date fall to the child directors and supervisors whose jurisdiction
+holds the child."""
 
 
 class Task(msgspec.Struct, kw_only=True):
@@ -47,6 +49,8 @@ class Task(msgspec.Struct, kw_only=True):
     referral_id: str | None = None
     report_id: str | None = None
     intervention_id: str | None = None
+    conference_id: str | None = None
+    follow_up_index: int | None = None
 
 
 class TaskQuery(msgspec.Struct, kw_only=True):
@@ -64,6 +68,7 @@ _child = msgspec.json.Decoder(ChildRow)
 _referral = msgspec.json.Decoder(ReferralRow)
 _report = msgspec.json.Decoder(ReportRow)
 _intervention = msgspec.json.Decoder(InterventionRow)
+_follow_up = msgspec.json.Decoder(FollowUpRow)
 
 
 def _keyset(kind: str, due_column: str, id_column: str, after: After) -> tuple[str, list[Any]]:
@@ -178,6 +183,18 @@ def _aging_out(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]
             for c in (_child.decode(r[0]) for r in rows)]
 
 
+def _follow_ups(db: ReadDB, q: TaskQuery, after: After, limit: int) -> list[Task]:
+    """A conference's follow-ups with a due date, not yet done, about open cases in the caller's jurisdiction."""
+    rows = _select(db, q, after, limit, kind=CONFERENCE_FOLLOWUP, columns="f.doc, c.doc",
+                   source="rm_follow_ups f JOIN rm_children c ON c.child_id = f.child_id",
+                   scope_column="c.jurisdiction", due="f.due", key="f.key",
+                   where=("c.case_status <> ?",), values=(CaseStatus.CLOSED.value,))
+    return [Task(task_id=f"{CONFERENCE_FOLLOWUP}:{f.key}", kind=CONFERENCE_FOLLOWUP, due_at=f.due_at,
+                 priority=_priority(c), title=f"会商跟进 {c.name}", child_id=c.child_id,
+                 conference_id=f.conference_id, follow_up_index=f.index)
+            for f, c in ((_follow_up.decode(a), _child.decode(b)) for a, b in rows) if f.due_at is not None]
+
+
 SOURCES: Final = {
     VISIT_DUE: _visits,
     REFERRAL_ACCEPT: _referrals(REFERRAL_ACCEPT, "sent", "受理转介"),
@@ -186,6 +203,7 @@ SOURCES: Final = {
     INTERVENTION_REVIEW: _reviews,
     CLOSURE_APPROVAL: _closures,
     AGING_OUT: _aging_out,
+    CONFERENCE_FOLLOWUP: _follow_ups,
 }
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from backend.settings import Policy
 from events.vocabulary import RISK_ORDER, RiskLevel, Urgency
+
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+"""Where the work happens: a day's deadline ends at midnight there (China has one time zone and no summer time)."""
 
 
 def effective_level(level: str | None, categories: list[str]) -> RiskLevel | None:
@@ -74,3 +77,8 @@ def due_soon_at(policy: Policy, due: datetime) -> datetime:
 def visit_interval(policy: Policy, level: str) -> timedelta | None:
     """The visit interval of a level named by its code (None for a code that is not a level)."""
     return {str(k): v for k, v in policy.visit_intervals.items()}.get(level)
+
+
+def day_due(day: date) -> datetime:
+    """A deadline given as a day (a conference follow-up's due date): due by the end of that day, China time."""
+    return datetime.combine(day + timedelta(days=1), time(0), CHINA_STANDARD_TIME)

@@ -7,16 +7,16 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from backend.aggregate import Aggregate
-from backend.commands import HoldConference, InterventionStep, PlanIntervention
+from backend.commands import FollowUpDone, FollowUpInput, HoldConference, InterventionStep, PlanIntervention
 from backend.conferences import Conference
-from backend.errors import ChildNotFound, InterventionNotFound, InvalidInput
+from backend.errors import ChildNotFound, ConferenceNotFound, InterventionNotFound, InvalidInput
 from backend.identity import Actor, authorize
 from backend.interventions import Intervention
 from backend.rules.timing import check_moment
 from backend.usecases.children import Children
 from backend.usecases.core import Change, Core, Outcome
 from events.base import Meta
-from events.cases import Goal
+from events.cases import FollowUp, Goal
 from events.vocabulary import InterventionStatus, Role
 
 
@@ -95,12 +95,37 @@ class Interventions:
                 child_id=child_id,
                 participants=list(command.participants),
                 decisions=list(command.decisions),
-                follow_ups=list(command.follow_ups),
+                follow_up_items=[_follow_up(f) for f in command.follow_ups],
             )
             result = {"conference_id": str(conference.id), "child_id": str(child_id)}
             return Change([conference], result)
 
         return self.core.submit("conference.hold", actor, device_id, command, child_id, handle)
+
+    def follow_up_done(self, actor: Actor, device_id: str, conference_id: UUID, index: int, command: FollowUpDone) -> Outcome:
+        """Mark one of a conference's follow-ups done: its task leaves the worklist."""
+        authorize(actor, "conference.follow_up")
+
+        def handle(meta: Meta) -> Change:
+            conference = self.conference(actor, conference_id)
+            conference.follow_up_done(meta, index, command.note)
+            result = {"conference_id": str(conference.id), "child_id": str(conference.child_id), "index": index,
+                      "status": "done"}
+            return Change([conference], result)
+
+        # the follow-up's number is part of what is submitted: the same submission for another follow-up is refused
+        return self.core.submit(f"conference.follow_up:{index}", actor, device_id, command, conference_id, handle)
+
+    def conference(self, actor: Actor, conference_id: UUID) -> Conference:
+        """A conference about a child the actor may see; otherwise it does not exist for them."""
+        conference = self.core.load(Conference, conference_id)
+        if conference is None or conference.child_id is None:
+            raise ConferenceNotFound("no such conference")
+        try:
+            self.children.get(actor, conference.child_id, for_update=False)
+        except ChildNotFound:
+            raise ConferenceNotFound("no such conference") from None
+        return conference
 
     def _step(
         self,
@@ -139,3 +164,10 @@ class Interventions:
     def _check_department(actor: Actor, department: str) -> None:
         if actor.role == Role.DEPARTMENT_HANDLER and department != actor.department:
             raise InvalidInput("a department handler plans for their own department", field="responsible_department")
+
+
+def _follow_up(given: str | FollowUpInput) -> FollowUp:
+    """A follow-up as plain text has no owner and no due date: it is recorded, and tracked once it has one."""
+    if isinstance(given, str):
+        return FollowUp(text=given)
+    return FollowUp(text=given.text, owner=given.owner, due_date=given.due_date)

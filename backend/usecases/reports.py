@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from backend.aggregate import Aggregate
@@ -12,7 +12,9 @@ from backend.errors import ChildNotFound, InvalidInput, ReportNotFound
 from backend.identity import Actor, authorize, check_in_scope
 from backend.reports import Report
 from backend.rules.jurisdiction import parse_jurisdiction
+from backend.rules.order import check_follows
 from backend.rules.policy import triage_due
+from backend.rules.timing import check_moment
 from backend.usecases.children import Children, registration_fields
 from backend.usecases.core import Change, Core, Outcome
 from backend.usecases.referrals import Referrals
@@ -33,6 +35,8 @@ class Reports:
         authorize(actor, "report.receive")
         jurisdiction = parse_jurisdiction(command.jurisdiction)
         check_in_scope(actor, jurisdiction)
+        if command.discovered_at is not None:
+            check_moment(command.discovered_at, "discovered_at")
 
         def handle(meta: Meta) -> Change:
             if command.child_id is not None:
@@ -48,6 +52,10 @@ class Reports:
                 urgency=command.urgency,
                 triage_within_hours=(triage_due(self.core.policy, meta.occurred_at, command.urgency)
                                      - meta.occurred_at) / timedelta(hours=1),
+                discovered_at=discovered_before(command.discovered_at, meta),
+                reporter_institution=command.reporter_institution,
+                sentinel_place=command.sentinel_place,
+                hotline_ticket=command.hotline_ticket,
             )
             result = {
                 "report_id": str(report.id),
@@ -110,3 +118,10 @@ class Reports:
         except ChildNotFound:
             raise ReportNotFound("no such report") from None
         return report
+
+
+def discovered_before(discovered_at: datetime | None, meta: Meta) -> datetime | None:
+    """A report is made no earlier than what it reports was discovered."""
+    if discovered_at is not None:
+        check_follows(meta.occurred_at, discovered_at, "it was discovered (discovered_at)")
+    return discovered_at

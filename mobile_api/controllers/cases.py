@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -18,11 +19,20 @@ from backend.commands import (
     TriageReport,
 )
 from backend.disclosure import Shown, hidden_sealed_departments
-from events.vocabulary import Department, ReferralStatus, Role
+from events.vocabulary import Department, ReferralStatus, ReportSource, Role, Urgency
 from mobile_api import cursors
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, written
-from mobile_api.schemas import InterventionResult, Referral, ReferralPage, ReferralResult, ReportResult, TriageResult
+from mobile_api.controllers.casefile import From, ReportStatus, report_page
+from mobile_api.schemas import (
+    InterventionResult,
+    Referral,
+    ReferralPage,
+    ReferralResult,
+    ReportPage,
+    ReportResult,
+    TriageResult,
+)
 from mobile_api.services import Services
 from mobile_api.showing import record_shown
 from projections.queries import ReferralQuery, referrals
@@ -50,6 +60,16 @@ class ReportsController(Controller):
         """Link the report to a known or newly registered child and decide; a referral is made at once."""
         outcome = services.app.reports.triage(caller.actor, caller.device_id, report_id, data)
         return written(services, caller, outcome, TriageResult)
+
+    @get("/", operation_id="listReports", guards=[permission("report.register")], sync_to_thread=True)
+    def list_reports(self, caller: CallerDep, services: ServicesDep, limit: Limit = 50, cursor: Cursor = None,
+                     status: ReportStatus | None = None, source: ReportSource | None = None,
+                     urgency: Urgency | None = None, from_: From = None, to: datetime | None = None) -> ReportPage:
+        """The report register (线索台账): reports received in scope, newest first, filtered by triage status, source,
+        urgency and when received (`from` inclusive, `to` exclusive), each with its triage deadline (`triage_by`: 2 h
+        for urgent, 24 h otherwise) and whether it is past it untriaged (`overdue`). A report about a child whose
+        record is sealed is not listed for those who may not see sealed matters."""
+        return report_page(services, caller, limit, cursor, status, source, urgency, from_, to)
 
 
 class ReferralsController(Controller):

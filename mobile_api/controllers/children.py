@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, Parameter
@@ -29,9 +30,10 @@ from events.vocabulary import Category, RiskLevel, Role
 from mobile_api import cursors
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, written
-from mobile_api.schemas import ChildChange, ChildPage, ChildStatus, ConferenceResult
+from mobile_api.schemas import ChildChange, ChildPage, ChildStatus, Conference, ConferencePage, ConferenceResult
 from mobile_api.services import Services
 from mobile_api.showing import record_shown, registration_answer
+from projections.casefile import child_conferences, conference_view
 from projections.queries import Caseload, caseload, child_row
 from projections.tables import ChildRow
 from projections.views import child_status, row_visible
@@ -154,4 +156,23 @@ class ChildrenController(Controller):
         outcome = services.app.interventions.hold_conference(caller.actor, caller.device_id, child_id, data)
         return written(services, caller, outcome, ConferenceResult)
 
+    @get("/{child_id:uuid}/conferences", operation_id="listChildConferences", guards=[permission("child.read")], sync_to_thread=True)
+    def list_conferences(self, child_id: FromPath[UUID], caller: NamedDependency[Caller], services: NamedDependency[Services],
+                         limit: Limit = 50, cursor: Cursor = None) -> ConferencePage:
+        """The child's case conferences (个案会商), oldest first, with their follow-ups (numbered by `index`) and
+        which are done; decisions and follow-ups are words about the child, withheld as the disclosure table says."""
+        return conferences_page(services, caller, child_id, limit, cursor)
 
+
+def conferences_page(services: Services, caller: Caller, child_id: UUID, limit: int, cursor: str | None) -> ConferencePage:
+    """The child's case conferences (个案会商), oldest first, with their follow-ups and which are done."""
+    child = visible_child(services, caller.actor, child_id)
+    kind = cursors.child_list("conferences", child_id)
+    rows, after = child_conferences(services.read_db, str(child_id), limit, services.cursors.read(kind, cursor))
+    shown, items = Shown(), []
+    for row in rows:
+        view, disclosure = conference_view(row, child, caller.actor)
+        shown.add(child_id, disclosure)
+        items.append(msgspec.convert(view, Conference))
+    record_shown(services, caller, shown, "listChildConferences")
+    return ConferencePage(items=items, next_cursor=services.cursors.write(kind, after))

@@ -15,6 +15,7 @@ from events.vocabulary import (
     Category,
     Department,
     InterventionType,
+    ReporterInstitution,
     ReportSource,
     RiskLevel,
     Role,
@@ -93,6 +94,7 @@ class SessionController(Controller):
             visit_types=terms(VisitType),
             report_sources=terms(ReportSource),
             roles=terms(Role),
+            reporter_institutions=terms(ReporterInstitution),
             policy=PolicyTerms(
                 accept_within_hours=hours(policy.accept_within), accept_within_red_hours=hours(policy.accept_within_red),
                 complete_within_days=days(policy.complete_within), triage_within_hours=hours(policy.triage_within),

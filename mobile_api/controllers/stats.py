@@ -37,7 +37,9 @@ class StatsController(Controller):
         to: datetime | None = None,
         format: Literal["json", "csv", "xlsx"] = "json",
     ) -> Response[Any]:
-        """Children by category and risk; visits; referrals by department; interventions; reports (default: last 90 days)."""
+        """Children by category and risk; visits; referrals by department; interventions; reports by source, by
+        reporter institution and by sentinel place (a place's count of 1 to 4 shown as "<5" to supervisors), and hours
+        from discovery to report and from report to triage (median, 90th percentile) (default: last 90 days)."""
         report = statistics(services, caller.actor, jurisdiction, from_, to)
         if format == "json":
             return Response({"jurisdiction": report.scope, "from": report.start.isoformat(), "to": report.end.isoformat(),

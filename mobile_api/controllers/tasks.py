@@ -19,7 +19,7 @@ from mobile_api.services import Services
 from projections.tasks import KINDS_BY_ROLE, TaskQuery, tasks
 
 Kind = Literal["visit_due", "referral_accept", "referral_complete", "report_triage", "intervention_review",
-               "closure_approval", "aging_out"]
+               "closure_approval", "aging_out", "conference_followup"]
 
 
 class TasksController(Controller):
@@ -34,7 +34,8 @@ class TasksController(Controller):
         (grid workers, child directors), reports to triage (child directors, supervisors; 2 h for urgent ones,
         24 h otherwise), their department's referrals to accept and to complete (department handlers), closure
         requests to approve or reject (supervisors), children who turn 18 within 30 days to close (their owner, or
-        the village's child directors; such a child's visits leave the list on the 18th birthday). A task
+        the village's child directors; such a child's visits leave the list on the 18th birthday), conference
+        follow-ups due by the end of their due date (child directors, supervisors). A task
         leaves the list when the thing is done, not when it is read."""
         if due_before is not None:
             check_moment(due_before, "due_before")

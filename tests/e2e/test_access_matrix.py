@@ -21,7 +21,8 @@ DEPARTMENTS = {username: dept for username, _, _, dept in USERS}
 MATRIX_USERS = ["grid", "director", "supervisor", "police", "education", "auditor", "admin"]
 ONLY_THROUGH_OWN_DEPARTMENT = {
     "getChild", "getVisit", "acceptReferral", "declineReferral", "noteReferralProgress", "completeReferral",
-    "startIntervention", "reviewIntervention", "endIntervention",
+    "startIntervention", "reviewIntervention", "endIntervention", "listChildVisits", "listChildConferences",
+    "childTimeline",
 }
 
 
@@ -62,6 +63,10 @@ class Fresh:
         body = sub(source="hotline", reporter={"role": "neighbour"}, description="孩子独自在家",
                    jurisdiction=self.place(target), child_id=self.child(target))
         return self.w.as_("county").post("/api/v1/reports", body).json()["report_id"]
+
+    def conference(self, target: str) -> str:
+        body = sub(participants=["民政"], decisions=["跟进"], follow_ups=[{"text": "联系学校", "due_date": "2030-01-01"}])
+        return self.w.as_("county").post(f"/api/v1/children/{self.child(target)}/conferences", body).json()["conference_id"]
 
     def visit(self, target: str) -> str:
         body = sub(child_id=self.child(target), visit_type="home", child_seen=True, guardian_present=True)
@@ -159,6 +164,11 @@ ENDPOINTS = [
     Endpoint("recordVisit", "visit.record", 201,
              lambda f, t, u: _post("/api/v1/visits", sub(child_id=f.child(t), visit_type="home", child_seen=True, guardian_present=True))),
     Endpoint("getVisit", "child.read", 200, lambda f, t, u: ("GET", f"/api/v1/visits/{f.visit(t)}", None)),
+    # before any referral or intervention is opened with the education department: its handler sees no child yet
+    Endpoint("listChildVisits", "child.read", 200, lambda f, t, u: ("GET", f"/api/v1/children/{f.child(t)}/visits", None)),
+    Endpoint("listChildConferences", "child.read", 200,
+             lambda f, t, u: ("GET", f"/api/v1/children/{f.child(t)}/conferences", None)),
+    Endpoint("childTimeline", "child.read", 200, lambda f, t, u: ("GET", f"/api/v1/children/{f.child(t)}/timeline", None)),
     Endpoint("receiveReport", "report.receive", 201,
              lambda f, t, u: _post("/api/v1/reports", sub(source="walk_in", reporter={"role": "parent"}, description="求助",
                                                           jurisdiction=f.place(t)))),
@@ -198,6 +208,10 @@ ENDPOINTS = [
              lambda f, t, u: ("GET", f"/api/v1/audit/children/{f.child(t)}/as-of?at={_soon()}&basis=occurred", None)),
     Endpoint("verifyChains", "audit.verify", 200, lambda f, t, u: ("GET", f"/api/v1/audit/verify?child_id={f.child(t)}", None)),
     Endpoint("accessLog", "audit.verify", 200, lambda f, t, u: ("GET", f"/api/v1/audit/access-log?child_id={f.child(t)}", None)),
+    Endpoint("childFilePdf", "child.file", 200, lambda f, t, u: ("GET", f"/api/v1/children/{f.child(t)}/file.pdf", None)),
+    Endpoint("completeFollowUp", "conference.follow_up", 201,
+             lambda f, t, u: _post(f"/api/v1/conferences/{f.conference(t)}/follow_ups/0/done", sub(note="已联系"))),
+    Endpoint("listReports", "report.register", 200, lambda f, t, u: ("GET", "/api/v1/reports", None), targeted=False),
     Endpoint("statsSummary", "audit.read", 200,
              lambda f, t, u: ("GET", f"/api/v1/stats/summary?jurisdiction={f.place(t).rsplit('/', 3)[0]}", None)),
     Endpoint("exportChildren", "child.export", 200,

@@ -248,6 +248,10 @@ PROBES: dict[str, Probe] = {
     "reopenCase": _lifecycle("/reopen", {"reason": "返回本村"}, close_first=True),
     "updateProfile": _lifecycle("/profile", {"phone": "13900001111", "school": "某小学"}),
     "mergeChild": _merge,
+    "listChildVisits": _each_child("/api/v1/children/{child}/visits", limit=500),
+    "listChildConferences": _each_child("/api/v1/children/{child}/conferences", limit=500),
+    "childTimeline": _each_child("/api/v1/children/{child}/timeline", limit=500),
+    "listReports": _get("/api/v1/reports", limit=500),
 }
 """Operations whose answers can carry protected facts about a child: probed, every answer searched."""
 
@@ -264,11 +268,12 @@ CHECKED_ELSEWHERE = {
     "importRoster": "answers row numbers, codes, child ids and counts; out-of-scope holders named by county only, "
                     "checked in test_roster_import",
     "getImportTemplate": "the template's headers and a made-up example row, about no child",
+    "childFilePdf": "a PDF: its text is extracted and searched in test_case_file (sealed and sensitive facts)",
 }
 NO_CHILD_FACTS = {
     "health", "ready", "login", "me", "recordVisit", "receiveReport", "sendReferral", "acceptReferral",
     "declineReferral", "noteReferralProgress", "completeReferral", "escalateReferral", "planIntervention",
-    "startIntervention", "reviewIntervention", "endIntervention", "holdConference",
+    "startIntervention", "reviewIntervention", "endIntervention", "holdConference", "completeFollowUp",
 }
 """Operations whose answers name ids, states and deadlines only: their response schemas are checked to hold none
 of the protected fields, so a field added there later fails until it is classified."""

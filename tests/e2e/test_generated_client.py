@@ -30,8 +30,10 @@ content_type_overrides:
   image/webp: application/octet-stream
   image/heic: application/octet-stream
   application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: application/octet-stream
+  application/pdf: application/octet-stream
 """
-"""The generator's own settings: no formatter run afterwards, and photos and workbooks read as bytes."""
+"""The generator's own settings: no formatter run afterwards, and photos, workbooks and the personal file read as
+bytes."""
 
 
 def generator() -> str | None:

@@ -165,6 +165,7 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("importRoster", "multipart/form-data"): "the body is the roster file in a multipart form, not JSON",
     ("getImportTemplate", XLSX): "the answer is the template workbook's bytes",
     ("exportChildren", XLSX): "the answer is an XLSX workbook of the caseload",
+    ("childFilePdf", "application/pdf"): "the answer is the personal file's PDF bytes",
 }
 """(operation, media type) of a request body or main answer that cannot have a JSON example, and why."""
 

@@ -83,6 +83,13 @@ WHO: dict[str, frozenset[str] | str] = {
     "reviewIntervention": frozenset({DIRECTOR, SUPERVISOR, HANDLER}),
     "endIntervention": frozenset({DIRECTOR, SUPERVISOR, HANDLER}),
     "holdConference": frozenset({SUPERVISOR}),
+    # API.md v1.1 case lifecycle and the personal file
+    "listChildVisits": SCOPED_USERS,
+    "listChildConferences": SCOPED_USERS,
+    "childTimeline": SCOPED_USERS,
+    "childFilePdf": frozenset({DIRECTOR, SUPERVISOR, AUDITOR}),
+    "listReports": frozenset({DIRECTOR, SUPERVISOR, AUDITOR}),
+    "completeFollowUp": frozenset({DIRECTOR, SUPERVISOR}),  # API.md silent: who holds and follows up conferences
     # Offline sync
     "sync": FIELD_ROLES,
     # API.md v1.1 worklist: "every role but admin"

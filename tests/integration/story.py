@@ -15,15 +15,21 @@ from backend.commands import (
     ChangeCategories,
     CloseCase,
     ClosureDecision,
+    FollowUpDone,
+    FollowUpInput,
+    HoldConference,
     InterventionStep,
     MergeChild,
     PlanIntervention,
+    ReceiveReport,
     RecordVisit,
     ReferralStep,
     RegisterChild,
     ReopenCase,
+    ReporterInput,
     SendReferral,
     TransferChild,
+    TriageReport,
     UpdateProfile,
 )
 from backend.errors import DomainError
@@ -40,7 +46,8 @@ steps = st.lists(
     st.tuples(
         st.sampled_from(["register", "grade", "grade_late", "visit", "visit_offline", "categories", "transfer",
                          "refer", "accept", "complete", "plan", "start", "end", "ask_closure", "close", "approve",
-                         "reject", "reopen", "profile", "profile_late", "merge"]),
+                         "reject", "reopen", "profile", "profile_late", "merge", "report", "triage", "confer",
+                         "follow_up"]),
         st.integers(min_value=0, max_value=7),
         st.integers(min_value=1, max_value=600),
     ),
@@ -58,6 +65,8 @@ class Story:
     children: list[UUID] = field(default_factory=list)
     referrals: list[UUID] = field(default_factory=list)
     interventions: list[UUID] = field(default_factory=list)
+    reports: list[UUID] = field(default_factory=list)
+    conferences: list[UUID] = field(default_factory=list)
 
     def play(self, step: tuple[str, int, int]) -> None:
         kind, pick, minutes = step
@@ -161,3 +170,26 @@ class Story:
     def merge(self, pick: int) -> None:
         command = MergeChild(**self.sub(), duplicate_child_id=self.child(pick + 1))
         self.app.lifecycle.merge(SUPERVISOR, "d", self.child(pick), command)
+
+    def report(self, pick: int) -> None:
+        command = ReceiveReport(**self.sub(), source="sentinel", reporter=ReporterInput(role="前台"), description="d",
+                                jurisdiction=PLACES[pick % 3], urgency="urgent" if pick % 2 else "normal",
+                                discovered_at=self.clock() - timedelta(hours=pick), reporter_institution="hotel",
+                                sentinel_place=f"宾馆{pick % 2}")
+        self.reports.append(UUID(self.app.reports.receive(SUPERVISOR, "d", command).result["report_id"]))
+
+    def triage(self, pick: int) -> None:
+        if self.reports:
+            command = TriageReport(**self.sub(), child_id=self.child(pick), decision="monitor")
+            self.app.reports.triage(SUPERVISOR, "d", self.reports[pick % len(self.reports)], command)
+
+    def confer(self, pick: int) -> None:
+        follow_ups = [FollowUpInput(text="联系学校", due_date=self.clock().date() + timedelta(days=pick)), "复核"]
+        command = HoldConference(**self.sub(), participants=["民政"], decisions=["d"], follow_ups=follow_ups)
+        held = self.app.interventions.hold_conference(SUPERVISOR, "d", self.child(pick), command)
+        self.conferences.append(UUID(held.result["conference_id"]))
+
+    def follow_up(self, pick: int) -> None:
+        if self.conferences:
+            target = self.conferences[pick % len(self.conferences)]
+            self.app.interventions.follow_up_done(SUPERVISOR, "d", target, pick % 2, FollowUpDone(**self.sub()))
