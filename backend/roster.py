@@ -16,7 +16,7 @@ from uuid import UUID, uuid5
 
 import msgspec
 
-from backend.children import check_birth_date
+from backend.child import check_birth_date
 from backend.commands import RegisterChild
 from backend.errors import InvalidInput, InvalidJurisdiction
 from backend.identity import Actor

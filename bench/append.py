@@ -12,7 +12,7 @@ from datetime import date
 from uuid import UUID, uuid4
 
 from backend.bootstrap import Huhang, bootstrap
-from backend.children import Child
+from backend.child import Child
 from backend.commands import AssessRisk, RegisterChild
 from backend.identity import Actor
 from bench.common import machine, rate, settings_for

@@ -18,7 +18,7 @@ from pathlib import Path
 from uuid import uuid4
 
 from backend.bootstrap import Huhang, bootstrap
-from backend.children import Child
+from backend.child import Child
 from backend.relay import Relay
 from backend.settings import Settings
 from bench.common import machine

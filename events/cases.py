@@ -30,7 +30,7 @@ class VisitRecorded(Event, frozen=True, kw_only=True):
     follow_up: str | None = None
     flags: list[str] = []
     """What the visit alone raised when recorded, for the audit timeline. Read models never read it: they
-    derive a visit's evidence flags from its facts and the photos stored for it (`backend.photos.evidence_flags`).
+    derive a visit's evidence flags from its facts and the photos stored for it (`backend.photo.evidence_flags`).
     Events from before that rule may also hold flags of photos already stored then."""
 
 

@@ -16,7 +16,7 @@ from litestar.params import Parameter
 from backend.errors import MalformedBody
 from backend.identity import authorize
 from backend.usecases.core import Outcome
-from backend.users import User
+from backend.user import User
 from mobile_api.auth import Caller, Unauthenticated
 from mobile_api.services import Services
 from mobile_api.showing import write_answer

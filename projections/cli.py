@@ -131,7 +131,7 @@ def import_command(settings: Settings, file: str, username: str, commit: bool) -
 
     from backend.errors import UserNotFound
     from backend.identity import user_id_for
-    from backend.users import User
+    from backend.user import User
     from projections.roster import known_children
 
     console = Console()

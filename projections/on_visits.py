@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from backend.photos import PhotoEvidence, VisitEvidence, evidence_flags
+from backend.photo import PhotoEvidence, VisitEvidence, evidence_flags
 from events.base import Geo
 from events.cases import (
     ExifPosition,

@@ -10,7 +10,7 @@ import msgspec
 
 from backend.disclosure import ChildFacts, Disclosure, sees_child
 from backend.identity import Actor
-from backend.photos import photo_flags
+from backend.photo import photo_flags
 from backend.rules.age import is_aged_out
 from backend.rules.case_status import CaseStatus
 from backend.rules.policy import effective_level, is_overdue

@@ -9,7 +9,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from backend.aggregate import Aggregate
-from backend.children import Child
+from backend.child import Child
 from backend.commands import (
     AssessRisk,
     AssignChild,
@@ -29,7 +29,7 @@ from backend.rules.jurisdiction import parse_jurisdiction
 from backend.rules.policy import visit_interval
 from backend.usecases.core import Change, Core, Outcome
 from backend.usecases.views import child_view
-from backend.users import User
+from backend.user import User
 from events.base import Meta
 from events.children import ChildRegistered, RiskAssessed
 from events.vocabulary import Role

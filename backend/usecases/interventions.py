@@ -8,10 +8,10 @@ from uuid import UUID, uuid4
 
 from backend.aggregate import Aggregate
 from backend.commands import FollowUpDone, FollowUpInput, HoldConference, InterventionStep, PlanIntervention
-from backend.conferences import Conference
+from backend.conference import Conference
 from backend.errors import ChildNotFound, ConferenceNotFound, InterventionNotFound, InvalidInput
 from backend.identity import Actor, authorize
-from backend.interventions import Intervention
+from backend.intervention import Intervention
 from backend.rules.timing import check_moment
 from backend.usecases.children import Children
 from backend.usecases.core import Change, Core, Outcome

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import msgspec
 
-from backend.children import Child
+from backend.child import Child
 from backend.commands import CloseCase, ClosureDecision, MergeChild, ReopenCase, UpdateProfile
 from backend.identity import Actor, authorize
 from backend.usecases.children import Children

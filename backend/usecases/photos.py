@@ -12,7 +12,7 @@ import msgspec
 from eventsourcing.persistence import IntegrityError
 
 from backend.identity import Actor, authorize
-from backend.photos import Photo, photo_stream_id
+from backend.photo import Photo, photo_stream_id
 from backend.usecases.children import Children
 from backend.usecases.core import Core, Outcome
 from events.base import Meta

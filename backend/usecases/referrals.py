@@ -8,13 +8,13 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from backend.aggregate import Aggregate
-from backend.children import Child
+from backend.child import Child
 from backend.commands import ReferralStep, SendReferral
 from backend.disclosure import Disclosure
 from backend.errors import ChildNotFound, InvalidInput, ReferralNotFound
 from backend.identity import Actor, authorize
 from backend.involvement import Involvement
-from backend.referrals import Referral
+from backend.referral import Referral
 from backend.rules.policy import referral_deadlines
 from backend.usecases.children import Children, child_facts
 from backend.usecases.core import Change, Core, Outcome

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from backend.aggregate import Aggregate
-from backend.children import Child
+from backend.child import Child
 from backend.commands import ReceiveReport, TriageReport
 from backend.errors import ChildNotFound, InvalidInput, ReportNotFound
 from backend.identity import Actor, authorize, check_in_scope
-from backend.reports import Report
+from backend.report import Report
 from backend.rules.jurisdiction import parse_jurisdiction
 from backend.rules.order import check_follows
 from backend.rules.policy import triage_due

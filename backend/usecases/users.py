@@ -19,7 +19,7 @@ from backend.identity import (
 )
 from backend.rules.jurisdiction import parse_jurisdiction
 from backend.usecases.core import Core
-from backend.users import User, check_password_strength
+from backend.user import User, check_password_strength
 from events.base import Meta
 from events.identity import UserRegistered
 from events.vocabulary import Department, Role

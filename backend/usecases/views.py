@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from backend.children import Child
+from backend.child import Child
 
 
 def child_view(child: Child) -> dict[str, Any]:

@@ -6,10 +6,10 @@ from uuid import UUID, uuid4
 
 from backend.commands import RecordVisit
 from backend.identity import Actor, authorize
-from backend.photos import Photo, PhotoEvidence, VisitEvidence, evidence_flags, photo_stream_id
+from backend.photo import Photo, PhotoEvidence, VisitEvidence, evidence_flags, photo_stream_id
 from backend.usecases.children import Children
 from backend.usecases.core import Change, Core, Outcome
-from backend.visits import Visit
+from backend.visit import Visit
 from events.base import Meta
 
 

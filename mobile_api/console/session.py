@@ -15,7 +15,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from backend.errors import Forbidden
 from backend.identity import PERMISSIONS, Actor, authorize
-from backend.users import User
+from backend.user import User
 from mobile_api.auth import Caller, Unauthenticated
 from mobile_api.services import Services
 from mobile_api.throttle import over_https

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 
 from backend.errors import UserDisabledError, UserNotFound
 from backend.rules.device import check_device_id
-from backend.users import User
+from backend.user import User
 from events.vocabulary import (
     Category,
     Department,

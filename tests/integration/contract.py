@@ -14,7 +14,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from backend.bootstrap import Huhang, bootstrap
-from backend.children import Child
+from backend.child import Child
 from backend.commands import AssessRisk, ChangeCategories, ChangeProfile, RegisterChild, TransferChild
 from backend.errors import (
     ChildNotFound,

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from backend.commands import RecordVisit, RegisterChild
-from backend.photos import Photo, photo_stream_id
+from backend.photo import Photo, photo_stream_id
 from backend.usecases.photos import PhotoFacts
 from events.base import Geo, Meta
 from events.cases import ExifPosition

@@ -13,7 +13,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from backend.bootstrap import bootstrap
-from backend.children import Child
+from backend.child import Child
 from backend.groupcommit import GroupCommit
 from events.base import Meta
 from tests.conftest import fresh_settings

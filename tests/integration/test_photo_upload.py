@@ -11,7 +11,7 @@ from uuid import UUID
 import pytest
 from PIL import Image
 
-from backend.photos import Photo, photo_stream_id
+from backend.photo import Photo, photo_stream_id
 from backend.usecases.photos import Keep, PhotoFacts
 from media.ingest import photo_ingest
 from media.stores import MediaUnavailable, original_key, thumbnail_key

@@ -15,7 +15,7 @@ import nats
 import pytest
 
 from backend.bootstrap import Huhang, bootstrap
-from backend.children import Child
+from backend.child import Child
 from backend.identity import SYSTEM
 from backend.relay import Relay
 from backend.settings import Settings

@@ -14,7 +14,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError
 
 from backend.bootstrap import Huhang, bootstrap
-from backend.children import Child
+from backend.child import Child
 from backend.commands import InterventionStep, PlanIntervention, RecordVisit
 from backend.errors import StaleVersion, StoreUnavailable, SubmissionConflict
 from backend.settings import Settings

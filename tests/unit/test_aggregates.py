@@ -6,11 +6,11 @@ from uuid import uuid4
 import msgspec
 import pytest
 
-from backend.children import Child
+from backend.child import Child
 from backend.errors import EventNotFound, IllegalTransition, InvalidIdNumber, InvalidInput, UnknownCode
-from backend.interventions import Intervention
-from backend.referrals import Referral
-from backend.reports import Report
+from backend.intervention import Intervention
+from backend.referral import Referral
+from backend.report import Report
 from events.base import Meta
 from events.codec import GENESIS_HASH, hash_state
 

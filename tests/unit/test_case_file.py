@@ -9,7 +9,7 @@ from uuid import uuid4
 import msgspec
 import pytest
 
-from backend.conferences import Conference
+from backend.conference import Conference
 from backend.errors import FollowUpNotFound, IllegalTransition, OutOfOrder
 from backend.identity import Actor
 from backend.rules.policy import day_due, is_overdue

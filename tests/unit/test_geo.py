@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from backend.photos import PhotoEvidence, VisitEvidence, evidence_flags, home_flags, photo_flags
+from backend.photo import PhotoEvidence, VisitEvidence, evidence_flags, home_flags, photo_flags
 from backend.rules.geo import bd09_to_gcj02, distance_m, gcj02_to_wgs84, offset_m, to_wgs84, wgs84_to_gcj02
 from backend.settings import Policy
 from events.base import Geo

@@ -8,9 +8,9 @@ from uuid import uuid4
 import pytest
 
 from backend.errors import IllegalTransition, OutOfOrder
-from backend.interventions import Intervention
-from backend.referrals import Referral
-from backend.reports import Report
+from backend.intervention import Intervention
+from backend.referral import Referral
+from backend.report import Report
 from backend.rules.order import check_follows
 from events.base import Meta
 

@@ -13,7 +13,7 @@ import msgspec
 from backend.aggregate import Aggregate
 from backend.rules.geo import distance_m, to_wgs84
 from backend.settings import Policy
-from backend.visits import visit_flags
+from backend.visit import visit_flags
 from events.base import Event, Geo
 from events.cases import ExifPosition, PhotoStored
 
