@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from uuid import UUID
 
 import msgspec
@@ -193,26 +193,41 @@ class Relay:
 
     async def run(self, stop: asyncio.Event, idle: float = 0.2, max_backoff: float = 10.0) -> None:
         """Publish until `stop`; while NATS is away, retry with backoff (writes never wait on it)."""
-        backoff = 0.2
-        while not stop.is_set():
-            try:
-                if self.nc is None:
-                    await self.connect()
-                    backoff = 0.2
-                if not await self.publish_once():
-                    await _sleep(stop, idle)
-            except (TimeoutError, OSError, nats.errors.Error) as exc:
-                log.warning("NATS unavailable (%s); retrying in %.1f s", type(exc).__name__, backoff)
-                await self._drop()
-                await _sleep(stop, backoff)
-                backoff = min(backoff * 2, max_backoff)
-        await self.close()
+        await publish_until(stop, self, "events", idle, max_backoff)
 
-    async def _drop(self) -> None:
+
+class Publisher(Protocol):
+    """Something that follows the log onto NATS from a stored position: the relay, the notifier."""
+
+    nc: Any
+
+    async def connect(self) -> None: ...
+
+    async def publish_once(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+async def publish_until(stop: asyncio.Event, publisher: Publisher, what: str, idle: float, max_backoff: float) -> None:
+    """Run `publisher` until `stop`: a round, or a pause of `idle` when it had nothing to publish; while NATS is
+    away, reconnect with doubling backoff (up to `max_backoff`) and go on from the position it stored."""
+    backoff = 0.2
+    while not stop.is_set():
         try:
-            await self.close()
-        except (OSError, nats.errors.Error):
-            self.nc = None
+            if publisher.nc is None:
+                await publisher.connect()
+                backoff = 0.2
+            if not await publisher.publish_once():
+                await _sleep(stop, idle)
+        except (TimeoutError, OSError, nats.errors.Error) as exc:
+            log.warning("NATS unavailable for %s (%s); retrying in %.1f s", what, type(exc).__name__, backoff)
+            try:
+                await publisher.close()
+            except (OSError, nats.errors.Error):
+                publisher.nc = None
+            await _sleep(stop, backoff)
+            backoff = min(backoff * 2, max_backoff)
+    await publisher.close()
 
 
 class RelayStatus(msgspec.Struct, frozen=True, kw_only=True):

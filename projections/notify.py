@@ -21,6 +21,7 @@ from eventsourcing.utils import get_topic
 from nats.js.api import StorageType, StreamConfig
 
 from backend.identity import Actor
+from backend.relay import publish_until
 from backend.settings import Settings
 from backend.store import EventStore
 from backend.usecases.users import Users
@@ -150,27 +151,6 @@ class Notifier:
 
     async def run(self, stop: asyncio.Event, idle: float = 0.5, max_backoff: float = 10.0) -> None:
         """Publish until `stop`; while NATS is away, retry with backoff from the stored position."""
-        backoff = 0.2
-        while not stop.is_set():
-            try:
-                if self.nc is None:
-                    await self.connect()
-                    backoff = 0.2
-                if not await self.publish_once():
-                    await _sleep(stop, idle)
-            except (TimeoutError, OSError, nats.errors.Error) as exc:
-                log.warning("NATS unavailable for notifications (%s); retrying in %.1f s", type(exc).__name__, backoff)
-                try:
-                    await self.close()
-                except (OSError, nats.errors.Error):
-                    self.nc = None
-                await _sleep(stop, backoff)
-                backoff = min(backoff * 2, max_backoff)
-        await self.close()
+        await publish_until(stop, self, "notifications", idle, max_backoff)
 
 
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

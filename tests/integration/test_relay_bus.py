@@ -69,7 +69,7 @@ async def read_stream(url: str, stream: str, inbox: str = "_INBOX", **connect: A
         while True:
             try:
                 messages = await subscription.fetch(100, timeout=0.5)
-            except nats.errors.TimeoutError:
+            except TimeoutError:  # the library's own timeout, or asyncio's, which a pull fetch may raise instead
                 return out
             for message in messages:
                 out.append((message.subject, msgspec.json.decode(message.data, type=Envelope)))
