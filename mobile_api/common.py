@@ -57,7 +57,13 @@ def caller_of(connection: ASGIConnection[Any, Any, Any, Any], services: Services
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("a bearer token is required")
-    user_id, device_id = services.tokens.read(token.strip())
+    return caller_from_token(connection, services, token.strip())
+
+
+def caller_from_token(connection: ASGIConnection[Any, Any, Any, Any], services: Services, token: str) -> Caller:
+    """The caller a token names (a bearer token, or the console's session cookie, which holds the same token),
+    kept for the rest of the request; an unknown or disabled user is refused at once."""
+    user_id, device_id = services.tokens.read(token)
     user = services.app.core.load(User, user_id, for_update=False)
     if user is None or user.disabled:
         raise Unauthenticated("the token's user is unknown or disabled")

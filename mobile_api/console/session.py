@@ -17,6 +17,7 @@ from backend.errors import Forbidden
 from backend.identity import PERMISSIONS, Actor, authorize
 from backend.user import User
 from mobile_api.auth import Caller, Unauthenticated
+from mobile_api.common import caller_from_token
 from mobile_api.services import Services
 from mobile_api.throttle import over_https
 
@@ -65,15 +66,9 @@ def console_caller(connection: ASGIConnection[Any, Any, Any, Any], services: Ser
     if not token:
         raise NotSignedIn("sign in to use the console")
     try:
-        user_id, device_id = services.tokens.read(token)
+        return caller_from_token(connection, services, token)
     except Unauthenticated:
-        raise NotSignedIn("the session has expired; sign in again") from None
-    user = services.app.core.load(User, user_id, for_update=False)
-    if user is None or user.disabled:
-        raise NotSignedIn("the account is unknown or disabled")
-    caller = Caller(actor=user.as_actor(), device_id=device_id)
-    connection.state["caller"] = caller
-    return caller
+        raise NotSignedIn("the session has expired, or the account is unknown or disabled: sign in again") from None
 
 
 def console_permission(action: str) -> Any:
