@@ -27,7 +27,7 @@ from events.vocabulary import (
 )
 from projections.coverage import VILLAGE_SEGMENTS, CoverageRow, quarter_of, village_of
 from projections.db import ReadDB
-from projections.queries import in_scope_sql
+from projections.queries import in_scope_sql, known_reports_sql
 from projections.tables import ChildRow, InterventionRow, ReferralRow, ReportRow, VisitRow, referral_due_by, utc_text
 from projections.views import aged_out, facts_of, visit_due
 
@@ -71,9 +71,10 @@ def summary(db: ReadDB, jurisdiction: str, start: datetime, end: datetime, now: 
     ]
     interventions = _docs(db, f"SELECT i.doc FROM rm_interventions i JOIN rm_children c ON c.child_id = i.child_id "
                               f"WHERE {scope}", params, InterventionRow)
-    report_scope, report_params = in_scope_sql("jurisdiction", jurisdiction)
-    reports = [r for r in _docs(db, f"SELECT doc FROM rm_reports WHERE {report_scope}", report_params, ReportRow)
-               if start <= r.received_at < end]
+    report_scope, report_params = in_scope_sql("r.jurisdiction", jurisdiction)
+    known, more = known_reports_sql(reader, "r")
+    reports = [r for r in _docs(db, f"SELECT r.doc FROM rm_reports r WHERE {report_scope} AND {known}",
+                                report_params + more, ReportRow) if start <= r.received_at < end]
     return [
         _by_category(children, reader),
         _by_risk(children),

@@ -1,0 +1,48 @@
+"""The case file, register, lifecycle, imports and statistics added with v1.1, probed as a hostile but authorised
+user would, over HTTP against a real server. Each test here failed when written; the expected values come from
+the disclosure table of DESIGN.md §1 Privacy and API.md v1.1 "What a withheld fact looks like", not from the code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.e2e.conftest import World, child_body
+from tests.e2e.server import sub
+
+SEALED_VILLAGE = "520302/001/004/07"
+"""A village of its own, so that the statistics of its scope hold only what these tests put there."""
+
+
+def _report(world: World, **fields: Any) -> dict[str, Any]:
+    body = dict(source="sentinel", reporter={"role": "manager"}, description="网吧发现", jurisdiction=SEALED_VILLAGE)
+    answer = world.as_("county").post("/api/v1/reports", sub(**(body | fields)))
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+def test_statistics_by_sentinel_place_and_institution_never_count_a_report_about_a_sealed_child(world: World) -> None:
+    """A report about a sealed child is, in the register, as if it were not there for anyone but an auditor; the
+    statistics of the same reports must not name its sentinel place (with "<5") nor count it by institution, or a
+    supervisor learns that a sealed matter was reported there (table: sealed matters ✘ supervisor, ✔ auditor)."""
+    child = world.as_("county").post("/api/v1/children", child_body(
+        f"{SEALED_VILLAGE}/01", categories=["left_behind", "serious_misconduct"])).json()["child_id"]
+    received = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    _report(world, child_id=child, reporter_institution="internet_cafe", sentinel_place="SEALED-PLACE 星空网吧",
+            occurred_at=received.isoformat())
+    sealed = world.as_("county").post(f"/api/v1/children/{child}/seal", sub(reason="法院封存决定"))
+    assert sealed.status_code == 201, sealed.text
+    period = {"jurisdiction": SEALED_VILLAGE, "from": (received - timedelta(days=1)).isoformat(),
+              "to": (received + timedelta(hours=3)).isoformat()}
+
+    assert world.as_("supervisor").get("/api/v1/reports", source="sentinel").json()["items"] == []
+    tables = world.as_("supervisor").get("/api/v1/stats/summary", **period).json()["tables"]
+    assert "SEALED-PLACE" not in str(tables)
+    assert tables["reports_by_sentinel_place"]["rows"] == []
+    by_institution = {row[1]: row[2] for row in tables["reports_by_institution"]["rows"]}
+    assert by_institution["internet_cafe"] == 0
+    assert {row[1]: row[2] for row in tables["report_timeliness"]["rows"]}["all"] == 0
+
+    audited = world.as_("auditor").get("/api/v1/stats/summary", **period).json()["tables"]
+    assert audited["reports_by_sentinel_place"]["rows"] == [["SEALED-PLACE 星空网吧", "internet_cafe", 1]]
+    assert {row[1]: row[2] for row in audited["reports_by_institution"]["rows"]}["internet_cafe"] == 1
