@@ -7,7 +7,7 @@ import io
 import statistics
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
@@ -265,6 +265,16 @@ def as_json(tables: list[StatTable]) -> dict[str, Any]:
     return {t.name: {"title": t.title, "columns": t.columns, "rows": t.rows} for t in tables}
 
 
+FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+"""How a cell a spreadsheet program would run as a formula begins (OWASP CSV injection)."""
+
+
+def _csv_cell(value: Any) -> Any:
+    """Text as typed (a sentinel place names itself) that would start a formula gets a leading apostrophe, which
+    spreadsheet programs read as "text follows"; numbers stay numbers."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def as_csv(tables: list[StatTable]) -> bytes:
     """One CSV with a blank line between tables; UTF-8 with a BOM so spreadsheet programs read the Chinese."""
     out = io.StringIO()
@@ -272,7 +282,7 @@ def as_csv(tables: list[StatTable]) -> bytes:
     for table in tables:
         writer.writerow([table.title])
         writer.writerow(table.columns)
-        writer.writerows(table.rows)
+        writer.writerows([_csv_cell(v) for v in row] for row in table.rows)
         writer.writerow([])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -293,6 +303,9 @@ def as_xlsx(tables: list[StatTable], heading: str) -> bytes:
             cell.font = Font(bold=True)
         for row in table.rows:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):  # text stays text, never a formula a spreadsheet program would run
+                    cell.data_type = "s"
         for column in sheet.columns:
             width = max(len(str(c.value or "")) for c in column[1:]) + 4
             sheet.column_dimensions[column[0].column_letter].width = min(width, 40)

