@@ -7,7 +7,8 @@ from typing import Any
 
 import msgspec
 
-from backend.disclosure import CategoryFilter
+from backend.disclosure import CategoryFilter, Kind, may_see
+from backend.identity import Actor
 from projections.db import ReadDB
 from projections.tables import AccessRow, ChildRow, PhotoRow, ReferralRow, VisitRow, referral_due_by, utc_text
 
@@ -41,6 +42,17 @@ def aged_out_sql(column: str, now: datetime) -> tuple[str, list[Any]]:
     """SQL for `backend.rules.age.is_aged_out` on the `adult_at` column (UTC text of the instant the child turns 18);
     tests/integration/test_aged_out_sql_property.py proves the two equal."""
     return f"{column} <= ?", [utc_text(now)]
+
+
+def known_reports_sql(reader: Actor, alias: str) -> tuple[str, list[Any]]:
+    """SQL for the reports (table alias `alias`) in the reader's scope that they may know of: a report about a
+    sealed child is a sealed matter, as if it were not there for a reader who may not see sealed ones (the
+    register, and the statistics counted from the same reports)."""
+    scope, params = in_scope_sql(f"{alias}.jurisdiction", reader.scope)
+    if may_see(reader, Kind.SEALED):
+        return scope, params
+    return (f"{scope} AND NOT EXISTS (SELECT 1 FROM rm_children c WHERE c.child_id = {alias}.child_id "
+            "AND c.sealed = '1')"), params
 
 
 def handler_sql(column: str, department: str) -> tuple[str, list[Any]]:

@@ -7,11 +7,10 @@ from typing import Any
 
 import msgspec
 
-from backend.disclosure import Kind, may_see
 from backend.identity import Actor
 from backend.rules.policy import is_overdue
 from projections.db import ReadDB
-from projections.queries import in_scope_sql
+from projections.queries import known_reports_sql
 from projections.tables import ReportRow, utc_text
 
 _report = msgspec.json.Decoder(ReportRow)
@@ -29,10 +28,8 @@ class RegisterQuery(msgspec.Struct, kw_only=True):
 
 
 def _clauses(q: RegisterQuery) -> tuple[list[str], list[Any]]:
-    scope, params = in_scope_sql("r.jurisdiction", q.reader.scope)
-    clauses = [scope]
-    if not may_see(q.reader, Kind.SEALED):  # a report about a sealed child is a sealed matter: as if it were not there
-        clauses.append("NOT EXISTS (SELECT 1 FROM rm_children c WHERE c.child_id = r.child_id AND c.sealed = '1')")
+    known, params = known_reports_sql(q.reader, "r")
+    clauses = [known]
     if q.status is not None:
         clauses.append("r.triaged = ?")
         params.append("1" if q.status == "triaged" else "0")

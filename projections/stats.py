@@ -7,7 +7,7 @@ import io
 import statistics
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
@@ -27,7 +27,7 @@ from events.vocabulary import (
 )
 from projections.coverage import VILLAGE_SEGMENTS, CoverageRow, quarter_of, village_of
 from projections.db import ReadDB
-from projections.queries import in_scope_sql
+from projections.queries import in_scope_sql, known_reports_sql
 from projections.tables import ChildRow, InterventionRow, ReferralRow, ReportRow, VisitRow, referral_due_by, utc_text
 from projections.views import aged_out, facts_of, visit_due
 
@@ -71,9 +71,10 @@ def summary(db: ReadDB, jurisdiction: str, start: datetime, end: datetime, now: 
     ]
     interventions = _docs(db, f"SELECT i.doc FROM rm_interventions i JOIN rm_children c ON c.child_id = i.child_id "
                               f"WHERE {scope}", params, InterventionRow)
-    report_scope, report_params = in_scope_sql("jurisdiction", jurisdiction)
-    reports = [r for r in _docs(db, f"SELECT doc FROM rm_reports WHERE {report_scope}", report_params, ReportRow)
-               if start <= r.received_at < end]
+    report_scope, report_params = in_scope_sql("r.jurisdiction", jurisdiction)
+    known, more = known_reports_sql(reader, "r")
+    reports = [r for r in _docs(db, f"SELECT r.doc FROM rm_reports r WHERE {report_scope} AND {known}",
+                                report_params + more, ReportRow) if start <= r.received_at < end]
     return [
         _by_category(children, reader),
         _by_risk(children),
@@ -264,6 +265,16 @@ def as_json(tables: list[StatTable]) -> dict[str, Any]:
     return {t.name: {"title": t.title, "columns": t.columns, "rows": t.rows} for t in tables}
 
 
+FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+"""How a cell a spreadsheet program would run as a formula begins (OWASP CSV injection)."""
+
+
+def _csv_cell(value: Any) -> Any:
+    """Text as typed (a sentinel place names itself) that would start a formula gets a leading apostrophe, which
+    spreadsheet programs read as "text follows"; numbers stay numbers."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def as_csv(tables: list[StatTable]) -> bytes:
     """One CSV with a blank line between tables; UTF-8 with a BOM so spreadsheet programs read the Chinese."""
     out = io.StringIO()
@@ -271,7 +282,7 @@ def as_csv(tables: list[StatTable]) -> bytes:
     for table in tables:
         writer.writerow([table.title])
         writer.writerow(table.columns)
-        writer.writerows(table.rows)
+        writer.writerows([_csv_cell(v) for v in row] for row in table.rows)
         writer.writerow([])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -292,6 +303,9 @@ def as_xlsx(tables: list[StatTable], heading: str) -> bytes:
             cell.font = Font(bold=True)
         for row in table.rows:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):  # text stays text, never a formula a spreadsheet program would run
+                    cell.data_type = "s"
         for column in sheet.columns:
             width = max(len(str(c.value or "")) for c in column[1:]) + 4
             sheet.column_dimensions[column[0].column_letter].width = min(width, 40)
