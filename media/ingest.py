@@ -66,8 +66,10 @@ def _register_heif() -> None:
 _register_heif()
 
 
-async def spool(chunks: AsyncIterator[bytes], folder: Path, max_bytes: int) -> tuple[Path, str, int]:
-    """Write the upload to a temporary file while hashing it; refuse it once it passes `max_bytes`."""
+async def spool(chunks: AsyncIterator[bytes], folder: Path, max_bytes: int,
+                what: str = "the photo") -> tuple[Path, str, int]:
+    """Write the upload (`what`: the photo, a roster) to a private temporary file while hashing it; refuse it once it
+    passes `max_bytes` (413)."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     digest, size = hashlib.sha256(), 0
     handle, name = tempfile.mkstemp(dir=folder, suffix=".upload")
@@ -76,7 +78,7 @@ async def spool(chunks: AsyncIterator[bytes], folder: Path, max_bytes: int) -> t
             async for chunk in chunks:
                 size += len(chunk)
                 if size > max_bytes:
-                    raise TooLarge(f"the photo is over {max_bytes // 2**20} MiB")
+                    raise TooLarge(f"{what} is over {max_bytes // 2**20} MiB")
                 digest.update(chunk)
                 out.write(chunk)
     except BaseException:

@@ -7,32 +7,33 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Final, Literal
 from uuid import UUID
 
 import anyio
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import MultipartBody
 from litestar.response import Stream
 
 from backend.disclosure import Shown
-from backend.errors import ChildNotFound, MalformedBody, MultipleFiles, TooLarge
+from backend.errors import ChildNotFound
 from backend.roster import template_xlsx
 from backend.rules.jurisdiction import parse_jurisdiction, within_scope
 from backend.usecases.core import Outcome
 from backend.usecases.imports import ImportReport
+from media.ingest import spool
 from mobile_api.auth import Caller
 from mobile_api.common import BEARER, permission
 from mobile_api.contract import XLSX
 from mobile_api.services import Services
 from mobile_api.showing import record_shown
+from mobile_api.uploads import CHUNK, chunks, one_file
 from projections.roster import export_roster, known_children
 
 IMPORT_BODY_LIMIT: Final = 32 * 1024 * 1024
 """A roster of `backend.spreadsheet.MAX_ROWS` rows: about 4 MB as .xlsx and 10 MB as CSV, with room to spare."""
-CHUNK: Final = 1 << 20
 
 
 @dataclass
@@ -44,41 +45,13 @@ class RosterUpload:
     mode: Literal["dry_run", "commit"] = "dry_run"
 
 
-async def one_file(request: Request[Any, Any, Any]) -> None:
-    """One roster per import, in the part `file`; text parts must be UTF-8 (400 otherwise)."""
-    try:
-        form = await request.form()
-    except UnicodeDecodeError:
-        raise MalformedBody("a form field is not UTF-8 text (send the roster as the file part `file`)") from None
-    if sum(isinstance(value, UploadFile) for _, value in form.multi_items()) > 1:
-        raise MultipleFiles("send one roster per import, as the part `file`", field="file")
-
-
-async def spooled(upload: UploadFile, folder: Path) -> Path:
-    """The upload in a private temporary file (read from disk twice by a commit, never held whole)."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle, name = tempfile.mkstemp(dir=folder, suffix=".roster")
-    size = 0
-    try:
-        with os.fdopen(handle, "wb") as out:
-            while chunk := await upload.read(CHUNK):
-                size += len(chunk)
-                if size > IMPORT_BODY_LIMIT:
-                    raise TooLarge(f"a roster file is at most {IMPORT_BODY_LIMIT // 2**20} MiB")
-                out.write(chunk)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    return Path(name)
-
-
 class ImportsController(Controller):
     path = "/api/v1/imports"
     tags = ["imports"]
     security = BEARER
 
     @post("/", operation_id="importRoster", guards=[permission("child.import")], request_max_body_size=IMPORT_BODY_LIMIT,
-          before_request=one_file)
+          before_request=one_file("roster", "import"))
     async def import_roster(
         self, data: MultipartBody[RosterUpload], caller: NamedDependency[Caller], services: NamedDependency[Services]
     ) -> Response[ImportReport]:
@@ -87,7 +60,8 @@ class ImportsController(Controller):
         A dry run (200) stores nothing. A commit (201) registers each valid row not already registered, each
         row once however often the file is imported; errors and duplicates are reported row by row.
         """
-        path = await spooled(data.file, services.settings.data_dir / "uploads")
+        path, _, _ = await spool(chunks(data.file), services.settings.data_dir / "uploads", IMPORT_BODY_LIMIT,
+                                 "a roster file")
         try:
             report = await anyio.to_thread.run_sync(self._run, services, caller, path, data)
         finally:

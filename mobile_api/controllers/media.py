@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import anyio
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, MultipartBody
 from litestar.response import Redirect
 
-from backend.errors import ChildNotFound, MalformedBody, MultipleFiles, NotFound
+from backend.errors import ChildNotFound, NotFound
 from media.ingest import spool
 from media.stores import original_key, thumbnail_key
 from mobile_api.auth import Caller
@@ -23,9 +22,9 @@ from mobile_api.common import BEARER, permission
 from mobile_api.controllers.children import visible_child
 from mobile_api.schemas import PhotoResult
 from mobile_api.services import Services
+from mobile_api.uploads import chunks, one_file
 from projections.queries import photo_children
 
-CHUNK = 1 << 20
 UPLOAD_LIMIT = 32 * 1024 * 1024
 """The request as a whole; the photo itself is held to the configured limit as it streams in."""
 SHA256 = r"[0-9a-f]{64}"
@@ -43,38 +42,20 @@ class MediaNotFound(NotFound):
     code = "media_not_found"
 
 
-async def one_file(request: Request[Any, Any, Any]) -> None:
-    """An upload carries one photo, in the part `file`: a form with more than one file part (whatever their names),
-    or with text that is not UTF-8, is refused plainly (400)."""
-    try:
-        form = await request.form()
-    except UnicodeDecodeError:
-        raise MalformedBody("a form field is not UTF-8 text (send the photo as the file part `file`)") from None
-    files = [name for name, value in form.multi_items() if isinstance(value, UploadFile)]
-    if len(files) > 1:
-        raise MultipleFiles("send one photo per upload, as the part `file`; this form has other file parts",
-                            field="file")
-
-
-async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
-    while chunk := await upload.read(CHUNK):
-        yield chunk
-
-
 class MediaController(Controller):
     path = "/api/v1/media"
     tags = ["media"]
     security = BEARER
 
     @post("/", operation_id="uploadPhoto", guards=[permission("visit.record")], request_max_body_size=UPLOAD_LIMIT,
-          before_request=one_file)
+          before_request=one_file("photo", "upload"))
     async def upload(
         self, data: MultipartBody[PhotoUpload], caller: NamedDependency[Caller], services: NamedDependency[Services]
     ) -> Response[PhotoResult]:
         """Upload a photo of a child; its media_id is the SHA-256 of its bytes. The same bytes again: 200."""
         form = data
         await anyio.to_thread.run_sync(services.app.photos.check, caller.actor, form.child_id)
-        path, sha256, size = await spool(_chunks(form.file), services.settings.data_dir / "uploads",
+        path, sha256, size = await spool(chunks(form.file), services.settings.data_dir / "uploads",
                                          services.settings.max_photo_bytes)
         try:
             outcome = await anyio.to_thread.run_sync(
