@@ -67,10 +67,6 @@ class Aggregate:
         pending, self._pending = self._pending, []
         return pending
 
-    @property
-    def pending_event_ids(self) -> list[UUID]:
-        return [e.event_id for e in self._pending]
-
     @classmethod
     def create(cls, aggregate_id: UUID, meta: Meta, **payload: Any) -> Self:
         """A new stream whose first event is the class's creation event."""

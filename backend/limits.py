@@ -70,7 +70,7 @@ def at_most(max_items: int, items: str) -> msgspec.Meta:
 
 
 def encoded_size(event: Event) -> int:
-    """The bytes of the event as stored (before any compression or encryption)."""
+    """The bytes of the event's full JSON (the stored form is smaller; this bound does not move with it)."""
     return len(codec.encode(event))
 
 

@@ -122,7 +122,7 @@ class Departments:
         first = self.store.recorder.select_events(UUID(str(stream)), lte=1)
         if not first:
             return None
-        state = codec.decode_raw(self.store.msgspec_mapper.plain_state(first[0].state))
+        state = self.store.msgspec_mapper.stored_state(first[0])
         field = self.FIELDS.get(state["type"])
         value = state.get(field) if field else None
         return value if isinstance(value, str) else None
@@ -177,10 +177,10 @@ class Relay:
 
     async def publish(self, notifications: Sequence[Notification]) -> None:
         """All of them published, and every one acknowledged, or an exception."""
-        plain = self.store.msgspec_mapper.plain_state
+        stored_state = self.store.msgspec_mapper.stored_state
         futures = []
         for n in notifications:
-            state = codec.decode_raw(plain(n.state))
+            state = stored_state(n)
             message = envelope(n, state)
             data = encoded(message, self.nc.max_payload)
             headers = {"Nats-Msg-Id": message.event_id}

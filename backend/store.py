@@ -27,10 +27,10 @@ A = TypeVar("A", bound=Aggregate)
 
 
 class MsgspecMapper(Mapper[UUID]):
-    """Stores each event as its msgspec JSON (stream id and version included, so the hash covers them)."""
+    """Stores each event in its compact stored form (`codec.pack`); reads that and the full JSON of older stores."""
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        state = codec.encode(domain_event)
+        state = codec.pack(domain_event)
         if self.compressor:
             state = self.compressor.compress(state)
         if self.cipher:
@@ -43,7 +43,18 @@ class MsgspecMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        return codec.decode(resolve_topic(stored_event.topic), self.plain_state(stored_event.state))
+        return codec.unpack(_event_class(stored_event.topic), self.plain_state(stored_event.state),
+                            stored_event.originator_id, stored_event.originator_version)
+
+    def stored_state(self, row: StoredEvent | Notification) -> dict[str, Any]:
+        """A stored event's state as plain data, in either stored form (what its hash covers, with its hash)."""
+        return codec.stored_state(_event_class(row.topic), self.plain_state(row.state), row.originator_id,
+                                  row.originator_version)
+
+    def canonical_stored(self, row: StoredEvent) -> bool:
+        """Whether a stored event's bytes are exactly the stored form of the event they hold (`codec.canonical_stored`)."""
+        return codec.canonical_stored(_event_class(row.topic), self.plain_state(row.state), row.originator_id,
+                                      row.originator_version)
 
     def plain_state(self, state: bytes) -> bytes:
         """The stored bytes decrypted and decompressed."""
@@ -147,25 +158,28 @@ class EventStore(Application[UUID]):
     ) -> list[tuple[int, Event]]:
         """Events of the given topics from log position `start` up to `stop`, at most `limit`, with their
         positions: what `select_notifications` returns, decoded straight from the stored bytes (only the
-        columns a projection needs, no stream id converted on the way)."""
+        columns a projection needs; the stream id is converted only for the compact form, which leaves it out)."""
         recorder: Any = self.recorder
         datastore = recorder.datastore
         if isinstance(recorder, PostgresApplicationRecorder):
-            statement: Any = SQL("SELECT notification_id AS position, topic, state FROM {}.{} "
+            statement: Any = SQL("SELECT notification_id AS position, originator_id, originator_version, topic, state "
+                                 "FROM {}.{} "
                                  "WHERE notification_id >= %s AND notification_id <= %s AND topic = ANY(%s) "
                                  "ORDER BY notification_id LIMIT %s").format(
                 Identifier(datastore.schema), Identifier(recorder.events_table_name))
             params: Any = (start, stop, list(topics), limit)
         else:
             marks = ",".join("?" for _ in topics)
-            statement = (f"SELECT rowid AS position, topic, state FROM {recorder.events_table_name} "
+            statement = (f"SELECT rowid AS position, originator_id, originator_version, topic, state "
+                         f"FROM {recorder.events_table_name} "
                          f"WHERE rowid >= ? AND rowid <= ? AND topic IN ({marks}) ORDER BY rowid LIMIT ?")
             params = [start, stop, *topics, limit]
         with datastore.transaction(commit=False) as cursor:
             cursor.execute(statement, params)
             rows = cursor.fetchall()
-        plain, decode = self.msgspec_mapper.plain_state, codec.decode
-        return [(row["position"], decode(_event_class(row["topic"]), plain(bytes(row["state"])))) for row in rows]
+        plain, unpack = self.msgspec_mapper.plain_state, codec.unpack
+        return [(row["position"], unpack(_event_class(row["topic"]), plain(bytes(row["state"])), row["originator_id"],
+                                         row["originator_version"])) for row in rows]
 
     def streams(self, stream_ids: Sequence[UUID]) -> list[list[Event]]:
         """The events of many streams in one query (an audit replay touches hundreds), each in order."""

@@ -55,7 +55,7 @@ def record_anchor(store: EventStore, now: datetime | None = None) -> AnchorRecor
         last_id = n.id
         if n.originator_id == ANCHOR_STREAM_ID:
             continue
-        state = codec.decode_raw(store.msgspec_mapper.plain_state(n.state))
+        state = store.msgspec_mapper.stored_state(n)
         heads[n.originator_id] = StreamHead(
             stream_id=n.originator_id, version=n.originator_version, hash=str(state.get("hash", ""))
         )
@@ -98,8 +98,10 @@ class ChainWalker:
     def _problem(self, row: StoredEvent) -> str | None:
         stream, version = row.originator_id, row.originator_version
         try:
-            state = codec.decode_raw(self.store.msgspec_mapper.plain_state(row.state))
-        except (msgspec.MsgspecError, ValueError) as exc:  # undecryptable or undecodable: tampered
+            mapper = self.store.msgspec_mapper
+            state = mapper.stored_state(row)
+            canonical = mapper.canonical_stored(row)
+        except (msgspec.MsgspecError, ValueError, TypeError) as exc:  # undecryptable or undecodable: tampered
             return f"stored state cannot be read: {type(exc).__name__}"
         last_version, last_hash = self.heads.get(stream, (0, codec.GENESIS_HASH))
         self.heads[stream] = (version, str(state.get("hash")))
@@ -111,6 +113,8 @@ class ChainWalker:
             return "prev_hash does not match the previous event's hash"
         if codec.hash_state(state) != state.get("hash"):
             return "content does not match its hash"
+        if not canonical:
+            return "stored bytes differ from the stored form of the event they hold"
         expected = self.anchored.get((stream, version))
         if expected is not None:
             self.seen_anchored.add((stream, version))
@@ -136,8 +140,8 @@ def anchored_heads(store: EventStore) -> tuple[dict[tuple[UUID, int], str], list
     bad: list[Broken] = []
     for row in store.recorder.select_events(ANCHOR_STREAM_ID):
         try:
-            event = msgspec.json.decode(store.msgspec_mapper.plain_state(row.state), type=AnchorRecorded)
-        except (msgspec.MsgspecError, ValueError):
+            event = store.msgspec_mapper.to_domain_event(row)
+        except (msgspec.MsgspecError, ValueError, TypeError):
             continue  # the chain walk reports an unreadable anchor
         if merkle_root(event.heads) != event.root:
             bad.append(Broken(ANCHOR_STREAM_ID, event.originator_version, "anchor root does not match its heads"))

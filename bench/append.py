@@ -91,7 +91,7 @@ def grouped_commands(app: Huhang, children: list[UUID], group: int, rounds: int)
                 continue
             child.assess_risk(meta, LEVELS[n % 4], [], None)
             receipt = Receipt.create(receipt_id_for(meta.submission_id), meta, fingerprint="-", command="bench",
-                                     result={}, event_ids=child.pending_event_ids)
+                                     result={})
             batch += [child, receipt]
         app.store.save(*batch)
     return rounds * group, time.perf_counter() - start

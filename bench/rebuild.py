@@ -69,12 +69,14 @@ def copy_events(source: Settings, target: Settings, batch: int = 500) -> None:
 
 
 def raw_read(store: EventStore) -> tuple[int, float]:
-    """The reference: every `stored_events` row of the log read and its JSON decoded with msgspec."""
-    decode, plain = msgspec.json.decode, store.msgspec_mapper.plain_state
+    """The reference: every `stored_events` row of the log read and its state decoded with msgspec, untyped (the
+    full JSON of older stores, the MessagePack array of the compact form)."""
+    json, pack, plain = msgspec.json.decode, msgspec.msgpack.decode, store.msgspec_mapper.plain_state
     started = time.perf_counter()
     count = 0
     for note in store.notifications():
-        decode(plain(note.state))
+        state = plain(note.state)
+        json(state) if state[:1] == b"{" else pack(state[1:])
         count += 1
     return count, time.perf_counter() - started
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import types
+import typing
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, Final
+from uuid import UUID
 
 import msgspec
 
@@ -52,7 +56,8 @@ def payload_of(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def encode(event: Event) -> bytes:
-    """The stored bytes of an event."""
+    """The event's full JSON: self-describing (type, stream, version, every field by name). Stores written before
+    the compact form hold this; it is also what an event's size limit counts."""
     return _encoder.encode(event)
 
 
@@ -75,12 +80,12 @@ def seal(event: Event, prev_hash: str) -> Event:
 
 
 def decode_raw(data: bytes) -> dict[str, Any]:
-    """The stored state as plain data, exactly as written (for verification)."""
+    """An event's full JSON as plain data, exactly as written."""
     return _raw_decoder.decode(data)
 
 
 def decode(cls: type[Event], data: bytes) -> Event:
-    """Decode stored bytes as `cls`, upcasting an older schema version on the way."""
+    """Decode an event's full JSON as `cls`, upcasting an older schema version on the way."""
     steps = UPCASTERS.get(cls.__name__)
     if not steps:
         decoded: Event = _typed_decoders[cls].decode(data)
@@ -92,3 +97,185 @@ def decode(cls: type[Event], data: bytes) -> Event:
         version += 1
     state["schema_version"] = version
     return msgspec.convert(state, cls)
+
+
+# -- the stored form ----------------------------------------------------------------------------------------------
+#
+# A stored event is either its full JSON (every store written before the compact form; it starts with `{`) or
+# COMPACT followed by a MessagePack array of the event's fields in declaration order, without what the row's own
+# columns hold (stream id, version, type): UUIDs as 16 bytes, the hex digests (`HEX_FIELDS`) as 32 bytes, a UTC
+# datetime as a MessagePack timestamp (any other offset as its ISO text, so that it reads back as written), nested
+# structs as arrays too. Both forms are read forever; a stored event is never rewritten. The hash is defined over
+# the canonical JSON of the state (`canonical_bytes`), rebuilt from the decoded event when verifying.
+#
+# The array's order is the struct's field order: a field is only ever appended (with a default) or a new
+# SCHEMA_VERSION is made. tests/unit/test_stored_form.py holds each type's field order and fails on any other change.
+
+COMPACT: Final = b"\x01"
+HEX_FIELDS: Final = frozenset({"hash", "prev_hash", "fingerprint", "root", "sha256"})
+"""Top-level string fields that hold a SHA-256 hex digest: stored as its 32 bytes."""
+_STREAM_FIELDS: Final = ("originator_id", "originator_version")
+
+_packer = msgspec.msgpack.Encoder(uuid_format="bytes")
+_ZERO: Final = timedelta(0)
+def _time_in(value: datetime | None) -> Any:
+    if value is None or value.utcoffset() == _ZERO:
+        return value
+    return value.isoformat()
+
+
+def _time_out(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+
+
+def _has_any(annotation: Any) -> bool:
+    if annotation is Any:
+        return True
+    return any(_has_any(arg) for arg in typing.get_args(annotation))
+
+
+def _struct_in(annotation: Any) -> tuple[type[msgspec.Struct], bool] | None:
+    """The Struct type of an `S` or `S | None` annotation, and whether None is allowed."""
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        return annotation, False
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        (inner,) = [a for a in args if a is not type(None)]
+        if isinstance(inner, type) and issubclass(inner, msgspec.Struct) and not issubclass(inner, Event):
+            return inner, True
+    return None
+
+
+def _is_time(annotation: Any) -> bool:
+    return annotation is datetime or annotation == datetime | None
+
+
+class _Form(msgspec.Struct, frozen=True):
+    """How one struct type is stored: the array's layout (a shadow struct msgspec decodes and checks), and the
+    source of the expressions that make the array from a value (`pack`) and the value from the decoded shadow
+    (`build`), each over the path `@`."""
+
+    shadow: type[msgspec.Struct]
+    pack: str
+    build: str
+
+
+_FORMS: dict[type[msgspec.Struct], _Form] = {}
+_NAMES: dict[str, Any] = {"_hex_in": bytes.fromhex, "_time_in": _time_in, "_time_out": _time_out,
+                          "_builtins": msgspec.to_builtins, "_uuid": lambda v: msgspec.convert(v, UUID)}
+
+
+def _form(cls: type[msgspec.Struct], top: bool) -> _Form:
+    """The stored form of `cls` (for an event, `top`: without its stream id and version, hex digests as bytes)."""
+    if cls in _FORMS:
+        return _FORMS[cls]
+    fields: list[tuple[Any, ...]] = []
+    packs: list[str] = []
+    builds: list[str] = []  # the constructor's keyword arguments
+    _NAMES[f"_{cls.__name__}"] = cls
+    for info in msgspec.structs.fields(cls):
+        name = info.name
+        if top and name in _STREAM_FIELDS:
+            continue
+        default = () if info.required else ((info.default,) if info.default is not msgspec.NODEFAULT
+                                            else (msgspec.field(default_factory=info.default_factory),))
+        at = f"@.{name}"
+        if top and name in HEX_FIELDS and info.type is str:
+            fields.append((name, bytes, *((bytes.fromhex(info.default),) if default else ())))
+            packs.append(f"_hex_in({at})")
+            builds.append(f"{name}={at}.hex()")
+        elif _is_time(info.type):
+            fields.append((name, Any, *default))
+            packs.append(f"_time_in({at})")
+            builds.append(f"{name}=_time_out({at})")
+        elif (nested := _struct_in(info.type)) is not None:
+            inner, optional = _form(nested[0], top=False), nested[1]
+            fields.append((name, inner.shadow | None if optional else inner.shadow, *default))
+            pack, build = inner.pack.replace("@", at), inner.build.replace("@", at)
+            packs.append(f"(None if {at} is None else {pack})" if optional else pack)
+            builds.append(f"{name}=(None if {at} is None else {build})" if optional else f"{name}={build}")
+        elif _has_any(info.type):
+            fields.append((name, info.type, *default))
+            packs.append(f"_builtins({at})")
+            builds.append(f"{name}={at}")
+        else:
+            fields.append((name, info.type, *default))
+            packs.append(at)
+            builds.append(f"{name}={at}")
+    if top:
+        builds += ["originator_id=_uuid(oid)", "originator_version=version"]
+    shadow = msgspec.defstruct(f"Stored{cls.__name__}", fields, array_like=True, kw_only=True, module=__name__)
+    _FORMS[cls] = form = _Form(shadow, "[" + ", ".join(packs) + "]", f"_{cls.__name__}(" + ", ".join(builds) + ")")
+    return form
+
+
+def _compiled(cls: type[Event]) -> tuple[Callable[[Event], list[Any]], Callable[[Any, Any, int], Event]]:
+    form = _form(cls, top=True)
+    source = (f"def pack(e):\n    return {form.pack.replace('@', 'e')}\n"
+              f"def build(x, oid, version):\n    return {form.build.replace('@', 'x')}\n")
+    scope = dict(_NAMES)
+    exec(compile(source, f"<stored form of {cls.__name__}>", "exec"), scope)  # noqa: S102 - made from field names only
+    return scope["pack"], scope["build"]
+
+
+_PACKERS: Final = {cls: _compiled(cls) for cls in EVENT_TYPES.values()}
+_unpackers: Final = {cls: msgspec.msgpack.Decoder(_FORMS[cls].shadow) for cls in EVENT_TYPES.values()}
+
+
+def _compact(event: Event) -> bytes:
+    return COMPACT + _packer.encode(_PACKERS[type(event)][0](event))
+
+
+def _from_compact(cls: type[Event], data: bytes, originator_id: Any, originator_version: int) -> Event:
+    return _PACKERS[cls][1](_unpackers[cls].decode(data[1:]), originator_id, originator_version)
+
+
+def pack(event: Event) -> bytes:
+    """The stored bytes of a sealed event: the compact form, or its full JSON when the compact form would not read
+    back to the same hash (an offset or a value the compact form cannot carry exactly)."""
+    try:
+        data = _compact(event)
+    except (ValueError, TypeError, msgspec.EncodeError):
+        return encode(event)
+    try:
+        back = _from_compact(type(event), data, event.originator_id, event.originator_version)
+    except (ValueError, msgspec.MsgspecError):
+        return encode(event)
+    if hash_state(msgspec.to_builtins(back)) != event.hash:
+        return encode(event)
+    return data
+
+
+def stored_fields(cls: type[msgspec.Struct]) -> list[str]:
+    """The fields of a struct type in the order its compact form's array holds them (its nested structs' too)."""
+    return [f.name for f in msgspec.structs.fields(_form(cls, top=issubclass(cls, Event)).shadow)]
+
+
+def is_compact(data: bytes) -> bool:
+    return data[:1] == COMPACT
+
+
+def unpack(cls: type[Event], data: bytes, originator_id: Any, originator_version: int) -> Event:
+    """The event in stored bytes of either form; the row's stream id (a UUID or its text) and version complete the
+    compact form."""
+    if data[:1] == COMPACT:
+        return _from_compact(cls, data, originator_id, originator_version)
+    return decode(cls, data)
+
+
+def stored_state(cls: type[Event], data: bytes, originator_id: Any, originator_version: int) -> dict[str, Any]:
+    """An event's state as plain data (what its hash covers, with its hash): the full JSON exactly as written, or
+    the compact form's event as plain data."""
+    if data[:1] == COMPACT:
+        return msgspec.to_builtins(_from_compact(cls, data, originator_id, originator_version))  # type: ignore[no-any-return]
+    return decode_raw(data)
+
+
+def canonical_stored(cls: type[Event], data: bytes, originator_id: Any, originator_version: int) -> bool:
+    """Whether compact stored bytes are exactly the compact form of the event they decode to (any edited byte that
+    still decodes, say a timestamp's nanoseconds, shows here). The full JSON form is checked by its hash alone."""
+    if data[:1] != COMPACT:
+        return True
+    return _compact(_from_compact(cls, data, originator_id, originator_version)) == bytes(data)

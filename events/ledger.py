@@ -12,12 +12,14 @@ from events.base import Event
 
 
 class SubmissionAccepted(Event, frozen=True, kw_only=True):
-    """A device's submission was accepted: its fingerprint, its result and the events it made."""
+    """A device's submission was accepted: its fingerprint and its result, stored with the events it made (in the
+    same transaction; they carry its `submission_id` in their meta)."""
 
     fingerprint: str
     command: str
     result: dict[str, Any]
-    event_ids: list[UUID]
+    event_ids: list[UUID] = []
+    """The events it made, in receipts stored before the compact form (their meta names the submission too)."""
 
 
 class StreamHead(msgspec.Struct, frozen=True, kw_only=True, array_like=True):

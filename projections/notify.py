@@ -25,7 +25,6 @@ from backend.relay import publish_until
 from backend.settings import Settings
 from backend.store import EventStore
 from backend.usecases.users import Users
-from events import codec
 from events.cases import ReferralSent, ReportReceived
 from events.children import ClosureRequested, RiskAssessed
 from events.ledger import ReminderFired
@@ -134,8 +133,8 @@ class Notifier:
     def _addressed(self, notifications: list[Notification]) -> list[tuple[NoticeRow, Actor]]:
         if not notifications:
             return []
-        plain = self.store.msgspec_mapper.plain_state
-        event_ids = [str(codec.decode_raw(plain(n.state))["event_id"]) for n in notifications]
+        stored_state = self.store.msgspec_mapper.stored_state
+        event_ids = [str(stored_state(n)["event_id"]) for n in notifications]
         users = [Actor(id=UUID(u["id"]), role=Role(u["role"]), scope=u["scope"], department=u["department"],
                        username=u["username"])
                  for u in self.users.list() if not u["disabled"] and u["role"] != Role.ADMIN]

@@ -98,10 +98,7 @@ class Core:
                 if prior is not None:
                     return self.replay(prior, fingerprint)
                 raise
-            event_ids = [i for a in change.aggregates for i in a.pending_event_ids]
-            receipt = Receipt.create(
-                receipt_id, meta, fingerprint=fingerprint, command=name, result=change.result, event_ids=event_ids
-            )
+            receipt = Receipt.create(receipt_id, meta, fingerprint=fingerprint, command=name, result=change.result)
             try:
                 recordings = self.guarded(lambda: self.commits.save(*change.aggregates, receipt))  # noqa: B023 (called at once)
             except IntegrityError:
@@ -133,10 +130,7 @@ class Core:
             except DomainError as refusal:
                 answers[index] = refusal
                 continue
-            event_ids = [i for a in change.aggregates for i in a.pending_event_ids]
-            receipt = Receipt.create(
-                receipt_id, meta, fingerprint=fingerprint, command=name, result=change.result, event_ids=event_ids
-            )
+            receipt = Receipt.create(receipt_id, meta, fingerprint=fingerprint, command=name, result=change.result)
             prepared.append((index, change, receipt))
         try:
             recordings = self.guarded(
