@@ -6,8 +6,10 @@ from functools import singledispatchmethod
 from typing import Any, ClassVar, Final
 from uuid import UUID, uuid5
 
+import msgspec
+
 from backend.aggregate import Aggregate
-from events.base import Event
+from events.base import Event, Meta
 from events.ledger import AnchorRecorded, NotificationRead, ProtectedDataShown, StreamHead, SubmissionAccepted
 
 SUBMISSION_NAMESPACE: Final = UUID("0b9f4e0e-8d1c-4b8e-9a55-5b8f1f7f2c01")
@@ -29,6 +31,13 @@ class Receipt(Aggregate):
         self.fingerprint = ""
         self.command = ""
         self.result: dict[str, Any] = {}
+
+    @classmethod
+    def accepted(cls, receipt_id: UUID, meta: Meta, fingerprint: str, command: str, result: dict[str, Any]) -> Receipt:
+        """The receipt of a submission, to be saved with its events. Its meta says who sent it, from which device and
+        when; where (`geo`) the events it answers for say."""
+        return cls.create(receipt_id, msgspec.structs.replace(meta, geo=None), fingerprint=fingerprint, command=command,
+                          result=result)
 
     @singledispatchmethod
     def when(self, event: Event) -> None:

@@ -103,9 +103,10 @@ def decode(cls: type[Event], data: bytes) -> Event:
 #
 # A stored event is either its full JSON (every store written before the compact form; it starts with `{`) or
 # COMPACT followed by a MessagePack array of the event's fields in declaration order, without what the row's own
-# columns hold (stream id, version, type): UUIDs as 16 bytes, the hex digests (`HEX_FIELDS`) as 32 bytes, a UTC
-# datetime as a MessagePack timestamp (any other offset as its ISO text, so that it reads back as written), nested
-# structs as arrays too. Both forms are read forever; a stored event is never rewritten. The hash is defined over
+# columns hold (stream id, version, type): UUIDs as 16 bytes, the hex digests (`HEX_FIELDS`) as 32 bytes and a
+# stream's first link (GENESIS_HASH) as none, a UTC datetime as a MessagePack timestamp (any other offset as its ISO
+# text, so that it reads back as written), nested structs as arrays too, and in untyped data (a submission's result)
+# each UUID's text as a 16-byte extension. Both forms are read forever; a stored event is never rewritten. The hash is defined over
 # the canonical JSON of the state (`canonical_bytes`), rebuilt from the decoded event when verifying.
 #
 # The array's order is the struct's field order: a field is only ever appended (with a default) or a new
@@ -117,7 +118,53 @@ HEX_FIELDS: Final = frozenset({"hash", "prev_hash", "fingerprint", "root", "sha2
 _STREAM_FIELDS: Final = ("originator_id", "originator_version")
 
 _packer = msgspec.msgpack.Encoder(uuid_format="bytes")
+UUID_TEXT: Final = 1
+"""The MessagePack extension code of a UUID's text inside untyped data (a submission's result): its 16 bytes."""
 _ZERO: Final = timedelta(0)
+def _hex_in(value: str) -> bytes:
+    """A lowercase hex digest's bytes (anything else would read back differently: refused)."""
+    data = bytes.fromhex(value)
+    if data.hex() != value:
+        raise ValueError("not a lowercase hex string")
+    return data
+
+
+def _prev_in(value: str) -> bytes:
+    """A stream's first event links to GENESIS_HASH: stored as no bytes."""
+    return b"" if value == GENESIS_HASH else _hex_in(value)
+
+
+def _prev_out(data: bytes) -> str:
+    return data.hex() if data else GENESIS_HASH
+
+
+def _plain_in(value: Any) -> Any:
+    """Untyped data as plain data (what the hash covers), each UUID's text in it as its 16 bytes."""
+    return _uuids_in(msgspec.to_builtins(value))
+
+
+def _uuids_in(value: Any) -> Any:
+    if isinstance(value, str):
+        if len(value) == 36:
+            try:
+                if str(uuid := UUID(value)) == value:
+                    return msgspec.msgpack.Ext(UUID_TEXT, uuid.bytes)
+            except ValueError:
+                pass
+        return value
+    if isinstance(value, dict):
+        return {k: _uuids_in(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_uuids_in(v) for v in value]
+    return value
+
+
+def _ext_out(code: int, data: memoryview) -> Any:
+    if code != UUID_TEXT or len(data) != 16:
+        raise ValueError(f"unknown MessagePack extension {code}")
+    return str(UUID(bytes=bytes(data)))
+
+
 def _time_in(value: datetime | None) -> Any:
     if value is None or value.utcoffset() == _ZERO:
         return value
@@ -163,8 +210,8 @@ class _Form(msgspec.Struct, frozen=True):
 
 
 _FORMS: dict[type[msgspec.Struct], _Form] = {}
-_NAMES: dict[str, Any] = {"_hex_in": bytes.fromhex, "_time_in": _time_in, "_time_out": _time_out,
-                          "_builtins": msgspec.to_builtins, "_uuid": lambda v: msgspec.convert(v, UUID)}
+_NAMES: dict[str, Any] = {"_hex_in": _hex_in, "_time_in": _time_in, "_time_out": _time_out,
+                          "_prev_in": _prev_in, "_prev_out": _prev_out, "_plain_in": _plain_in, "_uuid": lambda v: msgspec.convert(v, UUID)}
 
 
 def _form(cls: type[msgspec.Struct], top: bool) -> _Form:
@@ -182,7 +229,11 @@ def _form(cls: type[msgspec.Struct], top: bool) -> _Form:
         default = () if info.required else ((info.default,) if info.default is not msgspec.NODEFAULT
                                             else (msgspec.field(default_factory=info.default_factory),))
         at = f"@.{name}"
-        if top and name in HEX_FIELDS and info.type is str:
+        if top and name == "prev_hash":
+            fields.append((name, bytes))
+            packs.append(f"_prev_in({at})")
+            builds.append(f"{name}=_prev_out({at})")
+        elif top and name in HEX_FIELDS and info.type is str:
             fields.append((name, bytes, *((bytes.fromhex(info.default),) if default else ())))
             packs.append(f"_hex_in({at})")
             builds.append(f"{name}={at}.hex()")
@@ -198,7 +249,7 @@ def _form(cls: type[msgspec.Struct], top: bool) -> _Form:
             builds.append(f"{name}=(None if {at} is None else {build})" if optional else f"{name}={build}")
         elif _has_any(info.type):
             fields.append((name, info.type, *default))
-            packs.append(f"_builtins({at})")
+            packs.append(f"_plain_in({at})")
             builds.append(f"{name}={at}")
         else:
             fields.append((name, info.type, *default))
@@ -221,7 +272,7 @@ def _compiled(cls: type[Event]) -> tuple[Callable[[Event], list[Any]], Callable[
 
 
 _PACKERS: Final = {cls: _compiled(cls) for cls in EVENT_TYPES.values()}
-_unpackers: Final = {cls: msgspec.msgpack.Decoder(_FORMS[cls].shadow) for cls in EVENT_TYPES.values()}
+_unpackers: Final = {cls: msgspec.msgpack.Decoder(_FORMS[cls].shadow, ext_hook=_ext_out) for cls in EVENT_TYPES.values()}
 
 
 def _compact(event: Event) -> bytes:
@@ -233,19 +284,15 @@ def _from_compact(cls: type[Event], data: bytes, originator_id: Any, originator_
 
 
 def pack(event: Event) -> bytes:
-    """The stored bytes of a sealed event: the compact form, or its full JSON when the compact form would not read
-    back to the same hash (an offset or a value the compact form cannot carry exactly)."""
+    """The stored bytes of a sealed event: its compact form, or its full JSON when the compact form would not read
+    back to the same hash. Each event is read back and hashed here: an int held where the type says float, a
+    datetime's offset inside a list of structs, would otherwise read back as something else than was hashed."""
     try:
         data = _compact(event)
-    except (ValueError, TypeError, msgspec.EncodeError):
-        return encode(event)
-    try:
         back = _from_compact(type(event), data, event.originator_id, event.originator_version)
-    except (ValueError, msgspec.MsgspecError):
+    except (ValueError, TypeError, OverflowError, msgspec.MsgspecError):
         return encode(event)
-    if hash_state(msgspec.to_builtins(back)) != event.hash:
-        return encode(event)
-    return data
+    return data if hash_state(msgspec.to_builtins(back)) == event.hash else encode(event)
 
 
 def stored_fields(cls: type[msgspec.Struct]) -> list[str]:

@@ -98,7 +98,7 @@ class Core:
                 if prior is not None:
                     return self.replay(prior, fingerprint)
                 raise
-            receipt = Receipt.create(receipt_id, meta, fingerprint=fingerprint, command=name, result=change.result)
+            receipt = Receipt.accepted(receipt_id, meta, fingerprint, name, change.result)
             try:
                 recordings = self.guarded(lambda: self.commits.save(*change.aggregates, receipt))  # noqa: B023 (called at once)
             except IntegrityError:
@@ -130,7 +130,7 @@ class Core:
             except DomainError as refusal:
                 answers[index] = refusal
                 continue
-            receipt = Receipt.create(receipt_id, meta, fingerprint=fingerprint, command=name, result=change.result)
+            receipt = Receipt.accepted(receipt_id, meta, fingerprint, name, change.result)
             prepared.append((index, change, receipt))
         try:
             recordings = self.guarded(

@@ -88,7 +88,7 @@ def test_verify_names_the_stream_of_an_edited_row(world: World, sqlite_settings:
         key = child.replace("-", "")
         state = conn.execute("SELECT state FROM stored_events WHERE originator_id = ? AND originator_version = 2", (key,)).fetchone()[0]
         conn.execute("UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = 2",
-                     (bytes(state).replace(b'"yellow"', b'"blue"'), key))
+                     (bytes(state).replace(b"\xa6yellow", b"\xa4blue"), key))  # the level, a MessagePack string
     result = world.as_("auditor").get("/api/v1/audit/verify", child_id=child).json()
     assert result["ok"] is False
     assert [(b["stream_id"], b["version"]) for b in result["broken"]] == [(child, 2)]

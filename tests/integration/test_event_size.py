@@ -161,5 +161,5 @@ def test_the_largest_write_of_every_command_fits_in_an_event(app: Huhang, clock:
         **sub(), corrects=EventRef(event_id=app.store.stream(child)[0].event_id), reason=text(limits.TEXT_MAX),
         changes={"name": text(limits.NAME_MAX), "address": text(limits.ADDRESS_MAX), "household_position": text(64),
                  "guardians": [guardian] * limits.GUARDIANS_MAX, "home_geo": msgspec.to_builtins(GEO)})))
-    largest = max(len(n.state) for n in app.store.notifications())
+    largest = max(limits.encoded_size(app.store.mapper.to_domain_event(n)) for n in app.store.notifications())
     assert 40_000 < largest <= limits.MAX_EVENT_BYTES

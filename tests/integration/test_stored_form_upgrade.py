@@ -79,10 +79,8 @@ def facts(app: Huhang, settings: Settings) -> dict[str, object]:
     return {"counts": counts, "levels": levels, "last_visit_at": last_visit}
 
 
-def test_the_fixture_is_all_full_json() -> None:
-    with sqlite3.connect(FIXTURE) as conn:
-        states = [bytes(row[0]) for row in conn.execute("SELECT state FROM stored_events")]
-    assert len(states) == EVENTS and {s[:1] for s in states} == {b"{"}
+def test_the_fixture_is_all_full_json(settings: Settings) -> None:
+    assert first_bytes(settings) == [b"{"] * EVENTS
 
 
 def test_an_old_store_verifies_and_rebuilds_to_what_its_release_wrote(app: Huhang, settings: Settings) -> None:
