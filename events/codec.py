@@ -165,7 +165,8 @@ def _uuids_in(value: Any) -> Any:
 def _ext_out(code: int, data: memoryview) -> Any:
     if code != UUID_TEXT or len(data) != 16:
         raise ValueError(f"unknown MessagePack extension {code}")
-    return str(UUID(bytes=bytes(data)))
+    h = data.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _time_in(value: datetime | None) -> Any:
