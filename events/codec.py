@@ -105,9 +105,10 @@ def decode(cls: type[Event], data: bytes) -> Event:
 # COMPACT followed by a MessagePack array of the event's fields in declaration order, without what the row's own
 # columns hold (stream id, version, type): UUIDs as 16 bytes, the hex digests (`HEX_FIELDS`) as 32 bytes and a
 # stream's first link (GENESIS_HASH) as none, a UTC datetime as a MessagePack timestamp (any other offset as its ISO
-# text, so that it reads back as written), nested structs as arrays too, and in untyped data (a submission's result)
-# each UUID's text as a 16-byte extension. Both forms are read forever; a stored event is never rewritten. The hash is defined over
-# the canonical JSON of the state (`canonical_bytes`), rebuilt from the decoded event when verifying.
+# text, so that it reads back as written), nested structs as arrays too, and in untyped data (a submission's
+# result) each UUID's text as a 16-byte extension. Both forms are read forever; a stored event is never rewritten.
+# The hash is defined over the canonical JSON of the state (`canonical_bytes`), rebuilt from the decoded event when
+# verifying.
 #
 # The array's order is the struct's field order: a field is only ever appended (with a default) or a new
 # SCHEMA_VERSION is made. tests/unit/test_stored_form.py holds each type's field order and fails on any other change.
@@ -179,8 +180,6 @@ def _time_out(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-
-
 def _has_any(annotation: Any) -> bool:
     if annotation is Any:
         return True
@@ -214,8 +213,11 @@ class _Form(msgspec.Struct, frozen=True):
 
 
 _FORMS: dict[type[msgspec.Struct], _Form] = {}
-_NAMES: dict[str, Any] = {"_hex_in": _hex_in, "_time_in": _time_in, "_time_out": _time_out,
-                          "_prev_in": _prev_in, "_prev_out": _prev_out, "_plain_in": _plain_in, "_uuid": lambda v: msgspec.convert(v, UUID)}
+_NAMES: dict[str, Any] = {
+    "_hex_in": _hex_in, "_prev_in": _prev_in, "_prev_out": _prev_out, "_time_in": _time_in, "_time_out": _time_out,
+    "_plain_in": _plain_in, "_uuid": lambda v: msgspec.convert(v, UUID),
+}
+"""What the generated `pack` and `build` functions call (and, added by `_form`, each struct type as `_Name`)."""
 
 
 def _form(cls: type[msgspec.Struct], top: bool) -> _Form:
@@ -276,7 +278,8 @@ def _compiled(cls: type[Event]) -> tuple[Callable[[Event], list[Any]], Callable[
 
 
 _PACKERS: Final = {cls: _compiled(cls) for cls in EVENT_TYPES.values()}
-_unpackers: Final = {cls: msgspec.msgpack.Decoder(_FORMS[cls].shadow, ext_hook=_ext_out) for cls in EVENT_TYPES.values()}
+_unpackers: Final = {cls: msgspec.msgpack.Decoder(_FORMS[cls].shadow, ext_hook=_ext_out)
+                     for cls in EVENT_TYPES.values()}
 
 
 def _compact(event: Event) -> bytes:
@@ -284,9 +287,9 @@ def _compact(event: Event) -> bytes:
 
 
 def _from_compact(cls: type[Event], data: bytes, originator_id: Any, originator_version: int) -> Event:
-    stored = _unpackers[cls].decode(data[1:])
-    if stored.schema_version != cls.SCHEMA_VERSION:  # type: ignore[attr-defined]
-        raise ValueError(f"no compact form of {cls.__name__} version {stored.schema_version}")  # type: ignore[attr-defined]
+    stored: Any = _unpackers[cls].decode(data[1:])
+    if stored.schema_version != cls.SCHEMA_VERSION:
+        raise ValueError(f"no compact form of {cls.__name__} version {stored.schema_version}")
     return _PACKERS[cls][1](stored, originator_id, originator_version)
 
 
@@ -307,10 +310,6 @@ def stored_fields(cls: type[msgspec.Struct]) -> list[str]:
     return [f.name for f in msgspec.structs.fields(_form(cls, top=issubclass(cls, Event)).shadow)]
 
 
-def is_compact(data: bytes) -> bool:
-    return data[:1] == COMPACT
-
-
 def unpack(cls: type[Event], data: bytes, originator_id: Any, originator_version: int) -> Event:
     """The event in stored bytes of either form; the row's stream id (a UUID or its text) and version complete the
     compact form."""
@@ -323,7 +322,8 @@ def stored_state(cls: type[Event], data: bytes, originator_id: Any, originator_v
     """An event's state as plain data (what its hash covers, with its hash): the full JSON exactly as written, or
     the compact form's event as plain data."""
     if data[:1] == COMPACT:
-        return msgspec.to_builtins(_from_compact(cls, data, originator_id, originator_version))  # type: ignore[no-any-return]
+        state: dict[str, Any] = msgspec.to_builtins(_from_compact(cls, data, originator_id, originator_version))
+        return state
     return decode_raw(data)
 
 
