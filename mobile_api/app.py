@@ -99,7 +99,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
     app = Litestar(
         route_handlers=[*CONTROLLERS, console_router()],
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=console_templates),
-        dependencies={"services": Provide(provide_services, sync_to_thread=False),
+        # The services are one object for the app's life: provided once, not resolved on every request.
+        dependencies={"services": Provide(provide_services, sync_to_thread=False, use_cache=True),
                       "caller": Provide(provide_caller, sync_to_thread=False)},
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         before_request=decode_strictly,

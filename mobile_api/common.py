@@ -120,7 +120,7 @@ JSON_WRITE_EXEMPT: Final = ("/api/v1/media",)
 async def require_json(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """A guard: a write must send its body as JSON (415 otherwise), except photo uploads."""
     method = connection.scope.get("method", "GET")
-    if method in ("POST", "PUT", "PATCH") and not connection.url.path.startswith(JSON_WRITE_EXEMPT):
+    if method in ("POST", "PUT", "PATCH") and not connection.scope["path"].startswith(JSON_WRITE_EXEMPT):
         media_type = connection.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != "application/json":
             raise HTTPException(status_code=415, detail="send the body as application/json")
