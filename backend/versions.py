@@ -28,20 +28,25 @@ class StreamVersions:
         """True when a probe is a local file read (SQLite), cheap enough to ask on the event loop."""
         if self.local:
             self.path: str = self.datastore.pool.db_name
-            self.statement: Any = f"SELECT MAX(originator_version) FROM {recorder.events_table_name} WHERE originator_id = ?"
+            self.statement: Any = f"SELECT MAX(originator_version) AS version FROM {recorder.events_table_name} WHERE originator_id = ?"
         else:
-            self.statement = SQL("SELECT MAX(originator_version) FROM {}.{} WHERE originator_id = %s").format(
+            self.statement = SQL("SELECT MAX(originator_version) AS version FROM {}.{} WHERE originator_id = %s").format(
                 Identifier(self.datastore.schema), Identifier(recorder.events_table_name))
         self._mine = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
 
     def latest(self, stream_id: UUID) -> int | None:
-        if not self.local or self.datastore.pool.is_sqlite_memory_mode:
-            with self.datastore.transaction(commit=False) as cursor:
-                cursor.execute(self.statement, [stream_id if not self.local else stream_id.hex])
+        if not self.local:  # one statement outside a transaction, prepared: one round trip
+            with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+                cursor.execute(self.statement, [stream_id], prepare=True)
                 found = cursor.fetchall()
-            return _version(found[0][0] if found else None)
+            return _version(found[0]["version"] if found else None)
+        if self.datastore.pool.is_sqlite_memory_mode:  # a private in-memory database: only the store's pool sees it
+            with self.datastore.transaction(commit=False) as cursor:
+                cursor.execute(self.statement, [stream_id.hex])
+                found = cursor.fetchall()
+            return _version(found[0]["version"] if found else None)
         row = self._connection().execute(self.statement, (stream_id.hex,)).fetchone()
         return _version(row[0] if row else None)
 
