@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -54,7 +55,7 @@ class StreamVersions:
         """This thread's read-only connection; autocommit, so every probe sees every commit made before it."""
         connection: sqlite3.Connection | None = getattr(self._mine, "connection", None)
         if connection is None:
-            connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None,
+            connection = sqlite3.connect(f"file:{quote(self.path)}?mode=ro", uri=True, isolation_level=None,
                                          check_same_thread=False)
             self._mine.connection = connection
             with self._lock:
