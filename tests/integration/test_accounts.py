@@ -1,5 +1,6 @@
 """The account behind a token is kept between requests, and still a user disabled by another process (another
-store opened on the same database) is refused at their very next request (API.md: a disabled user's token is 401)."""
+store opened on the same database) is refused at their very next request (API.md: without a valid token, 401; the
+e2e `test_no_token_bad_token_and_a_disabled_users_token_are_401` holds a disabled user's token not valid)."""
 
 from __future__ import annotations
 
