@@ -12,6 +12,9 @@ import msgspec
 
 from backend.errors import DomainError
 from backend.identity import Actor
+from backend.usecases.core import Core
+from backend.user import User
+from backend.versions import StreamVersions
 
 
 class Unauthenticated(DomainError):
@@ -74,3 +77,34 @@ class TokenIssuer:
             return UUID(claims["sub"]), str(claims["dev"]), int(claims["exp"])
         except (jwt.PyJWTError, ValueError, KeyError, TypeError):
             raise Unauthenticated("the token is not valid") from None
+
+
+class Accounts:
+    """The account behind a token, as of the request: the actor of an enabled user, or None (unknown or disabled).
+
+    An account is loaded once and kept with its version; each request asks only the account stream's latest
+    version (one primary-key probe, no load), and loads it again when anything was recorded on it since,
+    by this process or any other (a user disabled elsewhere is refused at their very next request).
+    """
+
+    def __init__(self, core: Core, versions: StreamVersions, remember: int = 10_000) -> None:
+        self.core = core
+        self.versions = versions
+        self.remember = remember
+        self._known: dict[UUID, tuple[int, Actor | None]] = {}
+
+    def actor(self, user_id: UUID) -> Actor | None:
+        latest = self.core.guarded(lambda: self.versions.latest(user_id))
+        if latest is None:
+            return None
+        known = self._known.get(user_id)
+        if known is not None and known[0] == latest:
+            return known[1]
+        user = self.core.load(User, user_id, for_update=False)
+        if user is None:
+            return None
+        actor = None if user.disabled else user.as_actor()
+        if len(self._known) >= self.remember:
+            self._known.clear()
+        self._known[user_id] = (user.version, actor)
+        return actor

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Final, TypeVar
 
 import msgspec
 from litestar import Request, Response
+from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
@@ -16,7 +17,6 @@ from litestar.params import Parameter
 from backend.errors import MalformedBody
 from backend.identity import authorize
 from backend.usecases.core import Outcome
-from backend.user import User
 from mobile_api.auth import Caller, Unauthenticated
 from mobile_api.services import Services
 from mobile_api.showing import write_answer
@@ -60,24 +60,38 @@ def caller_of(connection: ASGIConnection[Any, Any, Any, Any], services: Services
     return caller_from_token(connection, services, token.strip())
 
 
+async def resolve_caller(connection: ASGIConnection[Any, Any, Any, Any], services: Services) -> Caller:
+    """`caller_of` from a coroutine: the account probe is a local read on SQLite, asked on the event loop; on
+    PostgreSQL it is a round trip, asked from a worker thread so the event loop never waits on the network."""
+    cached: Caller | None = connection.state.get("caller")
+    if cached is not None:
+        return cached
+    if services.versions.local:
+        return caller_of(connection, services)
+    return await sync_to_thread(caller_of, connection, services)
+
+
 def caller_from_token(connection: ASGIConnection[Any, Any, Any, Any], services: Services, token: str) -> Caller:
     """The caller a token names (a bearer token, or the console's session cookie, which holds the same token),
     kept for the rest of the request; an unknown or disabled user is refused at once."""
     user_id, device_id = services.tokens.read(token)
-    user = services.app.core.load(User, user_id, for_update=False)
-    if user is None or user.disabled:
+    actor = services.accounts.actor(user_id)
+    if actor is None:
         raise Unauthenticated("the token's user is unknown or disabled")
-    caller = Caller(actor=user.as_actor(), device_id=device_id)
+    caller = Caller(actor=actor, device_id=device_id)
     connection.state["caller"] = caller
     return caller
 
 
 def permission(action: str) -> Any:
-    """A route guard: the caller's role may take `action` (403 otherwise)."""
+    """A route guard: the caller's role may take `action` (403 otherwise).
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    Guards are coroutines: Litestar runs a plain function guard in a worker thread, a hop per guard per request.
+    """
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         services: Services = connection.app.state.services
-        authorize(caller_of(connection, services).actor, action)
+        authorize((await resolve_caller(connection, services)).actor, action)
 
     guard.action = action  # type: ignore[attr-defined]  # read by the OpenAPI contract ("who may call")
     return guard
@@ -103,10 +117,10 @@ def written(services: Services, caller: Caller, outcome: Outcome, shape: type[T]
 JSON_WRITE_EXEMPT: Final = ("/api/v1/media",)
 
 
-def require_json(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def require_json(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """A guard: a write must send its body as JSON (415 otherwise), except photo uploads."""
     method = connection.scope.get("method", "GET")
-    if method in ("POST", "PUT", "PATCH") and not connection.url.path.startswith(JSON_WRITE_EXEMPT):
+    if method in ("POST", "PUT", "PATCH") and not connection.scope["path"].startswith(JSON_WRITE_EXEMPT):
         media_type = connection.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != "application/json":
             raise HTTPException(status_code=415, detail="send the body as application/json")

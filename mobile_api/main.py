@@ -37,7 +37,8 @@ def load_demo(settings: Settings, children: int = 300) -> Path:
 
 
 # X-Forwarded-For is read by the login throttle, only from the proxies named in HUHANG_TRUSTED_PROXIES;
-# uvicorn's own reading of it (which believes any loopback peer) is off.
+# uvicorn's own reading of it (which believes any loopback peer) is off. Its access log is off too: at the
+# "warning" level it was never written, yet every answer built its line's arguments.
 def serve(settings: Settings, host: str, port: int, workers: int, demo: bool) -> None:
     """Run the API with uvicorn; with `demo`, load and print the demo county first."""
     logging.basicConfig(level=logging.INFO)
@@ -54,7 +55,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, demo: bool) ->
     protocol, header_limit = "mobile_api.serving:TimedH11Protocol", 16 * 1024
     if workers > 1:
         uvicorn.run("mobile_api.main:asgi", factory=True, host=host, port=port, workers=workers, log_level="warning",
-                    http=protocol, h11_max_incomplete_event_size=header_limit, proxy_headers=False)
+                    http=protocol, h11_max_incomplete_event_size=header_limit, proxy_headers=False, access_log=False)
     else:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", http=protocol,
-                    h11_max_incomplete_event_size=header_limit, proxy_headers=False)
+                    h11_max_incomplete_event_size=header_limit, proxy_headers=False, access_log=False)

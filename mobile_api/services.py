@@ -20,10 +20,11 @@ from backend.relay import Relay, RelayStatus, RelayWatch
 from backend.scheduler import Scheduler
 from backend.settings import Settings
 from backend.usecases.core import Outcome, utc_now
+from backend.versions import StreamVersions
 from media.budget import DecodeBudget
 from media.ingest import photo_ingest
 from media.stores import MediaUnavailable, ObjectStore, open_object_store
-from mobile_api.auth import TokenIssuer
+from mobile_api.auth import Accounts, TokenIssuer
 from mobile_api.cursors import Cursors, cursor_key
 from mobile_api.throttle import LoginThrottle, trusted_networks
 from projections.db import ReadDB, open_read_db
@@ -87,6 +88,8 @@ class Services:
                             if settings.nats_url else None)
         secret = jwt_secret(settings)
         self.tokens = TokenIssuer(secret, settings.token_ttl, clock)
+        self.versions = StreamVersions(self.app.store)
+        self.accounts = Accounts(self.app.core, self.versions)
         self.cursors = Cursors(cursor_key(secret))
         self.throttle = LoginThrottle(self._read_db, clock, settings.login_address_limit)
         self.trusted_proxies = trusted_networks(settings.trusted_proxies)
@@ -226,4 +229,5 @@ class Services:
             runner.stop()
             runner.db.close()
         self._read_db.close()
+        self.versions.close()
         self.app.close()

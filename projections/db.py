@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
@@ -36,6 +38,11 @@ class ReadDB(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @abstractmethod
+    def lease(self, name: str) -> bool:
+        """Whether this process holds (or has now taken) the lease called `name`: one holder per database at a
+        time, across every process, freed when its holder closes or exits."""
 
 
 class PerThread:
@@ -75,6 +82,8 @@ class SQLiteDB(ReadDB):
             return conn
 
         self.connections = PerThread(connect)
+        self.path = path
+        self._leases: dict[str, int] = {}
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -103,6 +112,23 @@ class SQLiteDB(ReadDB):
 
     def close(self) -> None:
         self.connections.close_all()
+        for descriptor in self._leases.values():
+            os.close(descriptor)
+        self._leases.clear()
+
+    def lease(self, name: str) -> bool:
+        """An exclusive lock on a file beside the database (not the database file itself: closing a descriptor of
+        that would drop this process's SQLite locks on it)."""
+        if name in self._leases:
+            return True
+        descriptor = os.open(f"{self.path}.{name}.lease", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            return False
+        self._leases[name] = descriptor
+        return True
 
 
 class PostgresDB(ReadDB):
@@ -113,6 +139,7 @@ class PostgresDB(ReadDB):
         schema = env["POSTGRES_SCHEMA"] or "public"
         conninfo = postgres_conninfo(env, options=f"-c search_path={schema}")
         self.connections = PerThread(lambda: psycopg.connect(conninfo, autocommit=True))
+        self._leases: dict[str, psycopg.Connection[Any]] = {}
 
     @property
     def conn(self) -> psycopg.Connection[Any]:
@@ -141,6 +168,20 @@ class PostgresDB(ReadDB):
 
     def close(self) -> None:
         self.connections.close_all()
+        self._leases.clear()
+
+    def lease(self, name: str) -> bool:
+        """A session advisory lock of the calling thread's connection, keyed by schema and name. Held while that
+        connection lives; if it was lost, the lock is asked for again."""
+        held = self._leases.get(name)
+        if held is not None and held is self.conn and not held.closed:
+            return True
+        taken = self.query("SELECT pg_try_advisory_lock(hashtext(current_schema() || '/' || ?))", (name,))
+        if taken and taken[0][0]:
+            self._leases[name] = self.conn
+            return True
+        self._leases.pop(name, None)
+        return False
 
 
 def open_read_db(settings: Settings) -> ReadDB:

@@ -84,6 +84,7 @@ class Runner:
         self.position = 0
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._leading = False
         self._thread: threading.Thread | None = None
         self.topics = [get_topic(cls) for cls in projection.projectors]
         self.cache = RowCache(cache_rows if suffix else 0)
@@ -91,6 +92,11 @@ class Runner:
         db.execute(
             "INSERT INTO rm_checkpoints (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (self.name,)
         )
+
+    @property
+    def leading(self) -> bool:
+        """Whether this runner's follower holds the projection's lease (applies the log for every process)."""
+        return self._leading
 
     def checkpoint(self) -> int:
         return self.checkpoint_and_generation()[0]
@@ -182,10 +188,11 @@ class Runner:
     def ensure(self, position: int, timeout: float = 10.0) -> None:
         """Return once the read models include `position` (a client reads its own write).
 
-        With the follower running, wake it and wait: under load one batch serves many writers.
-        Without it (or if it does not answer in time) apply the batches here.
+        With this process's follower leading, wake it and wait: under load one batch serves many writers.
+        Without it (another process leads, or it does not answer in time) apply the batches here: the
+        checkpoint's compare-and-set keeps a batch from being applied twice.
         """
-        if self._thread is not None and self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive() and self._leading:
             self._wake.set()
             with self.applied:
                 if self.applied.wait_for(lambda: self.position >= position, timeout=timeout):
@@ -195,7 +202,12 @@ class Runner:
                 return
 
     def follow(self, poll_seconds: float = 1.0) -> None:
-        """Start a thread that applies new events when woken, and at least every `poll_seconds`."""
+        """Start a thread that applies new events when woken, and at least every `poll_seconds`.
+
+        Of the processes following one database (server workers), only the holder of this projection's lease
+        applies the log; the others note how far it got, and take the lease over when its holder goes. (Several
+        followers would each read and apply every batch, and all but one throw their work away.)
+        """
         self._stop.clear()
         self._applied_up_to(self.checkpoint())
 
@@ -204,8 +216,13 @@ class Runner:
                 self._wake.wait(poll_seconds)
                 self._wake.clear()
                 try:
-                    self.catch_up()
+                    self._leading = self.db.lease(self.name)
+                    if self._leading:
+                        self.catch_up()
+                    else:
+                        self._applied_up_to(self.checkpoint())
                 except Exception:  # a failed round is retried on the next wake-up; the reason is logged
+                    self._leading = False
                     log.exception("projection round failed")
 
         self._thread = threading.Thread(target=loop, name=f"projection-{self.name}", daemon=True)

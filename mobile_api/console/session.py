@@ -9,6 +9,7 @@ import secrets
 from typing import Any, Final
 
 from litestar import Request, Response
+from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.handlers.base import BaseRouteHandler
@@ -74,8 +75,10 @@ def console_caller(connection: ASGIConnection[Any, Any, Any, Any], services: Ser
 def console_permission(action: str) -> Any:
     """A console route guard: a session whose role may take `action` (and use the console at all)."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        actor = console_caller(connection, connection.app.state.services).actor
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        services: Services = connection.app.state.services
+        actor = (console_caller(connection, services) if services.versions.local
+                 else await sync_to_thread(console_caller, connection, services)).actor
         check_console_role(actor)
         authorize(actor, action)
 
