@@ -19,7 +19,7 @@ from events.base import Geo
 from events.cases import ExifPosition
 from events.vocabulary import RiskLevel
 from projections.queries import referral_overdue
-from projections.tables import ChildRow, PhotoRow, ReferralRow, VisitRow
+from projections.tables import ChildRow, InterventionRow, PhotoRow, ReferralRow, VisitRow
 
 NEEDS_OWNER: Final = frozenset({RiskLevel.ORANGE, RiskLevel.RED})
 """An orange child is paired one to one (结对帮扶) and a red one is in danger: each must have a named worker."""
@@ -136,6 +136,20 @@ def referral_view(row: ReferralRow, child: ChildRow, now: datetime, reader: Acto
     view["overdue"] = referral_overdue(row, now)
     view["withheld"] = sorted(d.withheld)
     return view, d
+
+
+def referral_change(row: ReferralRow, version: int) -> dict[str, Any]:
+    """A referral step's answer, from the referral's row (nothing in it is protected: no words, the department)."""
+    return {"referral_id": row.referral_id, "child_id": row.child_id, "to_department": row.department,
+            "status": row.status, "accept_by": msgspec.to_builtins(row.accept_by),
+            "complete_by": msgspec.to_builtins(row.complete_by), "version": version}
+
+
+def intervention_change(row: InterventionRow, version: int) -> dict[str, Any]:
+    """An intervention step's answer, from its row (its plan and outcome, words by its department, left out)."""
+    return {"intervention_id": row.intervention_id, "child_id": row.child_id, "type": row.type,
+            "responsible_department": row.department, "status": row.status, "reviews": row.reviews,
+            "version": version}
 
 
 def visit_view(row: VisitRow, child: ChildRow, reader: Actor) -> tuple[dict[str, Any], Disclosure]:
