@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from backend.disclosure import ChildFacts, Disclosure, Shown
 from backend.errors import ChildNotFound
 from backend.photo import photo_stream_id
@@ -122,7 +124,8 @@ def visit_answer(services: Services, caller: Caller, result: dict[str, Any], rep
     if visit is None or child is None:
         raise RuntimeError("a recorded visit of a registered child projects a visit row")
     view, _ = visit_view(visit, child, caller.actor)  # the answer's fields are none the disclosure table protects
-    return view
+    answer: dict[str, Any] = msgspec.structs.asdict(view)
+    return answer
 
 
 def referral_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:

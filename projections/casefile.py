@@ -178,7 +178,7 @@ def file_content(db: ReadDB, events: list[Event], row: ChildRow, now: datetime, 
     visits = []
     for v in _all(db, "SELECT doc FROM rm_visits WHERE child_id = ? ORDER BY occurred_at, visit_id", row.child_id, _visit):
         view, d = visit_view(v, row, reader)
-        visits.append(view)
+        visits.append(msgspec.to_builtins(view))
         parts.append(d)
     referrals = []
     for r in _all(db, "SELECT doc FROM rm_referrals WHERE child_id = ? ORDER BY referral_id", row.child_id, _referral):

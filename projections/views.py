@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import msgspec
 
@@ -16,8 +16,8 @@ from backend.rules.case_status import CaseStatus
 from backend.rules.policy import effective_level, is_overdue
 from backend.settings import Policy
 from events.base import Geo
-from events.cases import ExifPosition
-from events.vocabulary import RiskLevel
+from events.cases import ExifPosition, Observations
+from events.vocabulary import RiskLevel, VisitType
 from projections.queries import referral_overdue
 from projections.tables import ChildRow, InterventionRow, PhotoRow, ReferralRow, VisitRow
 
@@ -152,17 +152,55 @@ def intervention_change(row: InterventionRow, version: int) -> dict[str, Any]:
             "version": version}
 
 
-def visit_view(row: VisitRow, child: ChildRow, reader: Actor) -> tuple[dict[str, Any], Disclosure]:
+Timestamp = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date-time"})]
+"""An RFC 3339 time with its offset, as written (the answer keeps the stored text)."""
+Day = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date"})]
+Id = Annotated[str, msgspec.Meta(extra_json_schema={"format": "uuid"})]
+"""A record's id; the document's `format` comes from these (mobile_api.contract carries it over)."""
+
+
+class Visit(msgspec.Struct, frozen=True):
+    """A visit as a reader sees it: built straight from its read-model row (`visit_view`), the answer of
+    `GET /visits/{id}`, of a child's visit list, and the source of a visit write's answer."""
+
+    visit_id: Id
+    child_id: Id
+    occurred_at: Timestamp
+    recorded_at: Timestamp
+    late: bool
+    actor_id: Id | None
+    visit_type: VisitType
+    child_seen: bool
+    guardian_present: bool
+    observations: Observations
+    photos: list[str]
+    missing_photos: list[str]
+    flags: list[str]
+    notes: str
+    follow_up: str | None
+    geo: Geo | None
+    due_at: Timestamp | None
+    on_time: bool
+    evidence_complete: bool
+    withheld: list[str] = []
+
+
+def visit_view(row: VisitRow, child: ChildRow, reader: Actor) -> tuple[Visit, Disclosure]:
     """A visit as this reader may see it: notes and observations by others about a sensitive child withheld."""
     d = Disclosure(reader, facts_of(child))
-    view: dict[str, Any] = msgspec.to_builtins(row)
-    del view["home_geo"]  # kept to derive the flags against; the home is shown with the child, not the visit
-    view["observations"] = {k: v for k, v in row.observations.items() if d.free_text(v, author_id=row.actor_id) is not None}
-    view["notes"] = d.free_text(row.notes, author_id=row.actor_id) or ""
-    view["follow_up"] = d.free_text(row.follow_up, author_id=row.actor_id)
-    view["evidence_complete"] = not row.missing_photos
-    view["withheld"] = sorted(d.withheld)
-    return view, d
+    by = row.actor_id
+    # A withheld observation is left out of the answer, not shown empty: the answer holds the row's mapping.
+    observations: Any = {k: v for k, v in row.observations.items() if d.free_text(v, author_id=by) is not None}
+    visit = Visit(
+        visit_id=row.visit_id, child_id=row.child_id, occurred_at=_stamp(row.occurred_at),
+        recorded_at=_stamp(row.recorded_at), late=row.late, actor_id=by, visit_type=VisitType(row.visit_type),
+        child_seen=row.child_seen, guardian_present=row.guardian_present, observations=observations,
+        photos=row.photos, missing_photos=row.missing_photos, flags=row.flags,
+        notes=d.free_text(row.notes, author_id=by) or "", follow_up=d.free_text(row.follow_up, author_id=by),
+        geo=msgspec.convert(row.geo, Geo) if row.geo else None, due_at=_stamp(row.due_at) if row.due_at else None,
+        on_time=row.on_time, evidence_complete=not row.missing_photos, withheld=sorted(d.withheld),
+    )  # the row's home_geo is kept to derive the flags against; the home is shown with the child, not the visit
+    return visit, d
 
 
 def photo_visit_flags(policy: Policy, photo: PhotoRow, visits: Iterable[VisitRow]) -> dict[str, list[str]]:
@@ -175,6 +213,12 @@ def photo_visit_flags(policy: Policy, photo: PhotoRow, visits: Iterable[VisitRow
         if flags:
             found[visit.visit_id] = flags
     return found
+
+
+def _stamp(moment: datetime) -> str:
+    """A read-model time as answers write it (msgspec's RFC 3339 text)."""
+    stamp: str = msgspec.to_builtins(moment)
+    return stamp
 
 
 def _time(moment: datetime | None) -> str | None:

@@ -47,4 +47,4 @@ class VisitsController(Controller):
         shown = Shown()
         shown.add(child.child_id, disclosure)
         record_shown(services, caller, shown, "getVisit")
-        return Visit(**view)
+        return view
