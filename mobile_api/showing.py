@@ -11,25 +11,13 @@ import msgspec
 
 from backend.disclosure import ChildFacts, Disclosure, Shown
 from backend.errors import ChildNotFound
-from backend.photo import photo_stream_id
 from backend.rules.jurisdiction import within_scope
-from events.base import Event
-from events.cases import VisitRecorded
 from mobile_api.auth import Caller
 from mobile_api.services import Services
-from projections.audit import as_of, replay
+from projections.audit import as_of
 from projections.queries import child_row
-from projections.tables import (
-    CHILDREN,
-    INTERVENTIONS,
-    REFERRALS,
-    VISITS,
-    ChildRow,
-    InterventionRow,
-    ReferralRow,
-    VisitRow,
-)
 from projections.views import child_status, disclose_child, intervention_change, referral_change, visit_view
+from projections.written import intervention_at, referral_at, visit_as_recorded
 
 
 def record_shown(services: Services, caller: Caller, shown: Shown, endpoint: str) -> None:
@@ -105,45 +93,27 @@ def write_answer(services: Services, caller: Caller, result: dict[str, Any], rep
 
 
 def visit_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
-    """A visit's answer: the read side's view of the visit as the projectors make its row, replayed in memory over
-    what was recorded up to the visit (the child's own events, the photos it names), so the first answer and
-    every replay are the same body and a read right after it shows the same flags and missing photos. It does
-    not wait for the read models."""
+    """A visit's answer: the read side's view of its row as the projectors make it, replayed in memory as of its
+    recording (`projections.written`), so the first answer and every replay are the same body and a read right
+    after it shows the same flags and missing photos. It does not wait for the read models."""
     check_still_in_scope(services, caller, result, replayed)
-    store = services.app.store
-    recorded = store.stream(UUID(str(result["visit_id"])), upto_version=1)[0]
-    if not isinstance(recorded, VisitRecorded):
-        raise RuntimeError("a visit's stream begins with its recording")
-    at = recorded.meta.recorded_at
-    before = store.streams([recorded.child_id, *(photo_stream_id(recorded.child_id, sha) for sha in recorded.photos)])
-    known: list[Event] = sorted((e for stream in before for e in stream if e.meta.recorded_at <= at),
-                                key=lambda e: e.meta.recorded_at)
-    rows = replay([*known, recorded], services.settings.policy)
-    visit = rows.get(VISITS, str(recorded.originator_id), VisitRow)
-    child = rows.get(CHILDREN, str(recorded.child_id), ChildRow)
-    if visit is None or child is None:
-        raise RuntimeError("a recorded visit of a registered child projects a visit row")
+    visit, child = visit_as_recorded(services.app.store, services.settings.policy, UUID(str(result["visit_id"])))
     view, _ = visit_view(visit, child, caller.actor)  # the answer's fields are none the disclosure table protects
     answer: dict[str, Any] = msgspec.structs.asdict(view)
     return answer
 
 
 def referral_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
-    """A referral step's answer: the referral's row as the projectors make it, replayed in memory from its events
-    up to this step, so the answer, every replay and the referral list agree (and no read model is waited for)."""
+    """A referral step's answer from the referral's row as its events up to this step make it (the list's row)."""
     check_still_in_scope(services, caller, result, replayed)
-    events = services.app.store.stream(UUID(str(result["referral_id"])), upto_version=int(result["version"]))
-    row = replay(events, services.settings.policy).get(REFERRALS, str(result["referral_id"]), ReferralRow)
-    if row is None:
-        raise RuntimeError("a referral's events project its row")
-    return referral_change(row, events[-1].originator_version)
+    row, version = referral_at(services.app.store, services.settings.policy, UUID(str(result["referral_id"])),
+                               int(result["version"]))
+    return referral_change(row, version)
 
 
 def intervention_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
-    """An intervention step's answer: its row as the projectors make it, replayed in memory up to this step."""
+    """An intervention step's answer from its row as its events up to this step make it."""
     check_still_in_scope(services, caller, result, replayed)
-    events = services.app.store.stream(UUID(str(result["intervention_id"])), upto_version=int(result["version"]))
-    row = replay(events, services.settings.policy).get(INTERVENTIONS, str(result["intervention_id"]), InterventionRow)
-    if row is None:
-        raise RuntimeError("an intervention's events project its row")
-    return intervention_change(row, events[-1].originator_version)
+    row, version = intervention_at(services.app.store, services.settings.policy, UUID(str(result["intervention_id"])),
+                                   int(result["version"]))
+    return intervention_change(row, version)
