@@ -97,7 +97,8 @@ def visit_answer(services: Services, caller: Caller, result: dict[str, Any], rep
     recording (`projections.written`), so the first answer and every replay are the same body and a read right
     after it shows the same flags and missing photos. It does not wait for the read models."""
     check_still_in_scope(services, caller, result, replayed)
-    visit, child = visit_as_recorded(services.app.store, services.settings.policy, UUID(str(result["visit_id"])))
+    visit, child = visit_as_recorded(services.app.store, services.settings.policy, UUID(str(result["visit_id"])),
+                                     UUID(str(result["child_id"])))
     view, _ = visit_view(visit, child, caller.actor)  # the answer's fields are none the disclosure table protects
     answer: dict[str, Any] = msgspec.structs.asdict(view)
     return answer

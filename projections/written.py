@@ -30,19 +30,21 @@ from projections.tables import (
 R = TypeVar("R")
 
 
-def visit_as_recorded(store: EventStore, policy: Policy, visit_id: UUID) -> tuple[VisitRow, ChildRow]:
+def visit_as_recorded(store: EventStore, policy: Policy, visit_id: UUID, child_id: UUID) -> tuple[VisitRow, ChildRow]:
     """The visit's row as it stood when the visit was recorded (the child's own events and the photos it names,
     as recorded up to then), and the child's row it was derived against."""
-    recorded = store.stream(visit_id, upto_version=1)[0]
-    if not isinstance(recorded, VisitRecorded):
-        raise RuntimeError("a visit's stream begins with its recording")
+    both = [e for stream in store.streams([visit_id, child_id]) for e in stream]
+    recorded = next((e for e in both if e.originator_id == visit_id), None)
+    if not isinstance(recorded, VisitRecorded) or recorded.child_id != child_id:
+        raise RuntimeError("a visit's stream begins with its recording, about its child")
     at = recorded.meta.recorded_at
-    before = store.streams([recorded.child_id, *(photo_stream_id(recorded.child_id, sha) for sha in recorded.photos)])
-    known: list[Event] = sorted((e for stream in before for e in stream if e.meta.recorded_at <= at),
+    photos = store.streams([photo_stream_id(child_id, sha) for sha in recorded.photos])
+    known: list[Event] = sorted((e for stream in (both, *photos) for e in stream
+                                 if e.originator_id != visit_id and e.meta.recorded_at <= at),
                                 key=lambda e: e.meta.recorded_at)
     rows = replay([*known, recorded], policy)
     visit = rows.get(VISITS, str(visit_id), VisitRow)
-    child = rows.get(CHILDREN, str(recorded.child_id), ChildRow)
+    child = rows.get(CHILDREN, str(child_id), ChildRow)
     if visit is None or child is None:
         raise RuntimeError("a recorded visit of a registered child projects a visit row")
     return visit, child

@@ -53,7 +53,7 @@ def record_visit(s: Services, child: UUID, sha: str) -> dict[str, object]:
     command = RecordVisit(submission_id=uuid4(), occurred_at=s.clock(), geo=AT_HOME, child_id=child,
                           visit_type="home", child_seen=True, guardian_present=True, photos=[sha])
     visit_id = UUID(s.app.visits.record(SUPERVISOR, "d", command).result["visit_id"])
-    row, _ = visit_as_recorded(s.app.store, s.settings.policy, visit_id)
+    row, _ = visit_as_recorded(s.app.store, s.settings.policy, visit_id, child)
     return {"visit_id": row.visit_id, "flags": row.flags, "missing_photos": row.missing_photos,
             "evidence_complete": not row.missing_photos}
 

@@ -104,7 +104,7 @@ class WorkflowContract(Backend):
         outcome = app.visits.record(GRID, "phone-9", RecordVisit(
             submission_id=uuid4(), occurred_at=occurred, child_id=child_id, visit_type="home",
             child_seen=False, guardian_present=True, photos=["a" * 64]))
-        answered, _ = visit_as_recorded(app.store, app.core.policy, UUID(outcome.result["visit_id"]))
+        answered, _ = visit_as_recorded(app.store, app.core.policy, UUID(outcome.result["visit_id"]), child_id)
         assert answered.late and {"late", "child_not_seen", "no_position"} <= set(answered.flags)
         assert answered.missing_photos == ["a" * 64]
         event = app.store.stream(UUID(outcome.result["visit_id"]))[0]
