@@ -3,8 +3,7 @@ one access event per request for what was shown."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 import msgspec
@@ -14,10 +13,17 @@ from backend.errors import ChildNotFound
 from backend.rules.jurisdiction import within_scope
 from mobile_api.auth import Caller
 from mobile_api.services import Services
-from projections.audit import as_of
 from projections.queries import child_row
-from projections.views import child_status, disclose_child, intervention_change, referral_change, visit_view
-from projections.written import intervention_at, referral_at, visit_as_recorded
+from projections.tables import ChildRow
+from projections.views import (
+    child_change,
+    child_status,
+    disclose_child,
+    intervention_change,
+    referral_change,
+    visit_view,
+)
+from projections.written import child_at, intervention_at, referral_at, visit_as_recorded
 
 
 def record_shown(services: Services, caller: Caller, shown: Shown, endpoint: str) -> None:
@@ -26,23 +32,28 @@ def record_shown(services: Services, caller: Caller, shown: Shown, endpoint: str
         services.app.audit.record_access(caller.actor, caller.device_id, shown, endpoint)
 
 
-def facts_now(services: Services, child_id: str, categories: Iterable[str], sealed: bool) -> ChildFacts:
-    """What protects a child in an answer about a past state of it (`categories`, `sealed`) given now: a sealing
-    order or a sensitive category recorded since applies to a replay too."""
-    row = child_row(services.read_db, child_id)
-    return ChildFacts(categories=tuple(categories) + (tuple(row.categories) if row else ()),
-                      sealed=sealed or bool(row and row.sealed), ever_sensitive=bool(row and row.ever_sensitive))
+WRITE_EXTRAS: Final = ("assessment", "merged", "superseded")
+"""What a child write's stored result adds to the child's row: facts about the command itself."""
 
 
-def child_answer(services: Services, caller: Caller, view: dict[str, Any], shown: Shown) -> dict[str, Any]:
-    """A child-shaped answer of the write side (its change, or the current state of a conflict) as the caller may
-    see it now."""
-    facts = facts_now(services, str(view["child_id"]), view.get("categories", ()), bool(view.get("sealed")))
+def child_answer(services: Services, caller: Caller, stored: dict[str, Any], shown: Shown) -> dict[str, Any]:
+    """A child-shaped answer (a write's change, or the current state of a conflict): the read side's row of the child
+    at the version the write left it (`projections.written.child_at`), as the caller may see it now: a sealing order
+    or a sensitive category recorded since applies to a replay too."""
+    then, now, _ = child_at(services.app.store, services.settings.policy, UUID(str(stored["child_id"])),
+                            int(stored["version"]))
+    facts = facts_since(then, now)
     d = Disclosure(caller.actor, facts)
-    answer = disclose_child(d, view)
+    answer = disclose_child(d, child_change(then) | {k: stored[k] for k in WRITE_EXTRAS if k in stored})
     answer["sealed"] = facts.sealed
-    shown.add(str(view["child_id"]), d)
+    shown.add(then.child_id, d)
     return answer
+
+
+def facts_since(then: ChildRow, now: ChildRow) -> ChildFacts:
+    """What protects a child in an answer about a past state of it, given what protects it now."""
+    return ChildFacts(categories=(*then.categories, *now.categories), sealed=then.sealed or now.sealed,
+                      ever_sensitive=now.ever_sensitive)
 
 
 def registration_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
@@ -50,15 +61,10 @@ def registration_answer(services: Services, caller: Caller, result: dict[str, An
     it was recorded, so the first answer and every replay are the same body (disclosed as of now), and a read right
     after it gives that body too."""
     check_still_in_scope(services, caller, result, replayed)
-    registered = services.app.store.stream(UUID(str(result["child_id"])), upto_version=1)[0]
-    policy = services.settings.policy
-    row = as_of([registered], registered.meta.recorded_at, "recorded", policy, registered.originator_id)
-    if row is None:
-        raise RuntimeError("a registration event projects a child row")
+    then, now, recorded_at = child_at(services.app.store, services.settings.policy, UUID(str(result["child_id"])), 1)
     shown = Shown()
-    status, d = child_status(row, registered.meta.recorded_at, policy, caller.actor,
-                             facts_now(services, row.child_id, row.categories, row.sealed))
-    shown.add(row.child_id, d)
+    status, d = child_status(then, recorded_at, services.settings.policy, caller.actor, facts_since(then, now))
+    shown.add(then.child_id, d)
     if replayed:
         record_shown(services, caller, shown, "replay")
     return status
@@ -83,9 +89,7 @@ def write_answer(services: Services, caller: Caller, result: dict[str, Any], rep
     check_still_in_scope(services, caller, result, replayed)
     nested = result.get("child")
     shown = Shown()
-    if "child_id" in result and "categories" in result:
-        result = child_answer(services, caller, result, shown)
-    elif isinstance(nested, dict):
+    if isinstance(nested, dict):
         result = {**result, "child": child_answer(services, caller, nested, shown)}
     if replayed:
         record_shown(services, caller, shown, "replay")
@@ -118,3 +122,13 @@ def intervention_answer(services: Services, caller: Caller, result: dict[str, An
     row, version = intervention_at(services.app.store, services.settings.policy, UUID(str(result["intervention_id"])),
                                    int(result["version"]))
     return intervention_change(row, version)
+
+
+def child_write_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
+    """A child write's answer: the read side's row of the child as the write left it, as the caller may see it now."""
+    check_still_in_scope(services, caller, result, replayed)
+    shown = Shown()
+    answer = child_answer(services, caller, result, shown)
+    if replayed:
+        record_shown(services, caller, shown, "replay")
+    return answer

@@ -138,6 +138,30 @@ def referral_view(row: ReferralRow, child: ChildRow, now: datetime, reader: Acto
     return view, d
 
 
+CHANGED_PROFILE: Final = ("address", "home_geo", "guardians", "household_position", "school", "phone")
+
+
+def child_change(row: ChildRow) -> dict[str, Any]:
+    """A child write's answer, from the child's row as the write left it (before disclosure: `disclose_child`):
+    the graded level as graded (`risk_level`; the status's is the effective one), and the profile as it stands."""
+    change = {
+        "child_id": row.child_id,
+        "jurisdiction": row.jurisdiction,
+        "categories": row.categories,
+        "risk_level": row.risk_level,
+        "conflicting_assessments": row.conflicting_assessments,
+        "sealed": row.sealed,
+        "owner": row.owner,
+        "partner": row.partner,
+        "version": row.version,
+        "case_status": row.case_status,
+        "closure_reason": row.closure_reason,
+        "merged_into": row.merged_into,
+    } | {name: getattr(row, name) for name in CHANGED_PROFILE}
+    shown: dict[str, Any] = msgspec.to_builtins(change)
+    return shown
+
+
 def referral_change(row: ReferralRow, version: int) -> dict[str, Any]:
     """A referral step's answer, from the referral's row (nothing in it is protected: no words, the department)."""
     return {"referral_id": row.referral_id, "child_id": row.child_id, "to_department": row.department,

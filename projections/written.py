@@ -6,6 +6,7 @@ submission and a read right after it agree; nothing here waits for (or reads) th
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
@@ -48,6 +49,18 @@ def visit_as_recorded(store: EventStore, policy: Policy, visit_id: UUID, child_i
     if visit is None or child is None:
         raise RuntimeError("a recorded visit of a registered child projects a visit row")
     return visit, child
+
+
+def child_at(store: EventStore, policy: Policy, child_id: UUID, version: int) -> tuple[ChildRow, ChildRow, datetime]:
+    """The child's row as its own events up to `version` made it, the row as they make it now (what protects the
+    child now decides what a replay of an older answer may show), and when that version was recorded."""
+    events = store.stream(child_id)
+    upto = [e for e in events if e.originator_version <= version]
+    then = replay(upto, policy).get(CHILDREN, str(child_id), ChildRow)
+    now = then if len(upto) == len(events) else replay(events, policy).get(CHILDREN, str(child_id), ChildRow)
+    if then is None or now is None:
+        raise RuntimeError(f"the events of {child_id} project no child row")
+    return then, now, upto[-1].meta.recorded_at
 
 
 def record_at(store: EventStore, policy: Policy, table: Table, row_type: type[R], stream_id: UUID,
