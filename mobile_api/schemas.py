@@ -26,11 +26,12 @@ from events.vocabulary import (
 )
 from projections.views import Day as Day
 from projections.views import Id as Id
+from projections.views import Referral as Referral  # built straight from its read-model row
 from projections.views import Timestamp as Timestamp
 from projections.views import Visit as Visit  # built straight from its read-model row
 
 CaseState = Literal["open", "closure_requested", "closed"]
-READ_SIDE: Final = (Visit,)
+READ_SIDE: Final = (Visit, Referral)
 """Answers the read side builds straight from its rows (`projections.views`), answered as they are."""
 
 
@@ -231,27 +232,6 @@ class ReferralResult(msgspec.Struct, frozen=True):
     accept_by: Timestamp | None
     complete_by: Timestamp | None
     version: int
-
-
-class Referral(msgspec.Struct, frozen=True):
-    referral_id: Id
-    child_id: Id
-    department: Department
-    status: ReferralStatus
-    reason: str | None
-    urgency: Urgency
-    sent_at: Timestamp
-    accept_by: Timestamp
-    complete_by: Timestamp
-    accepted_at: Timestamp | None
-    completed_at: Timestamp | None
-    declined_reason: str | None
-    outcome: str | None
-    escalations: int
-    notes: list[str]
-    report_id: Id | None
-    overdue: bool
-    withheld: list[str] = []
 
 
 class ReferralPage(msgspec.Struct, frozen=True):

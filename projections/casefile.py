@@ -185,7 +185,7 @@ def file_content(db: ReadDB, events: list[Event], row: ChildRow, now: datetime, 
         shown, d = referral_view(r, row, now, reader)
         parts.append(d)
         if shown is not None:
-            referrals.append(shown)
+            referrals.append(msgspec.to_builtins(shown))
     interventions = [intervention_view(i, row, reader, parts) for i in
                      _all(db, "SELECT doc FROM rm_interventions WHERE child_id = ?", row.child_id, _intervention)]
     conferences = []

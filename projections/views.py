@@ -17,7 +17,7 @@ from backend.rules.policy import effective_level, is_overdue
 from backend.settings import Policy
 from events.base import Geo
 from events.cases import ExifPosition, Observations
-from events.vocabulary import RiskLevel, VisitType
+from events.vocabulary import Department, ReferralStatus, RiskLevel, Urgency, VisitType
 from projections.queries import referral_overdue
 from projections.tables import ChildRow, InterventionRow, PhotoRow, ReferralRow, VisitRow
 
@@ -123,21 +123,6 @@ def child_status(row: ChildRow, now: datetime, policy: Policy, reader: Actor,
     return disclose_child(d, status), d
 
 
-def referral_view(row: ReferralRow, child: ChildRow, now: datetime, reader: Actor) -> tuple[dict[str, Any] | None, Disclosure]:
-    """A referral as this reader may see it; None when it is a sealed matter the reader may not know of."""
-    d = Disclosure(reader, facts_of(child))
-    if not d.matter(row.department):
-        return None, d
-    view: dict[str, Any] = msgspec.to_builtins(row)
-    del view["changed_at"]  # the read model's bookkeeping, not the referral's
-    for field in ("reason", "declined_reason", "outcome"):
-        view[field] = d.free_text(view[field], department=row.department)
-    view["notes"] = [n for n in view["notes"] if d.free_text(n, department=row.department) is not None]
-    view["overdue"] = referral_overdue(row, now)
-    view["withheld"] = sorted(d.withheld)
-    return view, d
-
-
 CHANGED_PROFILE: Final = ("address", "home_geo", "guardians", "household_position", "school", "phone")
 
 
@@ -165,8 +150,8 @@ def child_change(row: ChildRow) -> dict[str, Any]:
 def referral_change(row: ReferralRow, version: int) -> dict[str, Any]:
     """A referral step's answer, from the referral's row (nothing in it is protected: no words, the department)."""
     return {"referral_id": row.referral_id, "child_id": row.child_id, "to_department": row.department,
-            "status": row.status, "accept_by": msgspec.to_builtins(row.accept_by),
-            "complete_by": msgspec.to_builtins(row.complete_by), "version": version}
+            "status": row.status, "accept_by": _stamp(row.accept_by), "complete_by": _stamp(row.complete_by),
+            "version": version}
 
 
 def intervention_change(row: InterventionRow, version: int) -> dict[str, Any]:
@@ -225,6 +210,51 @@ def visit_view(row: VisitRow, child: ChildRow, reader: Actor) -> tuple[Visit, Di
         on_time=row.on_time, evidence_complete=not row.missing_photos, withheld=sorted(d.withheld),
     )  # the row's home_geo is kept to derive the flags against; the home is shown with the child, not the visit
     return visit, d
+
+
+class Referral(msgspec.Struct, frozen=True):
+    """A referral as a reader sees it: built straight from its read-model row (`referral_view`), the items of
+    `GET /referrals`."""
+
+    referral_id: Id
+    child_id: Id
+    department: Department
+    status: ReferralStatus
+    reason: str | None
+    urgency: Urgency
+    sent_at: Timestamp
+    accept_by: Timestamp
+    complete_by: Timestamp
+    accepted_at: Timestamp | None
+    completed_at: Timestamp | None
+    declined_reason: str | None
+    outcome: str | None
+    escalations: int
+    notes: list[str]
+    report_id: Id | None
+    overdue: bool
+    withheld: list[str] = []
+
+
+def referral_view(row: ReferralRow, child: ChildRow, now: datetime, reader: Actor) -> tuple[Referral | None, Disclosure]:
+    """A referral as this reader may see it; None when it is a sealed matter the reader may not know of. Its words
+    (reason, decline, outcome, notes) are its department's: others' are withheld about a sensitive child."""
+    d = Disclosure(reader, facts_of(child))
+    department = row.department
+    if not d.matter(department):
+        return None, d
+    referral = Referral(
+        referral_id=row.referral_id, child_id=row.child_id, department=Department(department),
+        status=ReferralStatus(row.status), reason=d.free_text(row.reason, department=department),
+        urgency=Urgency(row.urgency), sent_at=_stamp(row.sent_at), accept_by=_stamp(row.accept_by),
+        complete_by=_stamp(row.complete_by), accepted_at=_stamp(row.accepted_at) if row.accepted_at else None,
+        completed_at=_stamp(row.completed_at) if row.completed_at else None,
+        declined_reason=d.free_text(row.declined_reason, department=department),
+        outcome=d.free_text(row.outcome, department=department), escalations=row.escalations,
+        notes=[n for n in row.notes if d.free_text(n, department=department) is not None], report_id=row.report_id,
+        overdue=referral_overdue(row, now), withheld=sorted(d.withheld),
+    )  # the row's changed_at is the read model's bookkeeping, not the referral's
+    return referral, d
 
 
 def photo_visit_flags(policy: Policy, photo: PhotoRow, visits: Iterable[VisitRow]) -> dict[str, list[str]]:

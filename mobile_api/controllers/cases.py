@@ -26,7 +26,6 @@ from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, w
 from mobile_api.controllers.casefile import From, ReportStatus, report_page
 from mobile_api.schemas import (
     InterventionResult,
-    Referral,
     ReferralPage,
     ReferralResult,
     ReportPage,
@@ -139,7 +138,7 @@ class ReferralsController(Controller):
             view, disclosure = referral_view(referral, child, now, actor)
             shown.add(child.child_id, disclosure)
             if view is not None:
-                items.append(Referral(**view))
+                items.append(view)
         record_shown(services, caller, shown, "listReferrals")
         return ReferralPage(items=items, next_cursor=next_cursor)
 
