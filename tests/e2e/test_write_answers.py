@@ -166,3 +166,15 @@ def test_a_replay_after_the_photo_arrived_still_answers_as_the_first_arrival(wor
     assert (read["missing_photos"], read["flags"]) == ([], ["photo_time_mismatch"])
     again = director.post("/api/v1/visits", body)
     assert again.status_code == 200 and again.json() == first.json()
+
+
+def test_a_stale_write_is_refused_with_the_child_as_read(world: World) -> None:
+    director, supervisor, child = world.as_("director"), world.as_("supervisor"), new_child(world)
+    director.post(f"/api/v1/children/{child}/risk-assessments", sub(level="yellow"))
+    refused = supervisor.post(f"/api/v1/children/{child}/transfer",
+                              sub(to_jurisdiction="520302/001/004/01/01", reason="搬家", expected_version=1))
+    assert refused.status_code == 409, refused.text
+    current = refused.json()["extra"]["current"]
+    read = supervisor.get(f"/api/v1/children/{child}").json()
+    assert (current["version"], current["risk_level"], current["jurisdiction"]) == (2, "yellow", PLACE_A)
+    shared(current, read, (*CHILD_FIELDS, "risk_level"))
