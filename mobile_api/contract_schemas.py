@@ -15,9 +15,10 @@ CARRIED: Final = ("format", "pattern", "minimum", "maximum", "exclusiveMinimum",
 
 
 def structs_of(module: Any) -> list[type[msgspec.Struct]]:
-    """The structs a module defines."""
+    """The structs a module defines, and those it answers as the read side builds them (`READ_SIDE`)."""
     return [v for v in vars(module).values()
-            if isinstance(v, type) and issubclass(v, msgspec.Struct) and v.__module__ == module.__name__]
+            if isinstance(v, type) and issubclass(v, msgspec.Struct) and v.__module__ == module.__name__
+            ] + list(getattr(module, "READ_SIDE", ()))
 
 
 def carry_from_msgspec(schemas: dict[str, Any]) -> None:

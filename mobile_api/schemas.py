@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import msgspec
 
 from events.base import Geo
-from events.cases import Observations
 from events.children import Guardian
 from events.vocabulary import (
     Category,
@@ -24,15 +23,16 @@ from events.vocabulary import (
     Term,
     TriageDecision,
     Urgency,
-    VisitType,
 )
+from projections.views import Day as Day
+from projections.views import Id as Id
+from projections.views import Referral as Referral  # built straight from its read-model row
+from projections.views import Timestamp as Timestamp
+from projections.views import Visit as Visit  # built straight from its read-model row
 
-Timestamp = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date-time"})]
-"""An RFC 3339 time with its offset, as written (the answer keeps the stored text)."""
 CaseState = Literal["open", "closure_requested", "closed"]
-Day = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date"})]
-Id = Annotated[str, msgspec.Meta(extra_json_schema={"format": "uuid"})]
-"""A record's id; the document's `format` comes from these (mobile_api.contract carries it over)."""
+READ_SIDE: Final = (Visit, Referral)
+"""Answers the read side builds straight from its rows (`projections.views`), answered as they are."""
 
 
 class Position(msgspec.Struct, frozen=True, kw_only=True):
@@ -196,29 +196,6 @@ class VisitResult(msgspec.Struct, frozen=True):
     flags: list[str]
 
 
-class Visit(msgspec.Struct, frozen=True):
-    visit_id: Id
-    child_id: Id
-    occurred_at: Timestamp
-    recorded_at: Timestamp
-    late: bool
-    actor_id: Id | None
-    visit_type: VisitType
-    child_seen: bool
-    guardian_present: bool
-    observations: Observations
-    photos: list[str]
-    missing_photos: list[str]
-    flags: list[str]
-    notes: str
-    follow_up: str | None
-    geo: Geo | None
-    due_at: Timestamp | None
-    on_time: bool
-    evidence_complete: bool
-    withheld: list[str] = []
-
-
 class ReportResult(msgspec.Struct, frozen=True):
     report_id: Id
     status: Literal["received"]
@@ -255,27 +232,6 @@ class ReferralResult(msgspec.Struct, frozen=True):
     accept_by: Timestamp | None
     complete_by: Timestamp | None
     version: int
-
-
-class Referral(msgspec.Struct, frozen=True):
-    referral_id: Id
-    child_id: Id
-    department: Department
-    status: ReferralStatus
-    reason: str | None
-    urgency: Urgency
-    sent_at: Timestamp
-    accept_by: Timestamp
-    complete_by: Timestamp
-    accepted_at: Timestamp | None
-    completed_at: Timestamp | None
-    declined_reason: str | None
-    outcome: str | None
-    escalations: int
-    notes: list[str]
-    report_id: Id | None
-    overdue: bool
-    withheld: list[str] = []
 
 
 class ReferralPage(msgspec.Struct, frozen=True):

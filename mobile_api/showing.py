@@ -3,18 +3,27 @@ one access event per request for what was shown."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
+
+import msgspec
 
 from backend.disclosure import ChildFacts, Disclosure, Shown
 from backend.errors import ChildNotFound
 from backend.rules.jurisdiction import within_scope
 from mobile_api.auth import Caller
 from mobile_api.services import Services
-from projections.audit import as_of
 from projections.queries import child_row
-from projections.views import child_status, disclose_child
+from projections.tables import ChildRow
+from projections.views import (
+    child_change,
+    child_status,
+    disclose_child,
+    intervention_change,
+    referral_change,
+    visit_view,
+)
+from projections.written import child_at, intervention_at, referral_at, visit_as_recorded
 
 
 def record_shown(services: Services, caller: Caller, shown: Shown, endpoint: str) -> None:
@@ -23,23 +32,28 @@ def record_shown(services: Services, caller: Caller, shown: Shown, endpoint: str
         services.app.audit.record_access(caller.actor, caller.device_id, shown, endpoint)
 
 
-def facts_now(services: Services, child_id: str, categories: Iterable[str], sealed: bool) -> ChildFacts:
-    """What protects a child in an answer about a past state of it (`categories`, `sealed`) given now: a sealing
-    order or a sensitive category recorded since applies to a replay too."""
-    row = child_row(services.read_db, child_id)
-    return ChildFacts(categories=tuple(categories) + (tuple(row.categories) if row else ()),
-                      sealed=sealed or bool(row and row.sealed), ever_sensitive=bool(row and row.ever_sensitive))
+WRITE_EXTRAS: Final = ("assessment", "merged", "superseded")
+"""What a child write's stored result adds to the child's row: facts about the command itself."""
 
 
-def child_answer(services: Services, caller: Caller, view: dict[str, Any], shown: Shown) -> dict[str, Any]:
-    """A child-shaped answer of the write side (its change, or the current state of a conflict) as the caller may
-    see it now."""
-    facts = facts_now(services, str(view["child_id"]), view.get("categories", ()), bool(view.get("sealed")))
+def child_answer(services: Services, caller: Caller, stored: dict[str, Any], shown: Shown) -> dict[str, Any]:
+    """A child-shaped answer (a write's change, or the current state of a conflict): the read side's row of the child
+    at the version the write left it (`projections.written.child_at`), as the caller may see it now: a sealing order
+    or a sensitive category recorded since applies to a replay too."""
+    then, now, _ = child_at(services.app.store, services.settings.policy, UUID(str(stored["child_id"])),
+                            int(stored["version"]))
+    facts = facts_since(then, now)
     d = Disclosure(caller.actor, facts)
-    answer = disclose_child(d, view)
+    answer = disclose_child(d, child_change(then) | {k: stored[k] for k in WRITE_EXTRAS if k in stored})
     answer["sealed"] = facts.sealed
-    shown.add(str(view["child_id"]), d)
+    shown.add(then.child_id, d)
     return answer
+
+
+def facts_since(then: ChildRow, now: ChildRow) -> ChildFacts:
+    """What protects a child in an answer about a past state of it, given what protects it now."""
+    return ChildFacts(categories=(*then.categories, *now.categories), sealed=then.sealed or now.sealed,
+                      ever_sensitive=now.ever_sensitive)
 
 
 def registration_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
@@ -47,15 +61,10 @@ def registration_answer(services: Services, caller: Caller, result: dict[str, An
     it was recorded, so the first answer and every replay are the same body (disclosed as of now), and a read right
     after it gives that body too."""
     check_still_in_scope(services, caller, result, replayed)
-    registered = services.app.store.stream(UUID(str(result["child_id"])), upto_version=1)[0]
-    policy = services.settings.policy
-    row = as_of([registered], registered.meta.recorded_at, "recorded", policy, registered.originator_id)
-    if row is None:
-        raise RuntimeError("a registration event projects a child row")
+    then, now, recorded_at = child_at(services.app.store, services.settings.policy, UUID(str(result["child_id"])), 1)
     shown = Shown()
-    status, d = child_status(row, registered.meta.recorded_at, policy, caller.actor,
-                             facts_now(services, row.child_id, row.categories, row.sealed))
-    shown.add(row.child_id, d)
+    status, d = child_status(then, recorded_at, services.settings.policy, caller.actor, facts_since(then, now))
+    shown.add(then.child_id, d)
     if replayed:
         record_shown(services, caller, shown, "replay")
     return status
@@ -80,10 +89,46 @@ def write_answer(services: Services, caller: Caller, result: dict[str, Any], rep
     check_still_in_scope(services, caller, result, replayed)
     nested = result.get("child")
     shown = Shown()
-    if "child_id" in result and "categories" in result:
-        result = child_answer(services, caller, result, shown)
-    elif isinstance(nested, dict):
+    if isinstance(nested, dict):
         result = {**result, "child": child_answer(services, caller, nested, shown)}
     if replayed:
         record_shown(services, caller, shown, "replay")
     return result
+
+
+def visit_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
+    """A visit's answer: the read side's view of its row as the projectors make it, replayed in memory as of its
+    recording (`projections.written`), so the first answer and every replay are the same body and a read right
+    after it shows the same flags and missing photos. It does not wait for the read models."""
+    check_still_in_scope(services, caller, result, replayed)
+    visit, child = visit_as_recorded(services.app.store, services.settings.policy, UUID(str(result["visit_id"])),
+                                     UUID(str(result["child_id"])))
+    view, _ = visit_view(visit, child, caller.actor)  # the answer's fields are none the disclosure table protects
+    answer: dict[str, Any] = msgspec.structs.asdict(view)
+    return answer
+
+
+def referral_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
+    """A referral step's answer from the referral's row as its events up to this step make it (the list's row)."""
+    check_still_in_scope(services, caller, result, replayed)
+    row, version = referral_at(services.app.store, services.settings.policy, UUID(str(result["referral_id"])),
+                               int(result["version"]))
+    return referral_change(row, version)
+
+
+def intervention_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
+    """An intervention step's answer from its row as its events up to this step make it."""
+    check_still_in_scope(services, caller, result, replayed)
+    row, version = intervention_at(services.app.store, services.settings.policy, UUID(str(result["intervention_id"])),
+                                   int(result["version"]))
+    return intervention_change(row, version)
+
+
+def child_write_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
+    """A child write's answer: the read side's row of the child as the write left it, as the caller may see it now."""
+    check_still_in_scope(services, caller, result, replayed)
+    shown = Shown()
+    answer = child_answer(services, caller, result, shown)
+    if replayed:
+        record_shown(services, caller, shown, "replay")
+    return answer

@@ -178,14 +178,14 @@ def file_content(db: ReadDB, events: list[Event], row: ChildRow, now: datetime, 
     visits = []
     for v in _all(db, "SELECT doc FROM rm_visits WHERE child_id = ? ORDER BY occurred_at, visit_id", row.child_id, _visit):
         view, d = visit_view(v, row, reader)
-        visits.append(view)
+        visits.append(msgspec.to_builtins(view))
         parts.append(d)
     referrals = []
     for r in _all(db, "SELECT doc FROM rm_referrals WHERE child_id = ? ORDER BY referral_id", row.child_id, _referral):
         shown, d = referral_view(r, row, now, reader)
         parts.append(d)
         if shown is not None:
-            referrals.append(shown)
+            referrals.append(msgspec.to_builtins(shown))
     interventions = [intervention_view(i, row, reader, parts) for i in
                      _all(db, "SELECT doc FROM rm_interventions WHERE child_id = ?", row.child_id, _intervention)]
     conferences = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import msgspec
 
@@ -16,10 +16,10 @@ from backend.rules.case_status import CaseStatus
 from backend.rules.policy import effective_level, is_overdue
 from backend.settings import Policy
 from events.base import Geo
-from events.cases import ExifPosition
-from events.vocabulary import RiskLevel
+from events.cases import ExifPosition, Observations
+from events.vocabulary import Department, ReferralStatus, RiskLevel, Urgency, VisitType
 from projections.queries import referral_overdue
-from projections.tables import ChildRow, PhotoRow, ReferralRow, VisitRow
+from projections.tables import ChildRow, InterventionRow, PhotoRow, ReferralRow, VisitRow
 
 NEEDS_OWNER: Final = frozenset({RiskLevel.ORANGE, RiskLevel.RED})
 """An orange child is paired one to one (结对帮扶) and a red one is in danger: each must have a named worker."""
@@ -123,32 +123,138 @@ def child_status(row: ChildRow, now: datetime, policy: Policy, reader: Actor,
     return disclose_child(d, status), d
 
 
-def referral_view(row: ReferralRow, child: ChildRow, now: datetime, reader: Actor) -> tuple[dict[str, Any] | None, Disclosure]:
-    """A referral as this reader may see it; None when it is a sealed matter the reader may not know of."""
-    d = Disclosure(reader, facts_of(child))
-    if not d.matter(row.department):
-        return None, d
-    view: dict[str, Any] = msgspec.to_builtins(row)
-    del view["changed_at"]  # the read model's bookkeeping, not the referral's
-    for field in ("reason", "declined_reason", "outcome"):
-        view[field] = d.free_text(view[field], department=row.department)
-    view["notes"] = [n for n in view["notes"] if d.free_text(n, department=row.department) is not None]
-    view["overdue"] = referral_overdue(row, now)
-    view["withheld"] = sorted(d.withheld)
-    return view, d
+CHANGED_PROFILE: Final = ("address", "home_geo", "guardians", "household_position", "school", "phone")
 
 
-def visit_view(row: VisitRow, child: ChildRow, reader: Actor) -> tuple[dict[str, Any], Disclosure]:
+def child_change(row: ChildRow) -> dict[str, Any]:
+    """A child write's answer, from the child's row as the write left it (before disclosure: `disclose_child`):
+    the graded level as graded (`risk_level`; the status's is the effective one), and the profile as it stands."""
+    change = {
+        "child_id": row.child_id,
+        "jurisdiction": row.jurisdiction,
+        "categories": row.categories,
+        "risk_level": row.risk_level,
+        "conflicting_assessments": row.conflicting_assessments,
+        "sealed": row.sealed,
+        "owner": row.owner,
+        "partner": row.partner,
+        "version": row.version,
+        "case_status": row.case_status,
+        "closure_reason": row.closure_reason,
+        "merged_into": row.merged_into,
+    } | {name: getattr(row, name) for name in CHANGED_PROFILE}
+    shown: dict[str, Any] = msgspec.to_builtins(change)
+    return shown
+
+
+def referral_change(row: ReferralRow, version: int) -> dict[str, Any]:
+    """A referral step's answer, from the referral's row (nothing in it is protected: no words, the department)."""
+    return {"referral_id": row.referral_id, "child_id": row.child_id, "to_department": row.department,
+            "status": row.status, "accept_by": _stamp(row.accept_by), "complete_by": _stamp(row.complete_by),
+            "version": version}
+
+
+def intervention_change(row: InterventionRow, version: int) -> dict[str, Any]:
+    """An intervention step's answer, from its row (its plan and outcome, words by its department, left out)."""
+    return {"intervention_id": row.intervention_id, "child_id": row.child_id, "type": row.type,
+            "responsible_department": row.department, "status": row.status, "reviews": row.reviews,
+            "version": version}
+
+
+Timestamp = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date-time"})]
+"""An RFC 3339 time with its offset, as written (the answer keeps the stored text)."""
+Day = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date"})]
+Id = Annotated[str, msgspec.Meta(extra_json_schema={"format": "uuid"})]
+"""A record's id; the document's `format` comes from these (mobile_api.contract carries it over)."""
+
+
+class Visit(msgspec.Struct, frozen=True):
+    """A visit as a reader sees it: built straight from its read-model row (`visit_view`), the answer of
+    `GET /visits/{id}`, of a child's visit list, and the source of a visit write's answer."""
+
+    visit_id: Id
+    child_id: Id
+    occurred_at: Timestamp
+    recorded_at: Timestamp
+    late: bool
+    actor_id: Id | None
+    visit_type: VisitType
+    child_seen: bool
+    guardian_present: bool
+    observations: Observations
+    photos: list[str]
+    missing_photos: list[str]
+    flags: list[str]
+    notes: str
+    follow_up: str | None
+    geo: Geo | None
+    due_at: Timestamp | None
+    on_time: bool
+    evidence_complete: bool
+    withheld: list[str] = []
+
+
+def visit_view(row: VisitRow, child: ChildRow, reader: Actor) -> tuple[Visit, Disclosure]:
     """A visit as this reader may see it: notes and observations by others about a sensitive child withheld."""
     d = Disclosure(reader, facts_of(child))
-    view: dict[str, Any] = msgspec.to_builtins(row)
-    del view["home_geo"]  # kept to derive the flags against; the home is shown with the child, not the visit
-    view["observations"] = {k: v for k, v in row.observations.items() if d.free_text(v, author_id=row.actor_id) is not None}
-    view["notes"] = d.free_text(row.notes, author_id=row.actor_id) or ""
-    view["follow_up"] = d.free_text(row.follow_up, author_id=row.actor_id)
-    view["evidence_complete"] = not row.missing_photos
-    view["withheld"] = sorted(d.withheld)
-    return view, d
+    by = row.actor_id
+    # A withheld observation is left out of the answer, not shown empty: the answer holds the row's mapping.
+    observations: Any = {k: v for k, v in row.observations.items() if d.free_text(v, author_id=by) is not None}
+    visit = Visit(
+        visit_id=row.visit_id, child_id=row.child_id, occurred_at=_stamp(row.occurred_at),
+        recorded_at=_stamp(row.recorded_at), late=row.late, actor_id=by, visit_type=VisitType(row.visit_type),
+        child_seen=row.child_seen, guardian_present=row.guardian_present, observations=observations,
+        photos=row.photos, missing_photos=row.missing_photos, flags=row.flags,
+        notes=d.free_text(row.notes, author_id=by) or "", follow_up=d.free_text(row.follow_up, author_id=by),
+        geo=msgspec.convert(row.geo, Geo) if row.geo else None, due_at=_stamp(row.due_at) if row.due_at else None,
+        on_time=row.on_time, evidence_complete=not row.missing_photos, withheld=sorted(d.withheld),
+    )  # the row's home_geo is kept to derive the flags against; the home is shown with the child, not the visit
+    return visit, d
+
+
+class Referral(msgspec.Struct, frozen=True):
+    """A referral as a reader sees it: built straight from its read-model row (`referral_view`), the items of
+    `GET /referrals`."""
+
+    referral_id: Id
+    child_id: Id
+    department: Department
+    status: ReferralStatus
+    reason: str | None
+    urgency: Urgency
+    sent_at: Timestamp
+    accept_by: Timestamp
+    complete_by: Timestamp
+    accepted_at: Timestamp | None
+    completed_at: Timestamp | None
+    declined_reason: str | None
+    outcome: str | None
+    escalations: int
+    notes: list[str]
+    report_id: Id | None
+    overdue: bool
+    withheld: list[str] = []
+
+
+def referral_view(row: ReferralRow, child: ChildRow, now: datetime, reader: Actor) -> tuple[Referral | None, Disclosure]:
+    """A referral as this reader may see it; None when it is a sealed matter the reader may not know of. Its words
+    (reason, decline, outcome, notes) are its department's: others' are withheld about a sensitive child."""
+    d = Disclosure(reader, facts_of(child))
+    department = row.department
+    if not d.matter(department):
+        return None, d
+    referral = Referral(
+        referral_id=row.referral_id, child_id=row.child_id, department=Department(department),
+        status=ReferralStatus(row.status), reason=d.free_text(row.reason, department=department),
+        urgency=Urgency(row.urgency), sent_at=_stamp(row.sent_at), accept_by=_stamp(row.accept_by),
+        complete_by=_stamp(row.complete_by), accepted_at=_stamp(row.accepted_at) if row.accepted_at else None,
+        completed_at=_stamp(row.completed_at) if row.completed_at else None,
+        declined_reason=d.free_text(row.declined_reason, department=department),
+        outcome=d.free_text(row.outcome, department=department), escalations=row.escalations,
+        notes=[n for n in row.notes if d.free_text(n, department=department) is not None], report_id=row.report_id,
+        overdue=referral_overdue(row, now), withheld=sorted(d.withheld),
+    )  # the row's changed_at is the read model's bookkeeping, not the referral's
+    return referral, d
 
 
 def photo_visit_flags(policy: Policy, photo: PhotoRow, visits: Iterable[VisitRow]) -> dict[str, list[str]]:
@@ -161,6 +267,12 @@ def photo_visit_flags(policy: Policy, photo: PhotoRow, visits: Iterable[VisitRow
         if flags:
             found[visit.visit_id] = flags
     return found
+
+
+def _stamp(moment: datetime) -> str:
+    """A read-model time as answers write it (msgspec's RFC 3339 text)."""
+    stamp: str = msgspec.to_builtins(moment)
+    return stamp
 
 
 def _time(moment: datetime | None) -> str | None:

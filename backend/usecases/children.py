@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError
@@ -28,7 +29,6 @@ from backend.involvement import Involvement, involvement_id
 from backend.rules.jurisdiction import parse_jurisdiction
 from backend.rules.policy import visit_interval
 from backend.usecases.core import Change, Core, Outcome
-from backend.usecases.views import child_view
 from backend.user import User
 from events.base import Meta
 from events.children import ChildRegistered, RiskAssessed
@@ -111,7 +111,7 @@ class Children:
         def handle(meta: Meta) -> Change:
             child = Child.register(uuid4(), meta, registration_fields(command))
             claims = self.claim_number(actor, meta, child, None)
-            return Change([child, *claims], child_view(child))
+            return Change([child, *claims], child_change(child))
 
         return handle
 
@@ -189,7 +189,7 @@ class Children:
             child = self.get(actor, child_id)
             event = child.assess_risk(meta, command.level, list(command.reasons), command.based_on_version,
                                       visit_interval(self.core.policy, command.level))
-            return Change([child], child_view(child) | {"assessment": _assessment(event)})
+            return Change([child], child_change(child) | {"assessment": _assessment(event)})
 
         return self.core.submit("child.assess_risk", actor, device_id, command, child_id, handle)
 
@@ -199,7 +199,7 @@ class Children:
         def handle(meta: Meta) -> Change:
             child = self.get(actor, child_id)
             child.change_categories(meta, list(command.add), list(command.remove), command.reason)
-            return Change([child], child_view(child))
+            return Change([child], child_change(child))
 
         return self.core.submit("child.change_categories", actor, device_id, command, child_id, handle)
 
@@ -211,7 +211,7 @@ class Children:
             self.check_version(child, command.expected_version)
             previous = child.profile.get("id_number")
             child.change_profile(meta, command.changes, command.reason)
-            return Change([child, *self.claim_number(actor, meta, child, previous)], child_view(child))
+            return Change([child, *self.claim_number(actor, meta, child, previous)], child_change(child))
 
         return self.core.submit("child.change_profile", actor, device_id, command, child_id, handle)
 
@@ -222,7 +222,7 @@ class Children:
             child = self.get(actor, child_id)
             self.check_version(child, command.expected_version)
             child.transfer(meta, command.to_jurisdiction, command.reason)
-            return Change([child], child_view(child))
+            return Change([child], child_change(child))
 
         return self.core.submit("child.transfer", actor, device_id, command, child_id, handle)
 
@@ -234,7 +234,7 @@ class Children:
             self.check_version(child, command.expected_version)
             previous = child.profile.get("id_number")
             child.correct(meta, command.corrects.event_id, command.changes, command.reason)
-            return Change([child, *self.claim_number(actor, meta, child, previous)], child_view(child))
+            return Change([child, *self.claim_number(actor, meta, child, previous)], child_change(child))
 
         return self.core.submit("child.correct", actor, device_id, command, child_id, handle)
 
@@ -246,7 +246,7 @@ class Children:
             owner = self.worker(command.owner, "owner")
             partner = self.worker(command.partner, "partner") if command.partner else None
             child.assign(meta, owner, partner)
-            return Change([child], child_view(child))
+            return Change([child], child_change(child))
 
         return self.core.submit("child.assign", actor, device_id, command, child_id, handle)
 
@@ -263,7 +263,7 @@ class Children:
         def handle(meta: Meta) -> Change:
             child = self.get(actor, child_id)
             child.seal(meta, command.reason, command.order_reference)
-            return Change([child], child_view(child))
+            return Change([child], child_change(child))
 
         return self.core.submit("child.seal", actor, device_id, command, child_id, handle)
 
@@ -272,8 +272,14 @@ class Children:
         """Refuse an order-dependent command made on a version that is no longer current."""
         if expected is not None and expected != child.version:
             raise StaleVersion(
-                f"the child is at version {child.version}, not {expected}", current=child_view(child)
+                f"the child is at version {child.version}, not {expected}", current=child_change(child)
             )
+
+
+def child_change(child: Child) -> dict[str, Any]:
+    """What a child write stores for its answer: which child, at which version. The answer is the read side's row of
+    the child at that version (projections.written.child_at), shown through the same view as a read."""
+    return {"child_id": str(child.id), "version": child.version}
 
 
 def _assessment(event: RiskAssessed) -> dict[str, object]:

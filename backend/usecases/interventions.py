@@ -20,16 +20,11 @@ from events.cases import FollowUp, Goal
 from events.vocabulary import InterventionStatus, Role
 
 
-def intervention_view(intervention: Intervention) -> dict[str, Any]:
-    return {
-        "intervention_id": str(intervention.id),
-        "child_id": str(intervention.child_id),
-        "type": intervention.type,
-        "responsible_department": intervention.department,
-        "status": intervention.status.value,
-        "reviews": intervention.reviews,
-        "version": intervention.version,
-    }
+def intervention_change(intervention: Intervention) -> dict[str, Any]:
+    """What an intervention step stores for its answer: which intervention, at which version (the answer is the read
+    side's row of it at that version: projections.written.intervention_at)."""
+    return {"intervention_id": str(intervention.id), "child_id": str(intervention.child_id),
+            "version": intervention.version}
 
 
 class Interventions:
@@ -59,7 +54,7 @@ class Interventions:
                 review_by=command.review_by,
             )
             involvement = self.children.open_matter(meta, child.id, command.responsible_department, intervention.id)
-            return Change([intervention, involvement], intervention_view(intervention))
+            return Change([intervention, involvement], intervention_change(intervention))
 
         return self.core.submit("intervention.plan", actor, device_id, command, None, handle)
 
@@ -144,7 +139,7 @@ class Interventions:
             changed: list[Aggregate] = [intervention]
             if intervention.status == InterventionStatus.ENDED and intervention.child_id is not None:
                 changed += self.children.close_matter(meta, intervention.child_id, intervention.department, intervention.id)
-            return Change(changed, intervention_view(intervention))
+            return Change(changed, intervention_change(intervention))
 
         return self.core.submit(name, actor, device_id, command, intervention_id, handle)
 

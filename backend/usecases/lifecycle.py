@@ -4,19 +4,14 @@ changes from the field, and merging a duplicate record into the kept one."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from uuid import UUID
-
-import msgspec
 
 from backend.child import Child
 from backend.commands import CloseCase, ClosureDecision, MergeChild, ReopenCase, UpdateProfile
 from backend.identity import Actor, authorize
-from backend.usecases.children import Children
+from backend.usecases.children import Children, child_change
 from backend.usecases.core import Change, Core, Outcome
-from backend.usecases.views import child_view
 from events.base import Meta
-from events.children import ProfileChanged
 
 
 class Lifecycle:
@@ -33,7 +28,7 @@ class Lifecycle:
         def handle(meta: Meta) -> Change:
             child = self.children.get(actor, child_id)
             child.close(meta, command.reason, command.note)
-            return Change([child], child_view(child))
+            return Change([child], child_change(child))
 
         return self.core.submit("child.close", actor, device_id, command, child_id, handle)
 
@@ -50,7 +45,7 @@ class Lifecycle:
         def handle(meta: Meta) -> Change:
             child = self.children.get(actor, child_id)
             decide(child, meta, command.note)
-            return Change([child], child_view(child))
+            return Change([child], child_change(child))
 
         return self.core.submit(name, actor, device_id, command, child_id, handle)
 
@@ -60,7 +55,7 @@ class Lifecycle:
         def handle(meta: Meta) -> Change:
             child = self.children.get(actor, child_id)
             child.reopen(meta, command.reason)
-            return Change([child], child_view(child))
+            return Change([child], child_change(child))
 
         return self.core.submit("child.reopen", actor, device_id, command, child_id, handle)
 
@@ -71,7 +66,7 @@ class Lifecycle:
         def handle(meta: Meta) -> Change:
             child = self.children.get(actor, child_id)
             event = child.change_profile(meta, command.changes(), command.reason)
-            return Change([child], child_view(child) | profile_view(child, event))
+            return Change([child], child_change(child) | {"superseded": list(event.superseded)})
 
         return self.core.submit("child.update_profile", actor, device_id, command, child_id, handle)
 
@@ -84,16 +79,9 @@ class Lifecycle:
             duplicate = kept if command.duplicate_child_id == child_id else self.children.get(
                 actor, command.duplicate_child_id)
             duplicate.close_as_duplicate(meta, kept, command.note)
-            result = child_view(kept) | {"merged": {"child_id": str(duplicate.id), "case_status": "closed",
+            result = child_change(kept) | {"merged": {"child_id": str(duplicate.id), "case_status": "closed",
                                                     "closure_reason": "duplicate", "merged_into": str(kept.id)}}
             return Change([kept, duplicate], result)
 
         return self.core.submit("child.merge", actor, device_id, command, child_id, handle)
 
-
-def profile_view(child: Child, event: ProfileChanged) -> dict[str, Any]:
-    """The profile as it now stands, and which of the sent fields a newer change had already set."""
-    profile = child.profile
-    fields = ("address", "home_geo", "guardians", "household_position", "school", "phone")
-    shown: dict[str, Any] = msgspec.to_builtins({f: profile.get(f) for f in fields})
-    return shown | {"superseded": list(event.superseded)}

@@ -25,16 +25,10 @@ CLOSED = frozenset({ReferralStatus.DECLINED, ReferralStatus.COMPLETED})
 """A referral in these states is no longer open with its department."""
 
 
-def referral_view(referral: Referral) -> dict[str, Any]:
-    return {
-        "referral_id": str(referral.id),
-        "child_id": str(referral.child_id),
-        "to_department": referral.department,
-        "status": referral.status.value,
-        "accept_by": referral.accept_by.isoformat() if referral.accept_by else None,
-        "complete_by": referral.complete_by.isoformat() if referral.complete_by else None,
-        "version": referral.version,
-    }
+def referral_change(referral: Referral) -> dict[str, Any]:
+    """What a referral step stores for its answer: which referral, at which version (the answer is the read side's
+    row of it at that version: projections.written.referral_at)."""
+    return {"referral_id": str(referral.id), "child_id": str(referral.child_id), "version": referral.version}
 
 
 class Referrals:
@@ -71,7 +65,7 @@ class Referrals:
             child = self.children.get(actor, command.child_id, for_update=False)
             child.check_open(meta)
             referral, involvement = self.make(meta, child, command.to_department, command.reason, command.urgency, None)
-            return Change([referral, involvement], referral_view(referral))
+            return Change([referral, involvement], referral_change(referral))
 
         return self.core.submit("referral.send", actor, device_id, command, None, handle)
 
@@ -120,7 +114,7 @@ class Referrals:
             changed: list[Aggregate] = [referral]
             if referral.status in CLOSED and referral.child_id is not None:
                 changed += self.children.close_matter(meta, referral.child_id, referral.department, referral.id)
-            return Change(changed, referral_view(referral))
+            return Change(changed, referral_change(referral))
 
         return self.core.submit(name, actor, device_id, command, referral_id, handle)
 

@@ -15,10 +15,9 @@ from backend.rules.jurisdiction import parse_jurisdiction
 from backend.rules.order import check_follows
 from backend.rules.policy import triage_due
 from backend.rules.timing import check_moment
-from backend.usecases.children import Children, registration_fields
+from backend.usecases.children import Children, child_change, registration_fields
 from backend.usecases.core import Change, Core, Outcome
 from backend.usecases.referrals import Referrals
-from backend.usecases.views import child_view
 from events.base import Meta
 from events.vocabulary import TriageDecision, Urgency
 
@@ -93,7 +92,7 @@ class Reports:
             result = {
                 "report_id": str(report.id),
                 "decision": str(command.decision),
-                "child": child_view(child),
+                "child": child_change(child),
                 "referral_id": str(referral_id) if referral_id else None,
             }
             return Change(changed, result)

@@ -83,9 +83,8 @@ def _referrals(services: Services, caller: Caller, scope: str, shown: Shown, ove
         shown.add(child.child_id, disclosure)
         if view is not None:
             accepted = referral.accepted_at
-            view["child_name"] = child.name
-            view["response_hours"] = (accepted - referral.sent_at).total_seconds() / 3600 if accepted else None
-            found.append(view)
+            hours = (accepted - referral.sent_at).total_seconds() / 3600 if accepted else None
+            found.append(msgspec.to_builtins(view) | {"child_name": child.name, "response_hours": hours})
     return found
 
 

@@ -29,7 +29,6 @@ from mobile_api.schemas import (
     ReportPage,
     TimelineItem,
     TimelinePage,
-    Visit,
     VisitPage,
 )
 from mobile_api.services import Services
@@ -67,7 +66,7 @@ class CaseFileController(Controller):
         for row in rows:
             view, disclosure = visit_view(row, child, caller.actor)
             shown.add(child_id, disclosure)
-            items.append(Visit(**view))
+            items.append(view)
         record_shown(services, caller, shown, "listChildVisits")
         return VisitPage(items=items, next_cursor=services.cursors.write(kind, after))
 

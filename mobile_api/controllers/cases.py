@@ -26,7 +26,6 @@ from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, w
 from mobile_api.controllers.casefile import From, ReportStatus, report_page
 from mobile_api.schemas import (
     InterventionResult,
-    Referral,
     ReferralPage,
     ReferralResult,
     ReportPage,
@@ -34,7 +33,7 @@ from mobile_api.schemas import (
     TriageResult,
 )
 from mobile_api.services import Services
-from mobile_api.showing import record_shown
+from mobile_api.showing import intervention_answer, record_shown, referral_answer
 from projections.queries import ReferralQuery, referrals
 from projections.views import referral_view
 
@@ -81,37 +80,37 @@ class ReferralsController(Controller):
     @post("/", operation_id="sendReferral", guards=[permission("referral.send")], sync_to_thread=True)
     def send(self, data: SendReferral, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
         """Refer a child to a department; the answer has accept_by and complete_by."""
-        return written(services, caller, services.app.referrals.send(caller.actor, caller.device_id, data), ReferralResult)
+        return written(services, caller, services.app.referrals.send(caller.actor, caller.device_id, data), ReferralResult, referral_answer)
 
     @post("/{referral_id:uuid}/accept", operation_id="acceptReferral", guards=[permission("referral.respond")], sync_to_thread=True)
     def accept(self, referral_id: ReferralId, data: ReferralStep, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
         """The department takes the referral on (from `sent`); its complete-by deadline now runs. From any other state: 409."""
         outcome = services.app.referrals.accept(caller.actor, caller.device_id, referral_id, data)
-        return written(services, caller, outcome, ReferralResult)
+        return written(services, caller, outcome, ReferralResult, referral_answer)
 
     @post("/{referral_id:uuid}/decline", operation_id="declineReferral", guards=[permission("referral.respond")], sync_to_thread=True)
     def decline(self, referral_id: ReferralId, data: ReferralStep, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
         """The department declines the referral, saying why in `note` (from `sent`); its handlers stop seeing the child."""
         outcome = services.app.referrals.decline(caller.actor, caller.device_id, referral_id, data)
-        return written(services, caller, outcome, ReferralResult)
+        return written(services, caller, outcome, ReferralResult, referral_answer)
 
     @post("/{referral_id:uuid}/progress", operation_id="noteReferralProgress", guards=[permission("referral.respond")], sync_to_thread=True)
     def progress(self, referral_id: ReferralId, data: ReferralStep, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
         """A progress note on an accepted referral (`note` required)."""
         outcome = services.app.referrals.progress(caller.actor, caller.device_id, referral_id, data)
-        return written(services, caller, outcome, ReferralResult)
+        return written(services, caller, outcome, ReferralResult, referral_answer)
 
     @post("/{referral_id:uuid}/complete", operation_id="completeReferral", guards=[permission("referral.complete")], sync_to_thread=True)
     def complete(self, referral_id: ReferralId, data: ReferralStep, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
         """Close an accepted referral with its `outcome` (required); the department's handlers stop seeing the child."""
         outcome = services.app.referrals.complete(caller.actor, caller.device_id, referral_id, data)
-        return written(services, caller, outcome, ReferralResult)
+        return written(services, caller, outcome, ReferralResult, referral_answer)
 
     @post("/{referral_id:uuid}/escalate", operation_id="escalateReferral", guards=[permission("referral.escalate")], sync_to_thread=True)
     def escalate(self, referral_id: ReferralId, data: ReferralStep, caller: CallerDep, services: ServicesDep) -> Response[ReferralResult]:
         """Escalate a referral that is late against its deadline; `note` says why."""
         outcome = services.app.referrals.escalate(caller.actor, caller.device_id, referral_id, data)
-        return written(services, caller, outcome, ReferralResult)
+        return written(services, caller, outcome, ReferralResult, referral_answer)
 
     @get("/", operation_id="listReferrals", guards=[permission("child.read")], sync_to_thread=True)
     def list_referrals(
@@ -139,7 +138,7 @@ class ReferralsController(Controller):
             view, disclosure = referral_view(referral, child, now, actor)
             shown.add(child.child_id, disclosure)
             if view is not None:
-                items.append(Referral(**view))
+                items.append(view)
         record_shown(services, caller, shown, "listReferrals")
         return ReferralPage(items=items, next_cursor=next_cursor)
 
@@ -153,22 +152,22 @@ class InterventionsController(Controller):
     @post("/", operation_id="planIntervention", sync_to_thread=True)
     def plan(self, data: PlanIntervention, caller: CallerDep, services: ServicesDep) -> Response[InterventionResult]:
         """Plan an intervention with a responsible department."""
-        return written(services, caller, services.app.interventions.plan(caller.actor, caller.device_id, data), InterventionResult)
+        return written(services, caller, services.app.interventions.plan(caller.actor, caller.device_id, data), InterventionResult, intervention_answer)
 
     @post("/{intervention_id:uuid}/start", operation_id="startIntervention", sync_to_thread=True)
     def start(self, intervention_id: InterventionId, data: InterventionStep, caller: CallerDep, services: ServicesDep) -> Response[InterventionResult]:
         """The planned intervention starts."""
         outcome = services.app.interventions.start(caller.actor, caller.device_id, intervention_id, data)
-        return written(services, caller, outcome, InterventionResult)
+        return written(services, caller, outcome, InterventionResult, intervention_answer)
 
     @post("/{intervention_id:uuid}/review", operation_id="reviewIntervention", sync_to_thread=True)
     def review(self, intervention_id: InterventionId, data: InterventionStep, caller: CallerDep, services: ServicesDep) -> Response[InterventionResult]:
         """A review of a started intervention (`note` required)."""
         outcome = services.app.interventions.review(caller.actor, caller.device_id, intervention_id, data)
-        return written(services, caller, outcome, InterventionResult)
+        return written(services, caller, outcome, InterventionResult, intervention_answer)
 
     @post("/{intervention_id:uuid}/end", operation_id="endIntervention", sync_to_thread=True)
     def end(self, intervention_id: InterventionId, data: InterventionStep, caller: CallerDep, services: ServicesDep) -> Response[InterventionResult]:
         """End the intervention with its `outcome` (required); the department's handlers stop seeing the child."""
         outcome = services.app.interventions.end(caller.actor, caller.device_id, intervention_id, data)
-        return written(services, caller, outcome, InterventionResult)
+        return written(services, caller, outcome, InterventionResult, intervention_answer)

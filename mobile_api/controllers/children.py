@@ -32,7 +32,7 @@ from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission, require_json, written
 from mobile_api.schemas import ChildChange, ChildPage, ChildStatus, Conference, ConferencePage, ConferenceResult
 from mobile_api.services import Services
-from mobile_api.showing import record_shown, registration_answer
+from mobile_api.showing import child_write_answer, record_shown, registration_answer
 from projections.casefile import child_conferences, conference_view
 from projections.queries import Caseload, caseload, child_row
 from projections.tables import ChildRow
@@ -115,25 +115,25 @@ class ChildrenController(Controller):
     def assess_risk(self, child_id: FromPath[UUID], data: AssessRisk, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
         """Grade the child red, orange, yellow or blue."""
         outcome = services.app.children.assess_risk(caller.actor, caller.device_id, child_id, data)
-        return written(services, caller, outcome, ChildChange)
+        return written(services, caller, outcome, ChildChange, child_write_answer)
 
     @post("/{child_id:uuid}/categories", operation_id="changeCategories", guards=[permission("child.change_categories")], sync_to_thread=True)
     def change_categories(self, child_id: FromPath[UUID], data: ChangeCategories, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
         """Add and remove categories."""
         outcome = services.app.children.change_categories(caller.actor, caller.device_id, child_id, data)
-        return written(services, caller, outcome, ChildChange)
+        return written(services, caller, outcome, ChildChange, child_write_answer)
 
     @post("/{child_id:uuid}/transfer", operation_id="transferChild", guards=[permission("child.transfer")], sync_to_thread=True)
     def transfer(self, child_id: FromPath[UUID], data: TransferChild, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
         """Move the child to another jurisdiction."""
         outcome = services.app.children.transfer(caller.actor, caller.device_id, child_id, data)
-        return written(services, caller, outcome, ChildChange)
+        return written(services, caller, outcome, ChildChange, child_write_answer)
 
     @post("/{child_id:uuid}/corrections", operation_id="correctRecord", guards=[permission("child.correct")], sync_to_thread=True)
     def correct(self, child_id: FromPath[UUID], data: CorrectRecord, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
         """Correct a wrong fact; the original stays in history."""
         outcome = services.app.children.correct(caller.actor, caller.device_id, child_id, data)
-        return written(services, caller, outcome, ChildChange)
+        return written(services, caller, outcome, ChildChange, child_write_answer)
 
     @post("/{child_id:uuid}/assignment", operation_id="assignChild", guards=[permission("child.assign")], sync_to_thread=True)
     def assign(self, child_id: FromPath[UUID], data: AssignChild, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
@@ -142,13 +142,13 @@ class ChildrenController(Controller):
         the child. An orange or red child without an owner carries the flag `no_owner`; the owner's visit tasks
         follow the child."""
         outcome = services.app.children.assign(caller.actor, caller.device_id, child_id, data)
-        return written(services, caller, outcome, ChildChange)
+        return written(services, caller, outcome, ChildChange, child_write_answer)
 
     @post("/{child_id:uuid}/seal", operation_id="sealRecord", guards=[permission("child.seal")], sync_to_thread=True)
     def seal(self, child_id: FromPath[UUID], data: SealRecord, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ChildChange]:
         """Seal the child's criminal-record matters under a sealing order (犯罪记录封存)."""
         outcome = services.app.children.seal(caller.actor, caller.device_id, child_id, data)
-        return written(services, caller, outcome, ChildChange)
+        return written(services, caller, outcome, ChildChange, child_write_answer)
 
     @post("/{child_id:uuid}/conferences", operation_id="holdConference", guards=[permission("conference.hold")], sync_to_thread=True)
     def conference(self, child_id: FromPath[UUID], data: HoldConference, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[ConferenceResult]:

@@ -16,7 +16,7 @@ from mobile_api.common import BEARER, permission, require_json, written
 from mobile_api.controllers.children import visible_child
 from mobile_api.schemas import Visit, VisitResult
 from mobile_api.services import Services
-from mobile_api.showing import record_shown
+from mobile_api.showing import record_shown, visit_answer
 from projections.queries import visit_row
 from projections.views import visit_view
 
@@ -31,7 +31,7 @@ class VisitsController(Controller):
     def record(self, data: RecordVisit, caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Response[VisitResult]:
         """Record a home visit ("三看一查"); late, flags and missing photos come back."""
         outcome = services.app.visits.record(caller.actor, caller.device_id, data)
-        return written(services, caller, outcome, VisitResult)
+        return written(services, caller, outcome, VisitResult, visit_answer)
 
     @get("/{visit_id:uuid}", operation_id="getVisit", guards=[permission("child.read")], sync_to_thread=True)
     def get_visit(self, visit_id: FromPath[UUID], caller: NamedDependency[Caller], services: NamedDependency[Services]) -> Visit:
@@ -47,4 +47,4 @@ class VisitsController(Controller):
         shown = Shown()
         shown.add(child.child_id, disclosure)
         record_shown(services, caller, shown, "getVisit")
-        return Visit(**view)
+        return view

@@ -18,6 +18,7 @@ from events.cases import ExifPosition
 from mobile_api.services import Services
 from projections.queries import child_row, visit_row
 from projections.runner import Runner
+from projections.written import visit_as_recorded
 from tests.conftest import Clock, fresh_settings
 from tests.integration.story import SUPERVISOR
 from tests.integration.test_projection_properties import BACKENDS, clock_now, dump
@@ -48,9 +49,13 @@ def register(s: Services) -> UUID:
 
 
 def record_visit(s: Services, child: UUID, sha: str) -> dict[str, object]:
+    """The visit's answer: its row as the read side's projectors make it as of its recording."""
     command = RecordVisit(submission_id=uuid4(), occurred_at=s.clock(), geo=AT_HOME, child_id=child,
                           visit_type="home", child_seen=True, guardian_present=True, photos=[sha])
-    return s.app.visits.record(SUPERVISOR, "d", command).result
+    visit_id = UUID(s.app.visits.record(SUPERVISOR, "d", command).result["visit_id"])
+    row, _ = visit_as_recorded(s.app.store, s.settings.policy, visit_id, child)
+    return {"visit_id": row.visit_id, "flags": row.flags, "missing_photos": row.missing_photos,
+            "evidence_complete": not row.missing_photos}
 
 
 def store_photo(s: Services, child: UUID, seed: int) -> str:

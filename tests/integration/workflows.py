@@ -33,6 +33,7 @@ from backend.identity import SYSTEM, Actor
 from events.cases import Reporter
 from events.identity import UserDisabled
 from events.vocabulary import Role
+from projections.written import intervention_at, referral_at, visit_as_recorded
 from tests.conftest import Clock
 from tests.integration.backends import Backend
 from tests.integration.contract import DIRECTOR, SUPERVISOR, registration
@@ -67,7 +68,7 @@ class WorkflowContract(Backend):
         sent = app.referrals.send(DIRECTOR, "p", SendReferral(
             submission_id=uuid4(), child_id=child_id, to_department="police", reason="r"))
         referral_id = UUID(sent.result["referral_id"])
-        assert sent.result["accept_by"] == (clock.now + timedelta(hours=24)).isoformat()
+        assert referral_at(app.store, app.core.policy, referral_id, 1)[0].accept_by == clock.now + timedelta(hours=24)
         with pytest.raises(ReferralNotFound):
             app.referrals.accept(SCHOOL, "p", referral_id, ReferralStep(submission_id=uuid4()))
         with pytest.raises(Forbidden):
@@ -75,7 +76,7 @@ class WorkflowContract(Backend):
         app.referrals.accept(POLICE, "p", referral_id, ReferralStep(submission_id=uuid4(), note="受理"))
         app.referrals.progress(POLICE, "p", referral_id, ReferralStep(submission_id=uuid4(), note="已走访"))
         done = app.referrals.complete(SUPERVISOR, "t", referral_id, ReferralStep(submission_id=uuid4(), outcome="安全"))
-        assert done.result["status"] == "completed"
+        assert referral_at(app.store, app.core.policy, referral_id, done.result["version"])[0].status == "completed"
         with pytest.raises(IllegalTransition):
             app.referrals.decline(POLICE, "p", referral_id, ReferralStep(submission_id=uuid4(), note="no"))
 
@@ -87,7 +88,8 @@ class WorkflowContract(Backend):
         app.interventions.start(DIRECTOR, "p", iid, InterventionStep(submission_id=uuid4()))
         app.interventions.review(DIRECTOR, "p", iid, InterventionStep(submission_id=uuid4(), note="好转"))
         ended = app.interventions.end(DIRECTOR, "p", iid, InterventionStep(submission_id=uuid4(), outcome="结案"))
-        assert ended.result["status"] == "ended" and ended.result["reviews"] == 1
+        answered, _ = intervention_at(app.store, app.core.policy, iid, ended.result["version"])
+        assert answered.status == "ended" and answered.reviews == 1
         held = app.interventions.hold_conference(SUPERVISOR, "t", child_id, HoldConference(
             submission_id=uuid4(), participants=["民政", "派出所"], decisions=["临时监护"]))
         assert held.result["child_id"] == str(child_id)
@@ -102,8 +104,9 @@ class WorkflowContract(Backend):
         outcome = app.visits.record(GRID, "phone-9", RecordVisit(
             submission_id=uuid4(), occurred_at=occurred, child_id=child_id, visit_type="home",
             child_seen=False, guardian_present=True, photos=["a" * 64]))
-        assert outcome.result["late"] and {"late", "child_not_seen", "no_position"} <= set(outcome.result["flags"])
-        assert outcome.result["missing_photos"] == ["a" * 64]
+        answered, _ = visit_as_recorded(app.store, app.core.policy, UUID(outcome.result["visit_id"]), child_id)
+        assert answered.late and {"late", "child_not_seen", "no_position"} <= set(answered.flags)
+        assert answered.missing_photos == ["a" * 64]
         event = app.store.stream(UUID(outcome.result["visit_id"]))[0]
         assert event.meta.occurred_at == occurred and event.meta.recorded_at == clock.now
 
