@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from backend.disclosure import ChildFacts, Disclosure, Shown
+from backend.disclosure import OTHER_CHILD_FIELDS, ChildFacts, Disclosure, Shown
 from backend.errors import ChildNotFound
 from backend.rules.jurisdiction import within_scope
 from mobile_api.auth import Caller
 from mobile_api.services import Services
 from projections.audit import as_of
-from projections.queries import child_row
+from projections.queries import child_row, locator
 from projections.views import child_status, disclose_child
 
 
@@ -35,11 +35,23 @@ def child_answer(services: Services, caller: Caller, view: dict[str, Any], shown
     """A child-shaped answer of the write side (its change, or the current state of a conflict) as the caller may
     see it now."""
     facts = facts_now(services, str(view["child_id"]), view.get("categories", ()), bool(view.get("sealed")))
-    d = Disclosure(caller.actor, facts)
+    d = Disclosure(caller.actor, facts, locator(services.read_db))
     answer = disclose_child(d, view)
     answer["sealed"] = facts.sealed
     shown.add(str(view["child_id"]), d)
     return answer
+
+
+def other_children(services: Services, caller: Caller | None, data: dict[str, Any]) -> dict[str, Any]:
+    """A refusal's `extra` with the ids of other children it names (a merged record's kept child) as the caller may
+    see them, and `withheld` saying which were left out; to no known caller, none."""
+    if caller is None:
+        return {k: None if k in OTHER_CHILD_FIELDS else v for k, v in data.items()}
+    d = Disclosure(caller.actor, ChildFacts(), locator(services.read_db))
+    shown = d.other_children(dict(data))
+    if d.withheld:
+        shown["withheld"] = sorted(d.withheld | set(shown.get("withheld", [])))
+    return shown
 
 
 def registration_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:

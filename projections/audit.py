@@ -9,7 +9,7 @@ from uuid import UUID
 
 import msgspec
 
-from backend.disclosure import SEALABLE_CATEGORIES, ChildFacts, Disclosure, is_sealed_matter
+from backend.disclosure import SEALABLE_CATEGORIES, ChildFacts, Disclosure, Locate, is_sealed_matter
 from backend.identity import Actor
 from backend.settings import Policy
 from backend.store import EventStore
@@ -70,12 +70,14 @@ FREE_TEXT: Final = frozenset(
 """Payload fields written in words by a person: the disclosure table's "free text by others"."""
 
 
-def history(events: list[Event], page: slice, reader: Actor, child: ChildFacts) -> tuple[list[dict[str, Any]], Disclosure]:
+def history(events: list[Event], page: slice, reader: Actor, child: ChildFacts, locate: Locate | None = None
+            ) -> tuple[list[dict[str, Any]], Disclosure]:
     """One page of the audit timeline, protected data withheld for this reader; and the disclosure that decided.
 
-    What a sealing order covers is decided over the whole history, so that every page withholds the same.
+    What a sealing order covers is decided over the whole history, so that every page withholds the same; `locate`
+    finds the other children the events name (a merge's kept child or duplicate).
     """
-    disclosure = Disclosure(reader, child)
+    disclosure = Disclosure(reader, child, locate)
     covered = sealed_streams(events, child)
     return [entry(e, disclosure, e.originator_id in covered) for e in events[page]], disclosure
 
@@ -130,6 +132,7 @@ def withheld_entry(event: Event, stand_in: dict[str, Any]) -> dict[str, Any]:
 
 def protect(event: Event, data: dict[str, Any], d: Disclosure, sealed_matter: bool) -> dict[str, Any]:
     """Withhold what the reader may not see, saying that it was withheld."""
+    d.other_children(data)
     for holder in (data, data.get("changes")):
         if isinstance(holder, dict) and "id_number" in holder:
             holder["id_number"] = d.id_number(holder["id_number"])

@@ -42,7 +42,7 @@ from projections.casefile import (
     timeline_events,
 )
 from projections.personal_file import render
-from projections.queries import photo_row
+from projections.queries import locator, photo_row
 from projections.register import RegisterQuery, register, report_entry
 from projections.views import facts_of, visit_view
 
@@ -81,7 +81,8 @@ class CaseFileController(Controller):
         events = timeline_events(child_events(services.app.store, services.read_db, child_id))
         kind = cursors.timeline(child_id)
         (start,) = services.cursors.read(kind, cursor) or (0,)
-        items, disclosure = timeline(events, slice(start, start + limit), caller.actor, facts_of(row))
+        items, disclosure = timeline(events, slice(start, start + limit), caller.actor, facts_of(row),
+                                     locator(services.read_db))
         shown = Shown()
         shown.add(child_id, disclosure)
         record_shown(services, caller, shown, "childTimeline")
