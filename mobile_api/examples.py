@@ -438,7 +438,8 @@ CASE_FILE: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] =
          "received_at": "2026-03-01T12:10:00+00:00", "status": "triaged", "triage_by": "2026-03-01T14:10:00+00:00",
          "overdue": False, "child_id": CHILD_ID, "triaged_at": "2026-03-01T13:05:00+00:00", "decision": "refer",
          "referral_id": REFERRAL_ID, "discovered_at": "2026-03-01T11:40:00+00:00", "reporter_institution": "hotel",
-         "sentinel_place": "花溪某宾馆", "hotline_ticket": None, "reporter_role": "前台"}], "next_cursor": None}),
+         "sentinel_place": "花溪某宾馆", "hotline_ticket": None, "reporter_role": "前台",
+         "withheld": []}], "next_cursor": None}),
 }
 
 EXAMPLES: Final = FIELD_WRITES | CHILD_WRITES | LIFECYCLE_WRITES | CASE_WRITES | READS | AUDIT | ROSTERS | CASE_FILE

@@ -376,6 +376,8 @@ class ReportEntry(msgspec.Struct, frozen=True):
     sentinel_place: str | None = None
     hotline_ticket: str | None = None
     reporter_role: str = ""
+    withheld: list[str] = []
+    """`["child_id:out_of_scope"]` when the child the report is about has left the caller's sight since."""
 
 
 class ReportPage(msgspec.Struct, frozen=True):

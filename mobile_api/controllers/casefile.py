@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, Parameter
 
 from backend.commands import FollowUpDone
-from backend.disclosure import Shown
+from backend.disclosure import ChildFacts, Disclosure, Shown
 from backend.rules.timing import check_moment, check_period
 from media.stores import thumbnail_key
 from mobile_api import cursors
@@ -149,6 +149,7 @@ def report_page(services: Services, caller: Caller, limit: int, cursor: str | No
         check_period(from_, to)
     query = RegisterQuery(reader=caller.actor, status=status, source=source, urgency=urgency, from_=from_, to=to)
     rows, after = register(services.read_db, query, limit, services.cursors.read(cursors.REPORTS, cursor))
-    now = services.clock()
-    return ReportPage(items=[msgspec.convert(report_entry(r, now), ReportEntry) for r in rows],
+    now, locate = services.clock(), locator(services.read_db)
+    return ReportPage(items=[msgspec.convert(report_entry(r, now, Disclosure(caller.actor, ChildFacts(), locate)), ReportEntry)
+                             for r in rows],
                       next_cursor=services.cursors.write(cursors.REPORTS, after))

@@ -224,3 +224,36 @@ def test_a_sealed_kept_child_in_the_readers_scope_is_still_named(world: World) -
     assert (status["merged_into"], OUT_OF_SIGHT in status["withheld"]) == (kept, False)
     refused = supervisor.post(f"/api/v1/children/{duplicate}/reopen", sub(reason="误合并")).json()
     assert refused["extra"] == {"merged_into": kept}
+
+
+def _register(world: World, user: str, report_id: str) -> dict[str, Any]:
+    """The report's line in the user's register (paged through to the end)."""
+    cursor = None
+    while True:
+        page = world.as_(user).get("/api/v1/reports", limit=500, **({"cursor": cursor} if cursor else {})).json()
+        found = [r for r in page["items"] if r["report_id"] == report_id]
+        if found or page["next_cursor"] is None:
+            assert len(found) == 1, page
+            return dict(found[0])
+        cursor = page["next_cursor"]
+
+
+def test_the_report_register_does_not_name_a_child_that_left_the_readers_scope(world: World) -> None:
+    """A report made in town A stays in town A's register, but the child it is about, transferred to town B since,
+    no longer exists for town A: the line keeps the report and leaves out the child's id, saying so."""
+    county = world.as_("county")
+    place = "520302/001/003/15"
+    child = county.post("/api/v1/children", child_body(place)).json()["child_id"]
+    received = county.post("/api/v1/reports", sub(source="hotline", reporter={"role": "neighbour"}, description="邻居反映",
+                                                 jurisdiction=place, child_id=child,
+                                                 occurred_at=datetime.now(UTC).isoformat()))
+    assert received.status_code == 201, received.text
+    report_id = received.json()["report_id"]
+    assert _register(world, "supervisor", report_id)["child_id"] == child
+    moved = county.post(f"/api/v1/children/{child}/transfer", sub(to_jurisdiction="520302/002/001/01", reason="搬家"))
+    assert moved.status_code == 201, moved.text
+
+    line = _register(world, "supervisor", report_id)
+    assert (line["child_id"], line["withheld"]) == (None, ["child_id:out_of_scope"])
+    assert child not in world.as_("supervisor").get("/api/v1/reports", limit=500).text
+    assert _register(world, "county", report_id)["child_id"] == child
