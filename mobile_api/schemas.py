@@ -514,6 +514,9 @@ class TaskItem(msgspec.Struct, frozen=True):
     conference_id: Id | None = None
     follow_up_index: int | None = None
     """With `conference_id`: the follow-up's number, for `POST /conferences/{id}/follow_ups/{n}/done`."""
+    withheld: list[str] = []
+    """`["child_id:out_of_scope"]` when the task names a child the caller no longer sees (a report's child moved
+    away): the task stays, the child is left out."""
 
 
 class TaskPage(msgspec.Struct, frozen=True):
@@ -537,6 +540,9 @@ class NotificationItem(msgspec.Struct, frozen=True):
     report_id: Id | None = None
     task_id: str | None = None
     """The worklist task a reminder is about (`kind:id`, as in `/me/tasks`)."""
+    withheld: list[str] = []
+    """`["child_id:out_of_scope"]` when the child it was about no longer exists for the caller (transferred away):
+    the notification stays, without the child's name, place or id, or what links to it."""
 
 
 class NotificationPage(msgspec.Struct, frozen=True):

@@ -257,3 +257,61 @@ def test_the_report_register_does_not_name_a_child_that_left_the_readers_scope(w
     assert (line["child_id"], line["withheld"]) == (None, ["child_id:out_of_scope"])
     assert child not in world.as_("supervisor").get("/api/v1/reports", limit=500).text
     assert _register(world, "county", report_id)["child_id"] == child
+
+
+def _notifications(world: World, user: str) -> Any:
+    answer = world.as_(user).get("/api/v1/me/notifications", limit=500)
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
+def test_a_notice_about_a_child_who_left_the_readers_scope_no_longer_shows_that_child(world: World) -> None:
+    """A red grading is told to the supervisors of the child's town; once the child is transferred to another town
+    it no longer exists for the town's supervisor. The notice stays in their inbox (they were told, and may have
+    read it), but without the child's name, place or id, and says so; the county supervisor still sees all of it."""
+    county = world.as_("county")
+    place = "520302/001/003/16"
+    child = county.post("/api/v1/children", child_body(place, name="迁出的孩子")).json()["child_id"]
+    graded = county.post(f"/api/v1/children/{child}/risk-assessments", sub(level="red", reasons=["受伤"]))
+    assert graded.status_code == 201, graded.text
+    (told,) = [n for n in _notifications(world, "supervisor").json()["items"] if n["child_id"] == child]
+    assert told["kind"] == "red_graded" and "迁出的孩子" in told["title"]
+    moved = county.post(f"/api/v1/children/{child}/transfer", sub(to_jurisdiction="520302/002/001/01", reason="搬家"))
+    assert moved.status_code == 201, moved.text
+
+    inbox = _notifications(world, "supervisor")
+    (kept,) = [n for n in inbox.json()["items"] if n["notification_id"] == told["notification_id"]]
+    assert (kept["kind"], kept["child_id"], kept["withheld"]) == ("red_graded", None, ["child_id:out_of_scope"])
+    feed = world.as_("supervisor").get("/api/v1/sync", limit=500)
+    for answer in (inbox, feed):
+        assert child not in answer.text and "迁出的孩子" not in answer.text and place not in answer.text
+    (still,) = [n for n in _notifications(world, "county").json()["items"] if n["notification_id"] == told["notification_id"]]
+    assert (still["child_id"], still["title"], still["withheld"]) == (child, told["title"], [])
+
+
+def test_a_triage_task_does_not_name_a_child_who_left_the_readers_scope(world: World) -> None:
+    """An untriaged report stays the town's to triage (its own place decides), but the child it names, transferred
+    away since, is not named in the town's worklist (API, sync feed, console)."""
+    county = world.as_("county")
+    place = "520302/001/003/17"
+    child = county.post("/api/v1/children", child_body(place)).json()["child_id"]
+    received = county.post("/api/v1/reports", sub(source="hotline", reporter={"role": "neighbour"}, description="邻居反映",
+                                                 jurisdiction=place, child_id=child,
+                                                 occurred_at=datetime.now(UTC).isoformat()))
+    report_id = received.json()["report_id"]
+    moved = county.post(f"/api/v1/children/{child}/transfer", sub(to_jurisdiction="520302/002/001/01", reason="搬家"))
+    assert moved.status_code == 201, moved.text
+
+    tasks = world.as_("supervisor").get("/api/v1/me/tasks", kind="report_triage", limit=500)
+    (task,) = [t for t in tasks.json()["items"] if t.get("report_id") == report_id]
+    assert (task["child_id"], task["withheld"]) == (None, ["child_id:out_of_scope"])
+    console = signed_in(world.base, "supervisor")
+    try:
+        worklist = console.get("/console/")
+    finally:
+        console.close()
+    for answer in (tasks, world.as_("supervisor").get("/api/v1/sync", limit=500), worklist):
+        assert answer.status_code == 200 and child not in answer.text
+    (seen,) = [t for t in county.get("/api/v1/me/tasks", kind="report_triage", limit=500).json()["items"]
+               if t.get("report_id") == report_id]
+    assert (seen["child_id"], seen["withheld"]) == (child, [])
