@@ -231,9 +231,9 @@ class Disclosure:
         self.withheld.add(f"{field}:out_of_scope")
         return None
 
-    def other_children(self, data: dict[str, Any]) -> dict[str, Any]:
-        """`data` with each field naming another child (`OTHER_CHILD_FIELDS`) as the reader may see it."""
-        for field in OTHER_CHILD_FIELDS:
+    def other_children(self, data: dict[str, Any], fields: Iterable[str] = OTHER_CHILD_FIELDS) -> dict[str, Any]:
+        """`data` with each field naming another child (`fields`) as the reader may see it."""
+        for field in fields:
             if data.get(field) is not None:
                 data[field] = self.other_child(data[field], field)
         return data

@@ -315,3 +315,33 @@ def test_a_triage_task_does_not_name_a_child_who_left_the_readers_scope(world: W
     (seen,) = [t for t in county.get("/api/v1/me/tasks", kind="report_triage", limit=500).json()["items"]
                if t.get("report_id") == report_id]
     assert (seen["child_id"], seen["withheld"]) == (child, [])
+
+
+def test_a_report_triaged_to_another_child_does_not_name_the_first_child_once_it_left_the_readers_scope(
+        world: World) -> None:
+    """A report received about one child and triaged to another is in the second child's case file; the first
+    child, transferred to town B since, is named in that file (timeline, history, console) only to those who see it."""
+    county, supervisor = world.as_("county"), world.as_("supervisor")
+    place = "520302/001/003/18"
+    first = county.post("/api/v1/children", child_body(place)).json()["child_id"]
+    second = county.post("/api/v1/children", child_body(place)).json()["child_id"]
+    received = county.post("/api/v1/reports", sub(source="hotline", reporter={"role": "neighbour"}, description="邻居反映",
+                                                 jurisdiction=place, child_id=first,
+                                                 occurred_at=datetime.now(UTC).isoformat()))
+    triaged = county.post(f"/api/v1/reports/{received.json()['report_id']}/triage",
+                          sub(child_id=second, decision="monitor"))
+    assert triaged.status_code == 201, triaged.text
+    moved = county.post(f"/api/v1/children/{first}/transfer", sub(to_jurisdiction="520302/002/001/01", reason="搬家"))
+    assert moved.status_code == 201, moved.text
+
+    timeline = supervisor.get(f"/api/v1/children/{second}/timeline")
+    report = _timeline_item(timeline, "report")
+    assert (report["data"]["child_id"], report["withheld"]) == (None, ["child_id:out_of_scope"])
+    console = signed_in(world.base, "supervisor")
+    try:
+        page = console.get(f"/console/children/{second}")
+    finally:
+        console.close()
+    for answer in (timeline, supervisor.get(f"/api/v1/audit/children/{second}/history"), page):
+        assert answer.status_code == 200 and first not in answer.text
+    assert _timeline_item(county.get(f"/api/v1/children/{second}/timeline"), "report")["data"]["child_id"] == first
