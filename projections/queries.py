@@ -73,9 +73,9 @@ def locator(db: ReadDB) -> Locate:
 
     def locate(child_id: str) -> Whereabouts | None:
         if child_id not in known:
-            row = child_row(db, child_id)
-            known[child_id] = None if row is None else Whereabouts(
-                jurisdiction=row.jurisdiction, open_departments=tuple(row.open_matters.values()))
+            found = db.query("SELECT jurisdiction, open_departments FROM rm_children WHERE child_id = ?", (child_id,))
+            known[child_id] = Whereabouts(jurisdiction=found[0][0], open_departments=tuple(
+                d for d in (found[0][1] or "").split(",") if d)) if found else None
         return known[child_id]
 
     return locate

@@ -207,6 +207,7 @@ def test_a_kept_child_in_another_town_does_not_name_its_merged_duplicate_to_a_ha
     merge = _timeline_item(timeline, "merge")
     assert merge["data"]["duplicate_child_id"] is None and "duplicate_child_id:out_of_scope" in merge["withheld"]
     assert duplicate not in timeline.text
+    assert _timeline_item(timeline, "referral")["data"]["child_id"] == kept  # the child they see is named
     shown = world.as_("county").get(f"/api/v1/children/{kept}/timeline")
     assert _timeline_item(shown, "merge")["data"]["duplicate_child_id"] == duplicate
 
