@@ -127,7 +127,8 @@ class ChildStatus(msgspec.Struct, frozen=True):
     case_status: CaseState = "open"
     closure_reason: ClosureReason | None = None
     merged_into: Id | None = None
-    """Set on a duplicate record merged into another child: the kept child's id."""
+    """Set on a duplicate record merged into another child: the kept child's id, while the caller may see that child;
+    otherwise null, with `merged_into:out_of_scope` in `withheld` (`closure_reason` stays `duplicate`)."""
 
 
 class ChildPage(msgspec.Struct, frozen=True):
