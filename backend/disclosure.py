@@ -6,9 +6,9 @@ conflicts, as-of, history, referral lists, statistics — and nothing else decid
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 from uuid import UUID
 
 import msgspec
@@ -107,6 +107,31 @@ def sees_child(actor: Actor, jurisdiction: str, open_departments: Iterable[str])
     return actor.role != Role.DEPARTMENT_HANDLER or handler_sees(actor.department, open_departments)
 
 
+class Whereabouts(msgspec.Struct, frozen=True, kw_only=True):
+    """What decides whether a reader may see a child: where it is, and which departments have a matter open for it.
+
+    It carries no seal: a sealing order hides facts about a child, not the child."""
+
+    jurisdiction: str
+    open_departments: tuple[str, ...] = ()
+
+
+Locate = Callable[[str], Whereabouts | None]
+"""Where a child (by id) is now; None for a child that does not exist."""
+
+OTHER_CHILD_FIELDS: Final = ("merged_into", "duplicate_child_id")
+"""Payload fields that name a child other than the one the payload is about."""
+
+
+def names_child(reader: Actor, other: Whereabouts | None) -> bool:
+    """An id of another child appears in a payload only if the reader may see that child (`sees_child`: in scope,
+    and for a department handler only while their department has a matter open for it). The id alone says that
+    the child exists, links it to the child shown, and can be probed, so it is withheld like any other fact."""
+    if reader.id is None:  # the system itself (command line, demo data)
+        return True
+    return other is not None and sees_child(reader, other.jurisdiction, other.open_departments)
+
+
 class CategoryFilter(StrEnum):
     """How a list filtered on a category answers: as if nothing matched what the reader may not see."""
 
@@ -136,9 +161,11 @@ def statistic(reader: Actor, count: int, kind: Kind | None) -> int | str | None:
 class Disclosure:
     """What one reader may see of one child; it notes what it withheld and what protected facts it showed."""
 
-    def __init__(self, reader: Actor, child: ChildFacts) -> None:
+    def __init__(self, reader: Actor, child: ChildFacts, locate: Locate | None = None) -> None:
         self.reader = reader
         self.child = child
+        self.locate = locate
+        """Where other children are, for the ids of them a payload holds; without it those ids are withheld."""
         self.withheld: set[str] = set()
         self.disclosed: set[Kind] = set()
 
@@ -192,6 +219,24 @@ class Disclosure:
             return True
         self.withheld.add("referrals:sealed")
         return False
+
+    def other_child(self, child_id: str | UUID | None, field: str) -> str | None:
+        """The id of another child in `field`, if the reader may see that child (`names_child`); else None, and
+        `withheld` says `<field>:out_of_scope`."""
+        if child_id is None:
+            return None
+        where = self.locate(str(child_id)) if self.locate is not None else None
+        if names_child(self.reader, where):
+            return str(child_id)
+        self.withheld.add(f"{field}:out_of_scope")
+        return None
+
+    def other_children(self, data: dict[str, Any], fields: Iterable[str] = OTHER_CHILD_FIELDS) -> dict[str, Any]:
+        """`data` with each field naming another child (`fields`) as the reader may see it."""
+        for field in fields:
+            if data.get(field) is not None:
+                data[field] = self.other_child(data[field], field)
+        return data
 
     def sealed_record(self) -> dict[str, str] | None:
         """For a stream the sealing order covers: None if shown, else what stands in its place."""

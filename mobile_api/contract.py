@@ -77,7 +77,11 @@ the flag `aged_out` and has no visit due until the case is closed; an `aging_out
 Sensitive and sealed facts are shown only to roles cleared for them (DESIGN §1, the disclosure table); where
 something exists but is withheld, the answer says so in `withheld` (e.g. `["categories:sealed"]`). A list
 filtered on a value the caller may not see answers as if nothing matched. A child outside the caller's scope does
-not exist for the caller (404 on reads and writes alike); a role that may not take an action gets 403.
+not exist for the caller (404 on reads and writes alike); a role that may not take an action gets 403. The id of
+another child is given only while the caller may see that child: a merged record whose kept child has since left
+the caller's scope has `merged_into` null and `withheld: ["merged_into:out_of_scope"]` (likewise a 409's `extra`, a
+merge's `duplicate_child_id` in the timeline and history, and the `child_id` of a report, task or notification,
+whose title and body then no longer name the child).
 
 ## Generated clients
 A request field with a `default` may be left out (the server fills it in); an answer always carries every field

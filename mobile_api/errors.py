@@ -10,9 +10,9 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from backend import errors as e
-from backend.disclosure import Shown
+from backend.disclosure import OTHER_CHILD_FIELDS, Shown
 from mobile_api.auth import TooManyAttempts, Unauthenticated
-from mobile_api.showing import child_answer, record_shown
+from mobile_api.showing import child_answer, other_children, record_shown
 
 log = logging.getLogger("huhang.api")
 
@@ -66,6 +66,8 @@ def domain_error(request: Request[Any, Any, Any], exc: e.DomainError) -> Respons
     extra: dict[str, Any] = dict(exc.extra)
     if isinstance(extra.get("current"), dict):
         extra["current"] = _disclosed_current(request, extra["current"])
+    if extra.keys() & set(OTHER_CHILD_FIELDS):
+        extra = other_children(request.app.state.services, request.state.get("caller"), extra)
     if exc.field:
         extra["field"] = exc.field
     return body(status, exc.code, exc.detail, extra or None)

@@ -121,7 +121,7 @@ FIELD_WRITES: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]
          "tasks": [{"task_id": f"visit_due:{CHILD_ID}", "kind": "visit_due", "due_at": "2026-03-09T02:30:00+00:00",
                     "overdue": False, "priority": "orange", "title": "走访 王小明", "child_id": CHILD_ID,
                     "referral_id": None, "report_id": None, "intervention_id": None,
-                    "conference_id": None, "follow_up_index": None}],
+                    "conference_id": None, "follow_up_index": None, "withheld": []}],
          "notifications": []},
     ),
 }
@@ -345,15 +345,15 @@ READS: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] = {
         {"task_id": f"visit_due:{CHILD_ID}", "kind": "visit_due", "due_at": "2026-03-09T02:30:00+00:00",
          "overdue": False, "priority": "orange", "title": "走访 王小明", "child_id": CHILD_ID, "referral_id": None,
          "report_id": None, "intervention_id": None, "conference_id": None,
-         "follow_up_index": None}], "next_cursor": None}),
+         "follow_up_index": None, "withheld": []}], "next_cursor": None}),
     "listNotifications": (None, "200", {"items": [
         {"notification_id": NOTIFICATION_ID, "kind": "referral_received", "created_at": "2026-03-02T03:00:00+00:00",
          "read_at": None, "title": "新转介：王小明", "body": "转介至民政/社事办，请在 2026-03-03T03:00:00+00:00 前受理。",
-         "child_id": CHILD_ID, "referral_id": REFERRAL_ID, "report_id": None, "task_id": None},
+         "child_id": CHILD_ID, "referral_id": REFERRAL_ID, "report_id": None, "task_id": None, "withheld": []},
         {"notification_id": "9b2e4c1a-7d3f-5e6a-8b0c-1d2e3f4a5b6c", "kind": "referral_overdue",
          "created_at": "2026-03-03T03:00:05+00:00", "read_at": None, "title": "受理转介 王小明（民政/社事办）：逾期未受理（已上报督导）",
          "body": "期限 2026-03-03T03:00:00+00:00。", "child_id": CHILD_ID, "referral_id": REFERRAL_ID, "report_id": None,
-         "task_id": f"referral_accept:{REFERRAL_ID}"}], "next_cursor": None}),
+         "task_id": f"referral_accept:{REFERRAL_ID}", "withheld": []}], "next_cursor": None}),
     "uploadPhoto": (None, "201", {
         "media_id": PHOTO, "child_id": CHILD_ID, "width": 4032, "height": 3024, "content_type": "image/jpeg",
         "taken_at": "2026-03-02T02:28:41+00:00", "exif_geo": {"lat": 27.7013, "lon": 106.9374}, "visit_flags": {}}),
@@ -438,7 +438,8 @@ CASE_FILE: Final[dict[str, tuple[dict[str, Any] | None, str, dict[str, Any]]]] =
          "received_at": "2026-03-01T12:10:00+00:00", "status": "triaged", "triage_by": "2026-03-01T14:10:00+00:00",
          "overdue": False, "child_id": CHILD_ID, "triaged_at": "2026-03-01T13:05:00+00:00", "decision": "refer",
          "referral_id": REFERRAL_ID, "discovered_at": "2026-03-01T11:40:00+00:00", "reporter_institution": "hotel",
-         "sentinel_place": "花溪某宾馆", "hotline_ticket": None, "reporter_role": "前台"}], "next_cursor": None}),
+         "sentinel_place": "花溪某宾馆", "hotline_ticket": None, "reporter_role": "前台",
+         "withheld": []}], "next_cursor": None}),
 }
 
 EXAMPLES: Final = FIELD_WRITES | CHILD_WRITES | LIFECYCLE_WRITES | CASE_WRITES | READS | AUDIT | ROSTERS | CASE_FILE

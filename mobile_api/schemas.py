@@ -127,7 +127,8 @@ class ChildStatus(msgspec.Struct, frozen=True):
     case_status: CaseState = "open"
     closure_reason: ClosureReason | None = None
     merged_into: Id | None = None
-    """Set on a duplicate record merged into another child: the kept child's id."""
+    """Set on a duplicate record merged into another child: the kept child's id, while the caller may see that child;
+    otherwise null, with `merged_into:out_of_scope` in `withheld` (`closure_reason` stays `duplicate`)."""
 
 
 class ChildPage(msgspec.Struct, frozen=True):
@@ -332,6 +333,8 @@ class ReportEntry(msgspec.Struct, frozen=True):
     sentinel_place: str | None = None
     hotline_ticket: str | None = None
     reporter_role: str = ""
+    withheld: list[str] = []
+    """`["child_id:out_of_scope"]` when the child the report is about has left the caller's sight since."""
 
 
 class ReportPage(msgspec.Struct, frozen=True):
@@ -468,6 +471,9 @@ class TaskItem(msgspec.Struct, frozen=True):
     conference_id: Id | None = None
     follow_up_index: int | None = None
     """With `conference_id`: the follow-up's number, for `POST /conferences/{id}/follow_ups/{n}/done`."""
+    withheld: list[str] = []
+    """`["child_id:out_of_scope"]` when the task names a child the caller no longer sees (a report's child moved
+    away): the task stays, the child is left out."""
 
 
 class TaskPage(msgspec.Struct, frozen=True):
@@ -491,6 +497,9 @@ class NotificationItem(msgspec.Struct, frozen=True):
     report_id: Id | None = None
     task_id: str | None = None
     """The worklist task a reminder is about (`kind:id`, as in `/me/tasks`)."""
+    withheld: list[str] = []
+    """`["child_id:out_of_scope"]` when the child it was about no longer exists for the caller (transferred away):
+    the notification stays, without the child's name, place or id, or what links to it."""
 
 
 class NotificationPage(msgspec.Struct, frozen=True):

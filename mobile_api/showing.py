@@ -8,12 +8,12 @@ from uuid import UUID
 
 import msgspec
 
-from backend.disclosure import ChildFacts, Disclosure, Shown
+from backend.disclosure import OTHER_CHILD_FIELDS, ChildFacts, Disclosure, Locate, Shown, Whereabouts
 from backend.errors import ChildNotFound
 from backend.rules.jurisdiction import within_scope
 from mobile_api.auth import Caller
 from mobile_api.services import Services
-from projections.queries import child_row
+from projections.queries import child_row, locator
 from projections.tables import ChildRow
 from projections.views import (
     child_change,
@@ -43,7 +43,7 @@ def child_answer(services: Services, caller: Caller, stored: dict[str, Any], sho
     then, now, _ = child_at(services.app.store, services.settings.policy, UUID(str(stored["child_id"])),
                             int(stored["version"]))
     facts = facts_since(then, now)
-    d = Disclosure(caller.actor, facts)
+    d = Disclosure(caller.actor, facts, locate_later(services))
     answer = disclose_child(d, child_change(then) | {k: stored[k] for k in WRITE_EXTRAS if k in stored})
     answer["sealed"] = facts.sealed
     shown.add(then.child_id, d)
@@ -54,6 +54,30 @@ def facts_since(then: ChildRow, now: ChildRow) -> ChildFacts:
     """What protects a child in an answer about a past state of it, given what protects it now."""
     return ChildFacts(categories=(*then.categories, *now.categories), sealed=then.sealed or now.sealed,
                       ever_sensitive=now.ever_sensitive)
+
+
+def locate_later(services: Services) -> Locate:
+    """`projections.queries.locator` over the read models, opened only when a payload names another child (a write's
+    answer otherwise does not wait for the read models)."""
+    found: list[Locate] = []
+
+    def locate(child_id: str) -> Whereabouts | None:
+        if not found:
+            found.append(locator(services.read_db))
+        return found[0](child_id)
+
+    return locate
+
+def other_children(services: Services, caller: Caller | None, data: dict[str, Any]) -> dict[str, Any]:
+    """A refusal's `extra` with the ids of other children it names (a merged record's kept child) as the caller may
+    see them, and `withheld` saying which were left out; to no known caller, none."""
+    if caller is None:
+        return {k: None if k in OTHER_CHILD_FIELDS else v for k, v in data.items()}
+    d = Disclosure(caller.actor, ChildFacts(), locator(services.read_db))
+    shown = d.other_children(dict(data))
+    if d.withheld:
+        shown["withheld"] = sorted(d.withheld | set(shown.get("withheld", [])))
+    return shown
 
 
 def registration_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:

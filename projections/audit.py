@@ -9,7 +9,7 @@ from uuid import UUID
 
 import msgspec
 
-from backend.disclosure import SEALABLE_CATEGORIES, ChildFacts, Disclosure, is_sealed_matter
+from backend.disclosure import OTHER_CHILD_FIELDS, SEALABLE_CATEGORIES, ChildFacts, Disclosure, Locate, is_sealed_matter
 from backend.identity import Actor
 from backend.settings import Policy
 from backend.store import EventStore
@@ -63,6 +63,10 @@ def as_of(events: list[Event], at: datetime, basis: Basis, policy: Policy, child
     return replay(chosen, policy).get(CHILDREN, str(child_id), ChildRow)
 
 
+EVENT_CHILD_FIELDS: Final = (*OTHER_CHILD_FIELDS, "child_id")
+"""An event's fields that may name a child other than the one whose history it is in: a merge's, and the `child_id`
+of a linked stream's event (a report received about one child and triaged to another)."""
+
 FREE_TEXT: Final = frozenset(
     {"notes", "note", "description", "reason", "reasons", "outcome", "plan", "follow_up", "observations",
      "decisions", "follow_ups", "follow_up_items"}
@@ -70,12 +74,14 @@ FREE_TEXT: Final = frozenset(
 """Payload fields written in words by a person: the disclosure table's "free text by others"."""
 
 
-def history(events: list[Event], page: slice, reader: Actor, child: ChildFacts) -> tuple[list[dict[str, Any]], Disclosure]:
+def history(events: list[Event], page: slice, reader: Actor, child: ChildFacts, locate: Locate | None = None
+            ) -> tuple[list[dict[str, Any]], Disclosure]:
     """One page of the audit timeline, protected data withheld for this reader; and the disclosure that decided.
 
-    What a sealing order covers is decided over the whole history, so that every page withholds the same.
+    What a sealing order covers is decided over the whole history, so that every page withholds the same; `locate`
+    finds the other children the events name (a merge's kept child or duplicate).
     """
-    disclosure = Disclosure(reader, child)
+    disclosure = Disclosure(reader, child, locate)
     covered = sealed_streams(events, child)
     return [entry(e, disclosure, e.originator_id in covered) for e in events[page]], disclosure
 
@@ -130,6 +136,7 @@ def withheld_entry(event: Event, stand_in: dict[str, Any]) -> dict[str, Any]:
 
 def protect(event: Event, data: dict[str, Any], d: Disclosure, sealed_matter: bool) -> dict[str, Any]:
     """Withhold what the reader may not see, saying that it was withheld."""
+    d.other_children(data, EVENT_CHILD_FIELDS)
     for holder in (data, data.get("changes")):
         if isinstance(holder, dict) and "id_number" in holder:
             holder["id_number"] = d.id_number(holder["id_number"])

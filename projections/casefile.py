@@ -10,7 +10,7 @@ from typing import Any, Final
 
 import msgspec
 
-from backend.disclosure import ChildFacts, Disclosure
+from backend.disclosure import ChildFacts, Disclosure, Locate
 from backend.identity import Actor
 from backend.settings import Policy
 from events import codec
@@ -20,6 +20,7 @@ from events.children import RiskAssessed
 from projections.audit import protect, sealed_streams
 from projections.db import ReadDB
 from projections.personal_file import FileContent
+from projections.queries import locator
 from projections.tables import ChildRow, ConferenceRow, InterventionRow, ReferralRow, VisitRow, utc_text
 from projections.views import child_status, facts_of, referral_view, visit_view
 
@@ -100,18 +101,20 @@ def timeline_events(events: list[Event]) -> list[Event]:
     return sorted(facts, key=lambda e: (utc_text(e.meta.occurred_at) or "", utc_text(e.meta.recorded_at) or ""))
 
 
-def timeline(events: list[Event], page: slice, reader: Actor, child: ChildFacts) -> tuple[list[dict[str, Any]], Disclosure]:
+def timeline(events: list[Event], page: slice, reader: Actor, child: ChildFacts, locate: Locate | None = None
+             ) -> tuple[list[dict[str, Any]], Disclosure]:
     """One page of the timeline (`events` from `timeline_events`), each item with what of it was withheld; and the
     disclosure of the whole page, for the access log.
 
-    What a sealing order covers is decided over the whole file, so that every page withholds the same.
+    What a sealing order covers is decided over the whole file, so that every page withholds the same; `locate`
+    finds the other children the events name (a merge's kept child or duplicate).
     """
     total = Disclosure(reader, child)
     covered = sealed_streams(events, child)
     departments = {e.originator_id: e.to_department for e in events if isinstance(e, ReferralSent)}
     items = []
     for event in events[page]:
-        d = Disclosure(reader, child)
+        d = Disclosure(reader, child, locate)
         withheld = event.originator_id in covered and _sealed_for(d, departments.get(event.originator_id))
         items.append(timeline_item(event, d, withheld))
         total.withheld |= d.withheld
@@ -173,7 +176,7 @@ def risk_history(events: list[Event], d: Disclosure) -> list[dict[str, Any]]:
 def file_content(db: ReadDB, events: list[Event], row: ChildRow, now: datetime, policy: Policy, reader: Actor
                  ) -> tuple[FileContent, Disclosure]:
     """Everything the personal file shows, each part disclosed as its own read would be; and what was shown."""
-    status, total = child_status(row, now, policy, reader)
+    status, total = child_status(row, now, policy, reader, locate=locator(db))
     parts: list[Disclosure] = []
     visits = []
     for v in _all(db, "SELECT doc FROM rm_visits WHERE child_id = ? ORDER BY occurred_at, visit_id", row.child_id, _visit):

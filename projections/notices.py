@@ -9,7 +9,7 @@ from typing import Any, Final
 
 import msgspec
 
-from backend.disclosure import hidden_sealed_departments
+from backend.disclosure import Disclosure, hidden_sealed_departments
 from backend.identity import Actor
 from events.cases import ReferralSent, ReportReceived
 from events.children import ClosureRequested, RiskAssessed
@@ -116,6 +116,21 @@ def closure_requested(b: Batch, e: ClosureRequested, child: ChildRow) -> None:
 def notification_read(b: Batch, e: NotificationRead, position: int) -> None:
     b.put(READS, ReadRow(key=f"{e.user_id}|{e.notification_id}", user_id=str(e.user_id),
                          notice_id=str(e.notification_id), read_at=e.meta.recorded_at))
+
+
+WITHHELD_TITLE: Final = "通知所涉儿童已不在您的辖区内，详情已隐去"
+"""The title of a notice about a child the reader no longer sees, in place of the one that named the child."""
+
+
+def notice_view(row: NoticeRow, d: Disclosure) -> dict[str, Any]:
+    """A notification as this reader may see it now. One about a child the reader no longer sees (transferred away)
+    keeps its kind and times and loses the child (`backend.disclosure.names_child`): its id, the title and body that
+    name it and its place, and the referral and task ids that lead to it."""
+    view: dict[str, Any] = msgspec.to_builtins(row)
+    if row.child_id is not None and d.other_child(row.child_id, "child_id") is None:
+        view |= {"child_id": None, "referral_id": None, "task_id": None, "title": WITHHELD_TITLE, "body": ""}
+    view["withheld"] = sorted(d.withheld)
+    return view
 
 
 def addressed_sql(actor: Actor) -> tuple[str, list[Any]]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from backend.disclosure import CategoryFilter, Kind, may_see
+from backend.disclosure import CategoryFilter, Kind, Locate, Whereabouts, may_see
 from backend.identity import Actor
 from projections.db import ReadDB
 from projections.tables import AccessRow, ChildRow, PhotoRow, ReferralRow, VisitRow, referral_due_by, utc_text
@@ -64,6 +64,21 @@ def handler_sql(column: str, department: str) -> tuple[str, list[Any]]:
 def child_row(db: ReadDB, child_id: str) -> ChildRow | None:
     found = db.query("SELECT doc FROM rm_children WHERE child_id = ?", (child_id,))
     return _child.decode(found[0][0]) if found else None
+
+
+def locator(db: ReadDB) -> Locate:
+    """Where other children are now, as the read model knows it (each asked once), for the ids of other children a
+    payload holds (`backend.disclosure.names_child`)."""
+    known: dict[str, Whereabouts | None] = {}
+
+    def locate(child_id: str) -> Whereabouts | None:
+        if child_id not in known:
+            found = db.query("SELECT jurisdiction, open_departments FROM rm_children WHERE child_id = ?", (child_id,))
+            known[child_id] = Whereabouts(jurisdiction=found[0][0], open_departments=tuple(
+                d for d in (found[0][1] or "").split(",") if d)) if found else None
+        return known[child_id]
+
+    return locate
 
 
 class Caseload(msgspec.Struct, kw_only=True):

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from backend.disclosure import Disclosure
 from backend.identity import Actor
 from backend.rules.policy import is_overdue
 from projections.db import ReadDB
@@ -63,9 +64,12 @@ def register(db: ReadDB, q: RegisterQuery, limit: int, after: tuple[str, str] | 
     return items, (rows[limit - 1][1], items[-1].report_id) if len(rows) > limit else None
 
 
-def report_entry(row: ReportRow, now: datetime) -> dict[str, Any]:
-    """A register line: the report's facts, its triage deadline, and whether it is past it untriaged."""
+def report_entry(row: ReportRow, now: datetime, d: Disclosure) -> dict[str, Any]:
+    """A register line: the report's facts, its triage deadline, and whether it is past it untriaged. The report
+    stays where it was made; the child it is about is named only while the reader may see that child (`d`)."""
     entry: dict[str, Any] = msgspec.to_builtins(row)
+    entry["child_id"] = d.other_child(row.child_id, "child_id")
+    entry["withheld"] = sorted(d.withheld)
     entry["status"] = "triaged" if row.triaged_at else "untriaged"
     entry["overdue"] = row.triaged_at is None and is_overdue(row.triage_by, now)
     return entry

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 import msgspec
 
-from backend.disclosure import hidden_sealed_departments
+from backend.disclosure import Disclosure, hidden_sealed_departments
 from backend.identity import Actor
 from backend.rules.age import AGING_OUT_NOTICE, adult_at
 from backend.rules.case_status import CaseStatus
@@ -51,6 +51,15 @@ class Task(msgspec.Struct, kw_only=True):
     intervention_id: str | None = None
     conference_id: str | None = None
     follow_up_index: int | None = None
+
+
+def task_view(task: Task, d: Disclosure) -> dict[str, Any]:
+    """A task as this reader may see it: the child it names only while the reader sees that child (a report stays
+    its town's to triage after the child it names moved away; every other kind is found by the child's own place)."""
+    view: dict[str, Any] = msgspec.to_builtins(task)
+    view["child_id"] = d.other_child(task.child_id, "child_id")
+    view["withheld"] = sorted(d.withheld)
+    return view
 
 
 class TaskQuery(msgspec.Struct, kw_only=True):

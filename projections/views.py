@@ -8,7 +8,7 @@ from typing import Annotated, Any, Final
 
 import msgspec
 
-from backend.disclosure import ChildFacts, Disclosure, sees_child
+from backend.disclosure import ChildFacts, Disclosure, Locate, sees_child
 from backend.identity import Actor
 from backend.photo import photo_flags
 from backend.rules.age import is_aged_out
@@ -72,7 +72,7 @@ def child_flags(row: ChildRow, now: datetime, policy: Policy) -> list[str]:
 
 def disclose_child(d: Disclosure, view: dict[str, Any]) -> dict[str, Any]:
     """A child-shaped answer (a status, or a write's change) as this reader may see it."""
-    shown = dict(view)
+    shown = d.other_children(dict(view))
     if "categories" in shown:
         shown["categories"] = d.categories(shown["categories"])
     if "id_number" in shown:
@@ -84,11 +84,12 @@ def disclose_child(d: Disclosure, view: dict[str, Any]) -> dict[str, Any]:
 
 
 def child_status(row: ChildRow, now: datetime, policy: Policy, reader: Actor,
-                 facts: ChildFacts | None = None) -> tuple[dict[str, Any], Disclosure]:
+                 facts: ChildFacts | None = None, locate: Locate | None = None) -> tuple[dict[str, Any], Disclosure]:
     """The child status of the API as this reader may see it, and the disclosure that decided it (by `facts`, when
-    the row is a past state of the child and what protects it now must decide)."""
+    the row is a past state of the child and what protects it now must decide; `locate` finds the other child a
+    merged record names)."""
     level = effective_level(row.risk_level, row.categories)
-    d = Disclosure(reader, facts or facts_of(row))
+    d = Disclosure(reader, facts or facts_of(row), locate)
     status = {
         "child_id": row.child_id,
         "name": row.name,

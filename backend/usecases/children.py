@@ -21,7 +21,7 @@ from backend.commands import (
     SealRecord,
     TransferChild,
 )
-from backend.disclosure import ChildFacts, sees_child
+from backend.disclosure import ChildFacts, Whereabouts, names_child, sees_child
 from backend.errors import ChildNotFound, DuplicateChild, InvalidInput, StaleVersion
 from backend.id_claims import PLAIN_KEY, IdNumberClaim, claim_id_for
 from backend.identity import Actor, authorize, check_in_scope, user_id_for
@@ -171,16 +171,16 @@ class Children:
         return claimed, duplicates
 
     def duplicate(self, actor: Actor, holder_id: UUID) -> DuplicateChild:
-        """The refusal of a second child with a registered number: the holder's id if the actor may see it,
-        otherwise only the county it is registered in (the first segment of its jurisdiction)."""
+        """The refusal of a second child with a registered number: the holder's id if the actor may see it
+        (`names_child`), otherwise only the county it is registered in (the first segment of its jurisdiction)."""
         detail = "a child with this ID number is already registered"
-        try:
-            self.get(actor, holder_id, for_update=False)
-        except ChildNotFound:
-            holder = self.core.load(Child, holder_id, for_update=False)
-            county = holder.jurisdiction.split("/")[0] if holder is not None else ""
-            return DuplicateChild(detail, county=county)
-        return DuplicateChild(detail, child_id=str(holder_id))
+        holder = self.core.load(Child, holder_id, for_update=False)
+        if holder is None:
+            return DuplicateChild(detail, county="")
+        departments = self.open_departments(holder_id, actor.department) if actor.role == Role.DEPARTMENT_HANDLER else []
+        if names_child(actor, Whereabouts(jurisdiction=holder.jurisdiction, open_departments=tuple(departments))):
+            return DuplicateChild(detail, child_id=str(holder_id))
+        return DuplicateChild(detail, county=holder.jurisdiction.split("/")[0])
 
     def assess_risk(self, actor: Actor, device_id: str, child_id: UUID, command: AssessRisk) -> Outcome:
         authorize(actor, "child.assess_risk")

@@ -25,7 +25,7 @@ from mobile_api.controllers.tasks import task_page
 from mobile_api.services import Services
 from mobile_api.showing import record_shown
 from projections.audit import child_events, history
-from projections.queries import Caseload, ReferralQuery, access_log, caseload, referrals, visit_row
+from projections.queries import Caseload, ReferralQuery, access_log, caseload, locator, referrals, visit_row
 from projections.tables import ChildRow
 from projections.views import child_status, facts_of, referral_view
 
@@ -47,10 +47,10 @@ def jurisdiction_in_scope(caller: Caller, jurisdiction: str | None) -> str:
 
 
 def _statuses(services: Services, caller: Caller, rows: list[ChildRow], shown: Shown) -> list[dict[str, Any]]:
-    now, policy = services.clock(), services.settings.policy
+    now, policy, locate = services.clock(), services.settings.policy, locator(services.read_db)
     found = []
     for row in rows:
-        status, disclosure = child_status(row, now, policy, caller.actor)
+        status, disclosure = child_status(row, now, policy, caller.actor, locate=locate)
         shown.add(row.child_id, disclosure)
         found.append(status)
     return found
@@ -117,7 +117,7 @@ def child_file(services: Services, caller: Caller, child_id: UUID, asked: AsOf, 
     events = child_events(services.app.store, services.read_db, child_id)
     shown = Shown()
     (status,) = _statuses(services, caller, [row], shown)
-    entries, disclosure = history(events, slice(None), caller.actor, facts_of(row))
+    entries, disclosure = history(events, slice(None), caller.actor, facts_of(row), locator(services.read_db))
     shown.add(row.child_id, disclosure)
     newest_first = entries[::-1]
     page: dict[str, Any] = {"status": status, "basis": asked.basis, "day": asked.day, "older": older,

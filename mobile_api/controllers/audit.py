@@ -25,7 +25,7 @@ from mobile_api.schemas import AccessEntry, AccessPage, ChildStatus, HistoryEntr
 from mobile_api.services import Services
 from mobile_api.showing import record_shown
 from projections.audit import as_of, child_events, child_streams, history, streams_in_scope
-from projections.queries import access_log
+from projections.queries import access_log, locator
 from projections.tables import ChildRow
 from projections.views import facts_of
 
@@ -45,7 +45,8 @@ class AuditController(Controller):
         events = child_events(services.app.store, services.read_db, child_id)
         kind = cursors.history(child_id)
         (start,) = services.cursors.read(kind, cursor) or (0,)
-        entries, disclosure = history(events, slice(start, start + limit), caller.actor, facts_of(row))
+        entries, disclosure = history(events, slice(start, start + limit), caller.actor, facts_of(row),
+                                      locator(services.read_db))
         shown = Shown()
         shown.add(child_id, disclosure)
         record_shown(services, caller, shown, "childHistory")

@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, Parameter
 
 from backend.commands import FollowUpDone
-from backend.disclosure import Shown
+from backend.disclosure import ChildFacts, Disclosure, Shown
 from backend.rules.timing import check_moment, check_period
 from media.stores import thumbnail_key
 from mobile_api import cursors
@@ -41,7 +41,7 @@ from projections.casefile import (
     timeline_events,
 )
 from projections.personal_file import render
-from projections.queries import photo_row
+from projections.queries import locator, photo_row
 from projections.register import RegisterQuery, register, report_entry
 from projections.views import facts_of, visit_view
 
@@ -80,7 +80,8 @@ class CaseFileController(Controller):
         events = timeline_events(child_events(services.app.store, services.read_db, child_id))
         kind = cursors.timeline(child_id)
         (start,) = services.cursors.read(kind, cursor) or (0,)
-        items, disclosure = timeline(events, slice(start, start + limit), caller.actor, facts_of(row))
+        items, disclosure = timeline(events, slice(start, start + limit), caller.actor, facts_of(row),
+                                     locator(services.read_db))
         shown = Shown()
         shown.add(child_id, disclosure)
         record_shown(services, caller, shown, "childTimeline")
@@ -147,6 +148,7 @@ def report_page(services: Services, caller: Caller, limit: int, cursor: str | No
         check_period(from_, to)
     query = RegisterQuery(reader=caller.actor, status=status, source=source, urgency=urgency, from_=from_, to=to)
     rows, after = register(services.read_db, query, limit, services.cursors.read(cursors.REPORTS, cursor))
-    now = services.clock()
-    return ReportPage(items=[msgspec.convert(report_entry(r, now), ReportEntry) for r in rows],
+    now, locate = services.clock(), locator(services.read_db)
+    return ReportPage(items=[msgspec.convert(report_entry(r, now, Disclosure(caller.actor, ChildFacts(), locate)), ReportEntry)
+                             for r in rows],
                       next_cursor=services.cursors.write(cursors.REPORTS, after))

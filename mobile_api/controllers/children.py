@@ -34,7 +34,7 @@ from mobile_api.schemas import ChildChange, ChildPage, ChildStatus, Conference, 
 from mobile_api.services import Services
 from mobile_api.showing import child_write_answer, record_shown, registration_answer
 from projections.casefile import child_conferences, conference_view
-from projections.queries import Caseload, caseload, child_row
+from projections.queries import Caseload, caseload, child_row, locator
 from projections.tables import ChildRow
 from projections.views import child_status, row_visible
 
@@ -49,7 +49,8 @@ def visible_child(services: Services, actor: Actor, child_id: UUID) -> ChildRow:
 
 def status_of(services: Services, caller: Caller, row: ChildRow, shown: Shown) -> ChildStatus:
     """The status this caller may see; what protected data it shows is noted in `shown`."""
-    status, disclosure = child_status(row, services.clock(), services.settings.policy, caller.actor)
+    status, disclosure = child_status(row, services.clock(), services.settings.policy, caller.actor,
+                                      locate=locator(services.read_db))
     shown.add(row.child_id, disclosure)
     return ChildStatus(**status)
 

@@ -9,6 +9,7 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from backend.disclosure import ChildFacts, Disclosure
 from backend.errors import NotificationNotFound
 from backend.usecases.core import Outcome
 from mobile_api import cursors
@@ -16,7 +17,8 @@ from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission
 from mobile_api.schemas import NotificationItem, NotificationPage
 from mobile_api.services import Services
-from projections.notices import addressed_to, inbox
+from projections.notices import addressed_to, inbox, notice_view
+from projections.queries import locator
 
 
 class NotificationsController(Controller):
@@ -50,7 +52,8 @@ def notification_page(services: Services, caller: Caller, limit: int, before: tu
                       ) -> tuple[list[NotificationItem], tuple[str, str] | None]:
     """The caller's notifications as the API shows them (the inbox, and the sync feed's unread copy)."""
     found, next_before = inbox(services.read_db, caller.actor, limit, before)
-    items = [msgspec.convert(msgspec.to_builtins(n) | {"notification_id": n.notice_id, "read_at": read_at,
-                                                       "created_at": n.created_at.isoformat()}, NotificationItem)
+    locate = locator(services.read_db)
+    items = [msgspec.convert(notice_view(n, Disclosure(caller.actor, ChildFacts(), locate)) | {
+        "notification_id": n.notice_id, "read_at": read_at, "created_at": n.created_at.isoformat()}, NotificationItem)
              for n, read_at in found]
     return items, next_before

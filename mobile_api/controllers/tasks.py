@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
+from backend.disclosure import ChildFacts, Disclosure
 from backend.rules.policy import is_overdue
 from backend.rules.timing import check_moment
 from mobile_api import cursors
@@ -16,7 +17,8 @@ from mobile_api.auth import Caller
 from mobile_api.common import BEARER, Cursor, Limit, permission
 from mobile_api.schemas import TaskItem, TaskPage
 from mobile_api.services import Services
-from projections.tasks import KINDS_BY_ROLE, TaskQuery, tasks
+from projections.queries import locator
+from projections.tasks import KINDS_BY_ROLE, TaskQuery, task_view, tasks
 
 Kind = Literal["visit_due", "referral_accept", "referral_complete", "report_triage", "intervention_review",
                "closure_approval", "aging_out", "conference_followup"]
@@ -50,6 +52,7 @@ def task_page(services: Services, caller: Caller, limit: int, after: tuple[str, 
     kinds = tuple(k for k in KINDS_BY_ROLE.get(actor.role, ()) if kind is None or k == kind)
     now = services.clock()
     found, next_after = tasks(services.read_db, TaskQuery(actor=actor, kinds=kinds, due_before=due_before, now=now), limit, after)
-    items = [msgspec.convert(msgspec.to_builtins(t) | {"due_at": t.due_at.isoformat(), "overdue": is_overdue(t.due_at, now)},
-                             TaskItem) for t in found]
+    locate = locator(services.read_db)
+    items = [msgspec.convert(task_view(t, Disclosure(actor, ChildFacts(), locate)) | {
+        "due_at": t.due_at.isoformat(), "overdue": is_overdue(t.due_at, now)}, TaskItem) for t in found]
     return items, next_after

@@ -10,6 +10,7 @@ import msgspec
 import pytest
 
 from backend.conference import Conference
+from backend.disclosure import ChildFacts, Disclosure
 from backend.errors import FollowUpNotFound, IllegalTransition, OutOfOrder
 from backend.identity import Actor
 from backend.rules.policy import day_due, is_overdue
@@ -112,11 +113,15 @@ def _row(urgency: str, received: datetime, triaged: datetime | None) -> ReportRo
                      received_at=received, triaged_at=triaged, triage_by=received + timedelta(hours=hours))
 
 
+def _line(row: ReportRow, now: datetime) -> dict[str, object]:
+    return report_entry(row, now, Disclosure(Actor(id=uuid4(), role=Role.SUPERVISOR, scope="520302"), ChildFacts()))
+
+
 def test_a_register_line_is_overdue_only_while_untriaged_past_its_deadline() -> None:
-    assert report_entry(_row("urgent", T0, None), T0 + timedelta(hours=2))["overdue"] is False  # due exactly now
-    assert report_entry(_row("urgent", T0, None), T0 + timedelta(hours=2, seconds=1))["overdue"] is True
-    assert report_entry(_row("normal", T0, None), T0 + timedelta(hours=23))["overdue"] is False
-    late = report_entry(_row("normal", T0, T0 + timedelta(hours=30)), T0 + timedelta(hours=31))
+    assert _line(_row("urgent", T0, None), T0 + timedelta(hours=2))["overdue"] is False  # due exactly now
+    assert _line(_row("urgent", T0, None), T0 + timedelta(hours=2, seconds=1))["overdue"] is True
+    assert _line(_row("normal", T0, None), T0 + timedelta(hours=23))["overdue"] is False
+    late = _line(_row("normal", T0, T0 + timedelta(hours=30)), T0 + timedelta(hours=31))
     assert late["overdue"] is False and late["status"] == "triaged"
 
 

@@ -12,9 +12,11 @@ from backend.disclosure import (
     Disclosure,
     Kind,
     Shown,
+    Whereabouts,
     category_filter,
     handler_sees,
     hidden_sealed_departments,
+    names_child,
     sees_child,
     statistic,
 )
@@ -272,3 +274,54 @@ def test_one_request_notes_each_child_once_with_every_kind_shown() -> None:
     shown.add(first, sealed)
     shown.add(second, victim)
     assert shown and shown.kinds == {first: {Kind.SENSITIVE, Kind.SEALED}, second: {Kind.SENSITIVE}}
+
+
+# An id of another child (a merged record's kept child, a kept child's merged duplicate) appears in a payload only
+# if the reader may see that child: in scope by whole segments, and for a department handler only while their
+# department has a matter open for it. A sealing order hides facts about a child, not the child.
+KEPT = "00000000-0000-0000-0000-0000000000cc"
+SYSTEM_READER = Actor(id=None, role=Role.ADMIN, scope="", username="system")
+
+
+@pytest.mark.parametrize(("who", "where", "expected"), [
+    (reader("supervisor"), Whereabouts(jurisdiction="520302/001/003/10"), True),  # same town
+    (reader("supervisor"), Whereabouts(jurisdiction="520302/001"), True),  # the scope itself
+    (reader("supervisor"), Whereabouts(jurisdiction="520302/002/001"), False),  # another town (transferred out)
+    (reader("supervisor"), Whereabouts(jurisdiction="520302/0011/001"), False),  # a string-prefix neighbour
+    (reader("supervisor"), Whereabouts(jurisdiction="520302"), False),  # the county above the scope
+    (reader("supervisor"), None, False),  # no such child (not in the read model)
+    (reader("child_director"), Whereabouts(jurisdiction="520302/001/003/10"), True),  # a sealed child is in sight too:
+    (reader("grid_worker"), Whereabouts(jurisdiction="520302/001/003/10"), True),  # Whereabouts has no seal to ask
+    (reader("auditor"), Whereabouts(jurisdiction="520302/001/003/10"), True),
+    (reader("auditor"), Whereabouts(jurisdiction="520302/002/001"), False),
+    (reader("department_handler", "police"), Whereabouts(jurisdiction="520302/001/003/10"), False),  # nothing open
+    (reader("department_handler", "police"),
+     Whereabouts(jurisdiction="520302/001/003/10", open_departments=("education",)), False),  # another department's
+    (reader("department_handler", "police"),
+     Whereabouts(jurisdiction="520302/001/003/10", open_departments=("police",)), True),
+    (reader("department_handler", "police"),
+     Whereabouts(jurisdiction="520302/002/001", open_departments=("police",)), False),  # open, but out of scope
+    (SYSTEM_READER, Whereabouts(jurisdiction="520302/002/001"), True),  # the system itself (command line, demo)
+])
+def test_an_id_of_another_child_is_named_only_to_a_reader_who_may_see_that_child(
+        who: Actor, where: Whereabouts | None, expected: bool) -> None:
+    assert names_child(who, where) is expected
+
+
+def test_a_payload_names_another_child_in_sight_and_says_it_withheld_one_out_of_sight() -> None:
+    places = {KEPT: Whereabouts(jurisdiction="520302/002/001"), str(OTHER_ID): Whereabouts(jurisdiction="520302/001/003")}
+    away = Disclosure(reader("supervisor"), ChildFacts(), places.get)
+    data = {"reason": "duplicate", "merged_into": KEPT}
+    assert away.other_children(data) == {"reason": "duplicate", "merged_into": None}
+    assert away.withheld == {"merged_into:out_of_scope"}
+    near = Disclosure(reader("supervisor"), ChildFacts(), places.get)
+    assert near.other_children({"duplicate_child_id": str(OTHER_ID), "note": "n"}) == {
+        "duplicate_child_id": str(OTHER_ID), "note": "n"}
+    assert near.withheld == set() and near.disclosed == set()
+
+
+def test_with_no_way_to_locate_another_child_its_id_is_withheld() -> None:
+    d = Disclosure(reader("supervisor"), ChildFacts())
+    assert d.other_child(KEPT, "merged_into") is None
+    assert d.other_child(None, "merged_into") is None
+    assert d.withheld == {"merged_into:out_of_scope"}
