@@ -43,7 +43,7 @@ class DBRows:
         return _decoder(table).decode(found[0][0]) if found else None
 
     def store(self, table: Table, rows: list[Any]) -> None:
-        self.db.executemany(table.upsert_statement(self.suffix), [table.values(r, _encoder.encode) for r in rows])
+        self.db.executemany(table.upsert_statement(self.suffix), table.many_values(rows, _encoder.encode))
 
 
 class MemoryRows:

@@ -6,6 +6,7 @@ How a new report is made: rows and tables here, one projector per event it needs
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
@@ -75,14 +76,16 @@ def closed_or_reopened(b: Batch, e: CaseClosed | CaseReopened, position: int) ->
 def visited(b: Batch, e: VisitRecorded, position: int) -> None:
     if not e.child_seen:
         return  # coverage counts children actually seen
-    place = b.get(PLACES, str(e.child_id), PlaceRow)
+    child_id = str(e.child_id)
+    place = b.get(PLACES, child_id, PlaceRow)
     if place is None:
         return
     quarter = quarter_of(e.meta.occurred_at)
     key = f"{place.village}|{quarter}"
     row = b.get(COVERAGE, key, CoverageRow) or CoverageRow(key=key, village=place.village, quarter=quarter)
-    if str(e.child_id) not in row.visited:
-        row.visited = sorted([*row.visited, str(e.child_id)])
+    at = bisect_left(row.visited, child_id)  # the list is kept sorted
+    if at == len(row.visited) or row.visited[at] != child_id:
+        row.visited.insert(at, child_id)
         b.put(COVERAGE, row)
 
 

@@ -257,7 +257,12 @@ class Table(msgspec.Struct, frozen=True):
         )
 
     def values(self, row: Any, encode: Callable[[Any], bytes]) -> tuple[Any, ...]:
-        return (getattr(row, self.key), *(f(row) for f in self.columns.values()), encode(row).decode())
+        return self.many_values([row], encode)[0]
+
+    def many_values(self, rows: list[Any], encode: Callable[[Any], bytes]) -> list[tuple[Any, ...]]:
+        """The parameters of `upsert_statement` for each row (key, columns, document)."""
+        key, columns = self.key, tuple(self.columns.values())
+        return [(getattr(row, key), *[f(row) for f in columns], encode(row).decode()) for row in rows]
 
 
 CHILDREN: Final = Table(
