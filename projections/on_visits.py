@@ -20,6 +20,7 @@ from projections.tables import (
     VISITS,
     PhotoRow,
     VisitRow,
+    uuid_text,
 )
 
 
@@ -46,13 +47,13 @@ def _evidence(b: Batch, visit: VisitRow, geo: Geo | None = None, home_geo: Geo |
 
 def visit_recorded(b: Batch, e: VisitRecorded, position: int) -> None:
     """The visit's row, its flags derived (the flags the event carries are the timeline's, not read here)."""
-    visit_id, child_id, meta = str(e.originator_id), str(e.child_id), e.meta
+    visit_id, child_id, meta = uuid_text(e.originator_id), uuid_text(e.child_id), e.meta
     link(b, visit_id, child_id, "visit")
     row = child_of(b, child_id)
     due = row.next_visit_due if row else None
     visit = VisitRow(
         visit_id=visit_id, child_id=child_id, occurred_at=meta.occurred_at,
-        recorded_at=meta.recorded_at, late=meta.late, actor_id=str(meta.actor_id) if meta.actor_id else None,
+        recorded_at=meta.recorded_at, late=meta.late, actor_id=uuid_text(meta.actor_id) if meta.actor_id else None,
         visit_type=e.visit_type, child_seen=e.child_seen, guardian_present=e.guardian_present,
         observations=msgspec.to_builtins(e.observations), photos=list(e.photos), missing_photos=[],
         flags=[], notes=e.notes, follow_up=e.follow_up, geo=msgspec.to_builtins(meta.geo),
@@ -75,7 +76,7 @@ def photo_stored(b: Batch, e: PhotoStored, position: int) -> None:
 
     The flags an older event carries (`visit_flags`) are ignored: they depended on projection lag.
     """
-    child_id, sha = str(e.child_id), e.sha256
+    child_id, sha = uuid_text(e.child_id), e.sha256
     b.put(PHOTOS, PhotoRow(
         key=f"{child_id}|{sha}", child_id=child_id, sha256=sha, content_type=e.content_type, width=e.width,
         height=e.height, taken_at=e.taken_at, exif_geo=msgspec.to_builtins(e.exif_geo), stored_at=e.meta.recorded_at,

@@ -14,7 +14,7 @@ from backend.settings import Policy
 from backend.store import EventStore
 from projections.db import ReadDB
 from projections.registry import Projection
-from projections.runner import Runner
+from projections.runner import Runner, apply_together
 
 NEXT = "_next"
 
@@ -34,12 +34,15 @@ def rebuild(
     projection: Projection,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 20_000,
+    cache_rows: int = 50_000,
 ) -> int:
     """Build `projection` anew beside the live tables and swap it in; returns the events applied."""
     Runner(store, db, policy, projection)  # the live tables and checkpoint exist
     drop_tables(db, projection, NEXT)  # leftovers of an interrupted rebuild
-    builder = Runner(store, db, policy, projection, suffix=NEXT, batch_size=batch_size)
+    builder = Runner(store, db, policy, projection, suffix=NEXT, batch_size=batch_size, cache_rows=cache_rows,
+                     write_back=True)
     applied = builder.catch_up(progress)
+    builder.release()
     swap(db, projection, builder.checkpoint())
     return applied
 
@@ -51,27 +54,33 @@ def rebuild_together(
     projections: Sequence[Projection],
     progress: Callable[[int], None] | None = None,
     batch_size: int = 20_000,
+    cache_rows: int = 50_000,
 ) -> dict[str, int]:
-    """Build several projections anew in one pass over the log (each event read and decoded once), then
-    swap each in; returns the events each applied. Each keeps its own tables, checkpoint and transactions."""
+    """Build several projections anew in one pass over the log (each event read and decoded once, each page
+    committed in one transaction for all), then swap each in; returns the events each applied. Each keeps
+    its own tables and checkpoint."""
     builders = []
     for projection in projections:
         Runner(store, db, policy, projection)
         drop_tables(db, projection, NEXT)
-        builders.append(Runner(store, db, policy, projection, suffix=NEXT, batch_size=batch_size))
+        builders.append(Runner(
+            store, db, policy, projection, suffix=NEXT, batch_size=batch_size, cache_rows=cache_rows, write_back=True
+        ))
     topics = sorted({topic for builder in builders for topic in builder.topics})
     applied = {projection.name: 0 for projection in projections}
     position, head = 0, store.recorder.max_notification_id() or 0
     while position < head:
         events = store.positioned_events(position + 1, batch_size, head, topics)
         reached = events[-1][0] if len(events) == batch_size else head
+        counts = apply_together(builders, events, reached)
         for builder in builders:
-            applied[builder.projection.name] += builder.apply_page(events, reached)
+            applied[builder.projection.name] += counts[builder.name]
         position = reached
         if progress:
             progress(position)
     for builder in builders:  # what was written while the pass ran
         applied[builder.projection.name] += builder.catch_up()
+        builder.release()
         swap(db, builder.projection, builder.checkpoint())
     return applied
 

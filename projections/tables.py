@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, Final
+from uuid import UUID
 
 import msgspec
 
 from backend.rules.age import adult_at
+
+
+def uuid_text(value: UUID | str) -> str:
+    """A UUID as its canonical text (msgspec converts it several times faster than `str`; text stays as is)."""
+    text: str = msgspec.to_builtins(value)
+    return text
 
 
 def utc_text(moment: datetime | None) -> str | None:
