@@ -9,9 +9,11 @@ and its generation changes, so a batch computed on the old tables cannot commit 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from backend.settings import Policy
 from backend.store import EventStore
+from events.base import Event
 from projections.db import ReadDB
 from projections.registry import Projection
 from projections.runner import Runner, apply_together
@@ -37,14 +39,7 @@ def rebuild(
     cache_rows: int = 50_000,
 ) -> int:
     """Build `projection` anew beside the live tables and swap it in; returns the events applied."""
-    Runner(store, db, policy, projection)  # the live tables and checkpoint exist
-    drop_tables(db, projection, NEXT)  # leftovers of an interrupted rebuild
-    builder = Runner(store, db, policy, projection, suffix=NEXT, batch_size=batch_size, cache_rows=cache_rows,
-                     write_back=True)
-    applied = builder.catch_up(progress)
-    builder.release()
-    swap(db, projection, builder.checkpoint())
-    return applied
+    return rebuild_together(store, db, policy, [projection], progress, batch_size, cache_rows)[projection.name]
 
 
 def rebuild_together(
@@ -58,26 +53,35 @@ def rebuild_together(
 ) -> dict[str, int]:
     """Build several projections anew in one pass over the log (each event read and decoded once, each page
     committed in one transaction for all), then swap each in; returns the events each applied. Each keeps
-    its own tables and checkpoint."""
+    its own tables and checkpoint.
+
+    The next page is read and decoded in a second thread while this one is applied and written: the
+    databases' own work (SQLite's steps, PostgreSQL's round trips) runs without holding the interpreter."""
     builders = []
     for projection in projections:
-        Runner(store, db, policy, projection)
-        drop_tables(db, projection, NEXT)
+        Runner(store, db, policy, projection)  # the live tables and checkpoint exist
+        drop_tables(db, projection, NEXT)  # leftovers of an interrupted rebuild
         builders.append(Runner(
             store, db, policy, projection, suffix=NEXT, batch_size=batch_size, cache_rows=cache_rows, write_back=True
         ))
     topics = sorted({topic for builder in builders for topic in builder.topics})
     applied = {projection.name: 0 for projection in projections}
-    position, head = 0, store.recorder.max_notification_id() or 0
-    while position < head:
+    head = store.recorder.max_notification_id() or 0
+
+    def read(position: int) -> tuple[list[tuple[int, Event]], int]:
         events = store.positioned_events(position + 1, batch_size, head, topics)
-        reached = events[-1][0] if len(events) == batch_size else head
-        counts = apply_together(builders, events, reached)
-        for builder in builders:
-            applied[builder.projection.name] += counts[builder.name]
-        position = reached
-        if progress:
-            progress(position)
+        return events, events[-1][0] if len(events) == batch_size else head
+
+    with ThreadPoolExecutor(1, thread_name_prefix="rebuild-read") as reader:
+        ahead = reader.submit(read, 0) if head else None
+        while ahead is not None:
+            events, reached = ahead.result()
+            ahead = reader.submit(read, reached) if reached < head else None
+            counts = apply_together(builders, events, reached)
+            for builder in builders:
+                applied[builder.projection.name] += counts[builder.name]
+            if progress:
+                progress(reached)
     for builder in builders:  # what was written while the pass ran
         applied[builder.projection.name] += builder.catch_up()
         builder.release()
