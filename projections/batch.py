@@ -43,7 +43,7 @@ class DBRows:
         return _decoder(table).decode(found[0][0]) if found else None
 
     def store(self, table: Table, rows: list[Any]) -> None:
-        self.db.executemany(table.upsert_statement(self.suffix), table.many_values(rows, _encoder.encode))
+        self.db.upsert(table.name + self.suffix, table.names, table.many_values(rows, _encoder.encode))
 
 
 class MemoryRows:

@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 
 from backend.rules.age import adult_at
+from projections.db import upsert_statement
 
 
 def uuid_text(value: UUID | str) -> str:
@@ -254,14 +255,13 @@ class Table(msgspec.Struct, frozen=True):
         """An index is on one column, or on several named with commas (`department,status,due_by`)."""
         return [f"{self.name}{suffix}_{c.replace(',', '_')}" for c in self.indexes]
 
+    @property
+    def names(self) -> list[str]:
+        """The columns `values` gives values for: key, columns, document."""
+        return [self.key, *self.columns, "doc"]
+
     def upsert_statement(self, suffix: str = "") -> str:
-        names = [self.key, *self.columns, "doc"]
-        marks = ", ".join("?" for _ in names)
-        updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
-        return (
-            f"INSERT INTO {self.name}{suffix} ({', '.join(names)}) VALUES ({marks}) "
-            f"ON CONFLICT ({self.key}) DO UPDATE SET {updates}"
-        )
+        return upsert_statement(self.name + suffix, self.names)
 
     def values(self, row: Any, encode: Callable[[Any], bytes]) -> tuple[Any, ...]:
         return self.many_values([row], encode)[0]
