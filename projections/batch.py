@@ -23,6 +23,10 @@ def _decoder(table: Table) -> msgspec.json.Decoder[Any]:
     return _decoders[table.name]
 
 
+STORE_CHUNK = 5000
+"""Rows encoded and written per statement: a rebuild releasing the rows it held writes a hundred thousand."""
+
+
 class RowSource(Protocol):
     """Where rows live between batches: the database, or memory for an as-of replay."""
 
@@ -43,7 +47,9 @@ class DBRows:
         return _decoder(table).decode(found[0][0]) if found else None
 
     def store(self, table: Table, rows: list[Any]) -> None:
-        self.db.upsert(table.name + self.suffix, table.names, table.many_values(rows, _encoder.encode))
+        for start in range(0, len(rows), STORE_CHUNK):  # parameters for a few thousand rows at a time
+            self.db.upsert(table.name + self.suffix, table.names,
+                           table.many_values(rows[start:start + STORE_CHUNK], _encoder.encode))
 
 
 class MemoryRows:

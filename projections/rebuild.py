@@ -9,7 +9,8 @@ and its generation changes, so a batch computed on the old tables cannot commit 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 from backend.settings import Policy
 from backend.store import EventStore
@@ -19,6 +20,7 @@ from projections.registry import Projection
 from projections.runner import Runner, apply_together
 
 NEXT = "_next"
+T = TypeVar("T")
 
 
 def drop_tables(db: ReadDB, projection: Projection, suffix: str) -> None:
@@ -55,8 +57,11 @@ def rebuild_together(
     committed in one transaction for all), then swap each in; returns the events each applied. Each keeps
     its own tables and checkpoint.
 
-    The next page is read and decoded in a second thread while this one is applied and written: the
-    databases' own work (SQLite's steps, PostgreSQL's round trips) runs without holding the interpreter."""
+    On PostgreSQL the next page is read and decoded in a second thread while this one is applied and
+    written (the server's work runs without holding the interpreter). Not on SQLite: a read transaction
+    open beside every commit keeps the write-ahead log from being reset, it grows by the size of the tables
+    built, and every page read (the rows a rebuild loads back) then searches all of it — a million-event
+    rebuild spent more time looking rows up than it saved."""
     builders = []
     for projection in projections:
         Runner(store, db, policy, projection)  # the live tables and checkpoint exist
@@ -76,7 +81,9 @@ def rebuild_together(
         ahead = reader.submit(read, 0) if head else None
         while ahead is not None:
             events, reached = ahead.result()
-            ahead = reader.submit(read, reached) if reached < head else None
+            ahead = None
+            if reached < head:
+                ahead = reader.submit(read, reached) if db.is_postgres else _done(read(reached))
             counts = apply_together(builders, events, reached)
             for builder in builders:
                 applied[builder.projection.name] += counts[builder.name]
@@ -87,6 +94,12 @@ def rebuild_together(
         builder.release()
         swap(db, builder.projection, builder.checkpoint())
     return applied
+
+
+def _done(result: T) -> Future[T]:
+    done: Future[T] = Future()
+    done.set_result(result)
+    return done
 
 
 def swap(db: ReadDB, projection: Projection, position: int) -> None:
