@@ -23,6 +23,10 @@ def _decoder(table: Table) -> msgspec.json.Decoder[Any]:
     return _decoders[table.name]
 
 
+STORE_CHUNK = 5000
+"""Rows encoded and written per statement: a rebuild releasing the rows it held writes a hundred thousand."""
+
+
 class RowSource(Protocol):
     """Where rows live between batches: the database, or memory for an as-of replay."""
 
@@ -43,7 +47,9 @@ class DBRows:
         return _decoder(table).decode(found[0][0]) if found else None
 
     def store(self, table: Table, rows: list[Any]) -> None:
-        self.db.executemany(table.upsert_statement(self.suffix), [table.values(r, _encoder.encode) for r in rows])
+        for start in range(0, len(rows), STORE_CHUNK):  # parameters for a few thousand rows at a time
+            self.db.upsert(table.name + self.suffix, table.names,
+                           table.many_values(rows[start:start + STORE_CHUNK], _encoder.encode))
 
 
 class MemoryRows:
@@ -61,11 +67,17 @@ class MemoryRows:
 
 
 class RowCache:
-    """Rows kept between batches, least recently used dropped first; size 0 keeps nothing between them."""
+    """Rows kept between batches, least recently used dropped first; size 0 keeps nothing between them.
 
-    def __init__(self, size: int) -> None:
+    With `write_back` (a rebuild, its tables' sole writer, whose tables nobody reads until the swap) a changed
+    row that is kept is also held: written when it leaves the cache or when the holder releases it, rather
+    than at every batch that changes it (a child's row changes in nearly every batch of a long log)."""
+
+    def __init__(self, size: int, write_back: bool = False) -> None:
         self.size = size
+        self.write_back = write_back and size > 0
         self.rows: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self.held: dict[tuple[str, str], tuple[Table, Any]] = {}
 
     def get(self, key: tuple[str, str]) -> Any:
         row = self.rows.get(key, _MISSING)
@@ -77,14 +89,20 @@ class RowCache:
         self.rows[key] = row
         self.rows.move_to_end(key)
 
-    def trim(self) -> None:
+    def trim(self) -> list[tuple[Table, Any]]:
+        """Drop what exceeds the size; returns the held rows dropped (to be written now)."""
         if not self.size:
             self.rows.clear()
+        dropped = []
         while len(self.rows) > self.size:
-            self.rows.popitem(last=False)
+            key, _ = self.rows.popitem(last=False)
+            if (held := self.held.pop(key, None)) is not None:
+                dropped.append(held)
+        return dropped
 
     def clear(self) -> None:
         self.rows.clear()
+        self.held.clear()
 
 
 class Batch:
@@ -115,8 +133,21 @@ class Batch:
             self.cache.put((table.name, key), row)
         self.dirty.setdefault(table.name, {})[key] = row
 
-    def flush(self) -> int:
-        """Write every changed row; the caller holds the transaction."""
+    def flush(self, release: bool = False) -> int:
+        """Write every changed row, except those a write-back cache holds (all of them with `release`);
+        the caller holds the transaction."""
+        cache = self.cache
+        if release:
+            for (name, key), (_, row) in cache.held.items():
+                self.dirty.setdefault(name, {}).setdefault(key, row)
+            cache.held.clear()
+        elif cache.write_back:
+            for table in self.tables:
+                if table.read_back and (changed := self.dirty.pop(table.name, None)):
+                    for key, row in changed.items():
+                        cache.held[(table.name, key)] = (table, row)
+        for table, row in cache.trim():
+            self.dirty.setdefault(table.name, {})[getattr(row, table.key)] = row
         written = 0
         for table in self.tables:
             rows = list(self.dirty.get(table.name, {}).values())
@@ -124,7 +155,6 @@ class Batch:
                 self.source.store(table, rows)
                 written += len(rows)
         self.dirty.clear()
-        self.cache.trim()
         return written
 
 

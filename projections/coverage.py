@@ -6,6 +6,7 @@ How a new report is made: rows and tables here, one projector per event it needs
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
@@ -14,7 +15,7 @@ import msgspec
 from events.cases import VisitRecorded
 from events.children import CaseClosed, CaseReopened, ChildRegistered, ChildTransferred
 from projections.batch import Batch
-from projections.tables import Table
+from projections.tables import Table, uuid_text
 
 CHINA: Final = timezone(timedelta(hours=8))
 VILLAGE_SEGMENTS: Final = 3
@@ -57,17 +58,17 @@ TABLES: Final = (PLACES, COVERAGE)
 
 
 def placed(b: Batch, e: ChildRegistered, position: int) -> None:
-    b.put(PLACES, PlaceRow(child_id=str(e.originator_id), village=village_of(e.jurisdiction)))
+    b.put(PLACES, PlaceRow(child_id=uuid_text(e.originator_id), village=village_of(e.jurisdiction)))
 
 
 def moved(b: Batch, e: ChildTransferred, position: int) -> None:
-    place = b.get(PLACES, str(e.originator_id), PlaceRow)
-    b.put(PLACES, PlaceRow(child_id=str(e.originator_id), village=village_of(e.to_jurisdiction),
+    place = b.get(PLACES, uuid_text(e.originator_id), PlaceRow)
+    b.put(PLACES, PlaceRow(child_id=uuid_text(e.originator_id), village=village_of(e.to_jurisdiction),
                            open=place.open if place else True))
 
 
 def closed_or_reopened(b: Batch, e: CaseClosed | CaseReopened, position: int) -> None:
-    if place := b.get(PLACES, str(e.originator_id), PlaceRow):
+    if place := b.get(PLACES, uuid_text(e.originator_id), PlaceRow):
         place.open = isinstance(e, CaseReopened)
         b.put(PLACES, place)
 
@@ -75,14 +76,16 @@ def closed_or_reopened(b: Batch, e: CaseClosed | CaseReopened, position: int) ->
 def visited(b: Batch, e: VisitRecorded, position: int) -> None:
     if not e.child_seen:
         return  # coverage counts children actually seen
-    place = b.get(PLACES, str(e.child_id), PlaceRow)
+    child_id = uuid_text(e.child_id)
+    place = b.get(PLACES, child_id, PlaceRow)
     if place is None:
         return
     quarter = quarter_of(e.meta.occurred_at)
     key = f"{place.village}|{quarter}"
     row = b.get(COVERAGE, key, CoverageRow) or CoverageRow(key=key, village=place.village, quarter=quarter)
-    if str(e.child_id) not in row.visited:
-        row.visited = sorted([*row.visited, str(e.child_id)])
+    at = bisect_left(row.visited, child_id)  # the list is kept sorted
+    if at == len(row.visited) or row.visited[at] != child_id:
+        row.visited.insert(at, child_id)
         b.put(COVERAGE, row)
 
 

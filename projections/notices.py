@@ -18,7 +18,7 @@ from events.vocabulary import ClosureReason, Department, ReportSource, RiskLevel
 from projections.batch import Batch
 from projections.db import ReadDB
 from projections.queries import handler_sql, in_scope_sql
-from projections.tables import ChildRow, Table, utc_text
+from projections.tables import ChildRow, Table, utc_text, uuid_text
 
 RED_GRADED, URGENT_REPORT, REFERRAL_RECEIVED = "red_graded", "urgent_report", "referral_received"
 
@@ -69,7 +69,7 @@ def red_graded(b: Batch, e: RiskAssessed, child: ChildRow, was: str | None) -> N
     if not e.current or e.level != RiskLevel.RED or was == RiskLevel.RED:
         return
     b.put(NOTICES, NoticeRow(
-        notice_id=str(e.event_id), kind=RED_GRADED, created_at=e.meta.recorded_at, audience=Role.SUPERVISOR,
+        notice_id=uuid_text(e.event_id), kind=RED_GRADED, created_at=e.meta.recorded_at, audience=Role.SUPERVISOR,
         jurisdiction=child.jurisdiction, title=f"红色预警：{child.name}",
         body=f"{child.name}（{child.jurisdiction}）被评为红色（立即危险）：24 小时内须有干预措施，3 天内走访。",
         child_id=child.child_id,
@@ -82,9 +82,9 @@ def urgent_report(b: Batch, e: ReportReceived) -> None:
         return
     source = label_zh(ReportSource, e.source)
     b.put(NOTICES, NoticeRow(
-        notice_id=str(e.event_id), kind=URGENT_REPORT, created_at=e.meta.recorded_at, audience=Role.SUPERVISOR,
+        notice_id=uuid_text(e.event_id), kind=URGENT_REPORT, created_at=e.meta.recorded_at, audience=Role.SUPERVISOR,
         jurisdiction=e.jurisdiction, title=f"紧急报告：{source}", body=f"{e.jurisdiction} 收到紧急报告（{source}），请在 2 小时内研判。",
-        child_id=str(e.child_id) if e.child_id else None, report_id=str(e.originator_id),
+        child_id=uuid_text(e.child_id) if e.child_id else None, report_id=uuid_text(e.originator_id),
     ))
 
 
@@ -92,10 +92,10 @@ def referral_received(b: Batch, e: ReferralSent, child: ChildRow) -> None:
     """A referral: the handlers of that department in the child's jurisdiction are told, with its deadline."""
     department = label_zh(Department, e.to_department)
     b.put(NOTICES, NoticeRow(
-        notice_id=str(e.event_id), kind=REFERRAL_RECEIVED, created_at=e.meta.recorded_at,
+        notice_id=uuid_text(e.event_id), kind=REFERRAL_RECEIVED, created_at=e.meta.recorded_at,
         audience=Role.DEPARTMENT_HANDLER, jurisdiction=child.jurisdiction, department=e.to_department,
         title=f"新转介：{child.name}", body=f"转介至{department}，请在 {e.accept_by.isoformat()} 前受理。",
-        child_id=child.child_id, referral_id=str(e.originator_id),
+        child_id=child.child_id, referral_id=uuid_text(e.originator_id),
     ))
 
 
@@ -106,7 +106,7 @@ def closure_requested(b: Batch, e: ClosureRequested, child: ChildRow) -> None:
     """A child director asks to close a case: the supervisors of its jurisdiction are told, to approve or reject."""
     reason = label_zh(ClosureReason, e.reason)
     b.put(NOTICES, NoticeRow(
-        notice_id=str(e.event_id), kind=CLOSURE_REQUESTED, created_at=e.meta.recorded_at, audience=Role.SUPERVISOR,
+        notice_id=uuid_text(e.event_id), kind=CLOSURE_REQUESTED, created_at=e.meta.recorded_at, audience=Role.SUPERVISOR,
         jurisdiction=child.jurisdiction, title=f"申请结案：{child.name}",
         body=f"{child.name}（{child.jurisdiction}）申请结案，原因：{reason}。请审批或退回。",
         child_id=child.child_id,
@@ -114,8 +114,8 @@ def closure_requested(b: Batch, e: ClosureRequested, child: ChildRow) -> None:
 
 
 def notification_read(b: Batch, e: NotificationRead, position: int) -> None:
-    b.put(READS, ReadRow(key=f"{e.user_id}|{e.notification_id}", user_id=str(e.user_id),
-                         notice_id=str(e.notification_id), read_at=e.meta.recorded_at))
+    b.put(READS, ReadRow(key=f"{e.user_id}|{e.notification_id}", user_id=uuid_text(e.user_id),
+                         notice_id=uuid_text(e.notification_id), read_at=e.meta.recorded_at))
 
 
 WITHHELD_TITLE: Final = "通知所涉儿童已不在您的辖区内，详情已隐去"

@@ -41,6 +41,7 @@ from projections.tables import (
     ReferralRow,
     ReportRow,
     follow_up_key,
+    uuid_text,
 )
 
 
@@ -53,8 +54,8 @@ def _triage_by(b: Batch, e: ReportReceived) -> datetime:
 
 def report_received(b: Batch, e: ReportReceived, position: int) -> None:
     b.put(REPORTS, ReportRow(
-        report_id=str(e.originator_id), jurisdiction=e.jurisdiction, source=e.source, urgency=e.urgency,
-        received_at=e.meta.occurred_at, child_id=str(e.child_id) if e.child_id else None,
+        report_id=uuid_text(e.originator_id), jurisdiction=e.jurisdiction, source=e.source, urgency=e.urgency,
+        received_at=e.meta.occurred_at, child_id=uuid_text(e.child_id) if e.child_id else None,
         triage_by=_triage_by(b, e), changed_at=position, discovered_at=e.discovered_at,
         reporter_institution=e.reporter_institution, sentinel_place=e.sentinel_place, hotline_ticket=e.hotline_ticket,
         reporter_role=e.reporter.role,
@@ -65,9 +66,9 @@ def report_received(b: Batch, e: ReportReceived, position: int) -> None:
 
 
 def report_triaged(b: Batch, e: ReportTriaged, position: int) -> None:
-    if row := b.get(REPORTS, str(e.originator_id), ReportRow):
-        row.child_id, row.decision, row.triaged_at = str(e.child_id), e.decision, e.meta.occurred_at
-        row.referral_id = str(e.referral_id) if e.referral_id else None
+    if row := b.get(REPORTS, uuid_text(e.originator_id), ReportRow):
+        row.child_id, row.decision, row.triaged_at = uuid_text(e.child_id), e.decision, e.meta.occurred_at
+        row.referral_id = uuid_text(e.referral_id) if e.referral_id else None
         row.changed_at = position
         b.put(REPORTS, row)
     link(b, e.originator_id, e.child_id, "report")
@@ -75,19 +76,19 @@ def report_triaged(b: Batch, e: ReportTriaged, position: int) -> None:
 
 def referral_sent(b: Batch, e: ReferralSent, position: int) -> None:
     b.put(REFERRALS, ReferralRow(
-        referral_id=str(e.originator_id), child_id=str(e.child_id), department=e.to_department, status="sent",
+        referral_id=uuid_text(e.originator_id), child_id=uuid_text(e.child_id), department=e.to_department, status="sent",
         reason=e.reason, urgency=e.urgency, sent_at=e.meta.occurred_at, accept_by=e.accept_by,
-        complete_by=e.complete_by, report_id=str(e.report_id) if e.report_id else None, changed_at=position,
+        complete_by=e.complete_by, report_id=uuid_text(e.report_id) if e.report_id else None, changed_at=position,
     ))
     link(b, e.originator_id, e.child_id, "referral")
     if row := child_of(b, e.child_id):
         notices.referral_received(b, e, row)
-        row.open_referrals = [*row.open_referrals, str(e.originator_id)]
+        row.open_referrals = [*row.open_referrals, uuid_text(e.originator_id)]
         touch(b, row, position)
 
 
 def _referral_step(b: Batch, e: Event, position: int, change: Callable[[ReferralRow], None]) -> None:
-    referral = b.get(REFERRALS, str(e.originator_id), ReferralRow)
+    referral = b.get(REFERRALS, uuid_text(e.originator_id), ReferralRow)
     if referral is None:
         return
     change(referral)
@@ -128,18 +129,18 @@ def referral_escalated(b: Batch, e: ReferralEscalated, position: int) -> None:
 
 def intervention_planned(b: Batch, e: InterventionPlanned, position: int) -> None:
     b.put(INTERVENTIONS, InterventionRow(
-        intervention_id=str(e.originator_id), child_id=str(e.child_id), type=e.intervention_type, plan=e.plan,
+        intervention_id=uuid_text(e.originator_id), child_id=uuid_text(e.child_id), type=e.intervention_type, plan=e.plan,
         department=e.responsible_department, status="planned", planned_at=e.meta.occurred_at,
         goals=msgspec.to_builtins(e.goals), review_by=e.review_by, changed_at=position,
     ))
     link(b, e.originator_id, e.child_id, "intervention")
     if row := child_of(b, e.child_id):
-        row.active_interventions = [*row.active_interventions, str(e.originator_id)]
+        row.active_interventions = [*row.active_interventions, uuid_text(e.originator_id)]
         touch(b, row, position)
 
 
 def _intervention_step(b: Batch, e: Event, position: int, change: Callable[[InterventionRow], None]) -> None:
-    item = b.get(INTERVENTIONS, str(e.originator_id), InterventionRow)
+    item = b.get(INTERVENTIONS, uuid_text(e.originator_id), InterventionRow)
     if item is None:
         return
     change(item)
@@ -170,25 +171,25 @@ def intervention_ended(b: Batch, e: InterventionEnded, position: int) -> None:
 
 
 def conference_held(b: Batch, e: CaseConferenceHeld, position: int) -> None:
-    conference_id = str(e.originator_id)
+    conference_id = uuid_text(e.originator_id)
     items = e.follow_up_items or [FollowUp(text=t) for t in e.follow_ups]
     b.put(CONFERENCES, ConferenceRow(
-        conference_id=conference_id, child_id=str(e.child_id), held_at=e.meta.occurred_at,
-        actor_id=str(e.meta.actor_id) if e.meta.actor_id else None, participants=list(e.participants),
+        conference_id=conference_id, child_id=uuid_text(e.child_id), held_at=e.meta.occurred_at,
+        actor_id=uuid_text(e.meta.actor_id) if e.meta.actor_id else None, participants=list(e.participants),
         decisions=list(e.decisions), follow_ups=[{**msgspec.to_builtins(f), "done_at": None} for f in items],
     ))
     for index, item in enumerate(items):
         b.put(FOLLOW_UPS, FollowUpRow(
-            key=follow_up_key(conference_id, index), conference_id=conference_id, index=index, child_id=str(e.child_id),
+            key=follow_up_key(conference_id, index), conference_id=conference_id, index=index, child_id=uuid_text(e.child_id),
             text=item.text, owner=item.owner, due_at=day_due(item.due_date) if item.due_date else None,
         ))
     link(b, e.originator_id, e.child_id, "conference")
 
 
 def conference_follow_up_done(b: Batch, e: ConferenceFollowUpDone, position: int) -> None:
-    if (row := b.get(CONFERENCES, str(e.originator_id), ConferenceRow)) and 0 <= e.index < len(row.follow_ups):
+    if (row := b.get(CONFERENCES, uuid_text(e.originator_id), ConferenceRow)) and 0 <= e.index < len(row.follow_ups):
         row.follow_ups[e.index]["done_at"] = e.meta.occurred_at.isoformat()
         b.put(CONFERENCES, row)
-    if item := b.get(FOLLOW_UPS, follow_up_key(str(e.originator_id), e.index), FollowUpRow):
+    if item := b.get(FOLLOW_UPS, follow_up_key(uuid_text(e.originator_id), e.index), FollowUpRow):
         item.done_at = e.meta.occurred_at
         b.put(FOLLOW_UPS, item)

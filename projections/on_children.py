@@ -29,12 +29,13 @@ from projections.tables import (
     MOVES,
     ChildRow,
     MoveRow,
+    uuid_text,
 )
 
 
 def child_registered(b: Batch, e: ChildRegistered, position: int) -> None:
     row = ChildRow(
-        child_id=str(e.originator_id), name=e.name, sex=e.sex, birth_date=e.birth_date.isoformat(),
+        child_id=uuid_text(e.originator_id), name=e.name, sex=e.sex, birth_date=e.birth_date.isoformat(),
         id_number=e.id_number, address=e.address, household_position=e.household_position,
         home_geo=msgspec.to_builtins(e.home_geo), guardians=msgspec.to_builtins(e.guardians),
         jurisdiction=e.jurisdiction, categories=list(e.categories), registered_at=e.meta.occurred_at,
@@ -102,7 +103,7 @@ def closure_requested(b: Batch, e: ClosureRequested, position: int) -> None:
 def case_closed(b: Batch, e: CaseClosed, position: int) -> None:
     if row := own(b, e):
         row.case_status, row.closure_reason, row.closure_due = CaseStatus.CLOSED, e.reason, None
-        row.merged_into = str(e.merged_into) if e.merged_into else None
+        row.merged_into = uuid_text(e.merged_into) if e.merged_into else None
         touch(b, row, position)
 
 
@@ -120,7 +121,7 @@ def duplicate_merged(b: Batch, e: DuplicateMerged, position: int) -> None:
 
 def child_assigned(b: Batch, e: ChildAssigned, position: int) -> None:
     if row := own(b, e):
-        row.owner, row.owner_id, row.partner = e.owner, str(e.owner_id), e.partner
+        row.owner, row.owner_id, row.partner = e.owner, uuid_text(e.owner_id), e.partner
         touch(b, row, position)
 
 

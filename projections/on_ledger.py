@@ -15,13 +15,15 @@ from projections.rows import child_of, link, touch
 from projections.tables import (
     ACCESS,
     AccessRow,
+    uuid_text,
 )
 
 
 def _access(b: Batch, e: Event, child_id: Any, kinds: list[str], endpoint: str) -> None:
+    access, child = uuid_text(e.originator_id), uuid_text(child_id)
     b.put(ACCESS, AccessRow(
-        key=f"{e.originator_id}|{child_id}", access_id=str(e.originator_id), child_id=str(child_id),
-        at=e.meta.recorded_at, actor_id=str(e.meta.actor_id) if e.meta.actor_id else None,
+        key=f"{access}|{child}", access_id=access, child_id=child,
+        at=e.meta.recorded_at, actor_id=uuid_text(e.meta.actor_id) if e.meta.actor_id else None,
         actor_role=e.meta.actor_role, device_id=e.meta.device_id, kinds=list(kinds), endpoint=endpoint,
     ))
 
@@ -38,11 +40,11 @@ def data_shown(b: Batch, e: ProtectedDataShown, position: int) -> None:
 def matter_opened(b: Batch, e: DepartmentMatterOpened, position: int) -> None:
     link(b, e.originator_id, e.child_id, "involvement")
     if row := child_of(b, e.child_id):
-        row.open_matters = {**row.open_matters, str(e.matter_id): e.department}
+        row.open_matters = {**row.open_matters, uuid_text(e.matter_id): e.department}
         touch(b, row, position)
 
 
 def matter_closed(b: Batch, e: DepartmentMatterClosed, position: int) -> None:
     if row := child_of(b, e.child_id):
-        row.open_matters = {k: v for k, v in row.open_matters.items() if k != str(e.matter_id)}
+        row.open_matters = {k: v for k, v in row.open_matters.items() if k != uuid_text(e.matter_id)}
         touch(b, row, position)

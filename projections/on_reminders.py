@@ -23,6 +23,7 @@ from projections.tables import (
     ReferralRow,
     ReportRow,
     referral_due_by,
+    uuid_text,
 )
 from projections.tasks import INTERVENTION_REVIEW, REFERRAL_ACCEPT, REFERRAL_COMPLETE, REPORT_TRIAGE, VISIT_DUE
 
@@ -57,7 +58,7 @@ def _visit(b: Batch, e: ReminderFired) -> Subject | None:
 
 
 def _referral(b: Batch, e: ReminderFired) -> Subject | None:
-    referral = b.get(REFERRALS, str(e.subject_id), ReferralRow)
+    referral = b.get(REFERRALS, uuid_text(e.subject_id), ReferralRow)
     status = "sent" if e.subject == REFERRAL_ACCEPT else "accepted"
     if referral is None or referral.status != status or not _same(referral_due_by(referral), e.due_at):
         return None
@@ -75,7 +76,7 @@ def _referral(b: Batch, e: ReminderFired) -> Subject | None:
 
 
 def _report(b: Batch, e: ReminderFired) -> Subject | None:
-    report = b.get(REPORTS, str(e.subject_id), ReportRow)
+    report = b.get(REPORTS, uuid_text(e.subject_id), ReportRow)
     if report is None or report.triaged_at is not None or not _same(report.triage_by, e.due_at):
         return None
     audiences = ((Role.SUPERVISOR, None, None), (Role.CHILD_DIRECTOR, None, None))
@@ -83,7 +84,7 @@ def _report(b: Batch, e: ReminderFired) -> Subject | None:
 
 
 def _review(b: Batch, e: ReminderFired) -> Subject | None:
-    item = b.get(INTERVENTIONS, str(e.subject_id), InterventionRow)
+    item = b.get(INTERVENTIONS, uuid_text(e.subject_id), InterventionRow)
     if item is None or item.status == "ended" or not _same(item.review_by, e.due_at):
         return None
     child = child_of(b, item.child_id)
@@ -108,6 +109,6 @@ def reminder_fired(b: Batch, e: ReminderFired, position: int) -> None:
             audience=role, jurisdiction=subject.jurisdiction, department=department or subject.department,
             title=f"{subject.line}：{WHAT.get(e.kind, e.kind)}", body=f"期限 {e.due_at.isoformat()}。",
             child_id=subject.child_id, referral_id=subject.referral_id, report_id=subject.report_id,
-            task_id=f"{e.subject}:{e.subject_id}", user_id=user_id, event_id=str(e.event_id),
+            task_id=f"{e.subject}:{e.subject_id}", user_id=user_id, event_id=uuid_text(e.event_id),
         ))
 

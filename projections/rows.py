@@ -14,11 +14,12 @@ from projections.tables import (
     LINKS,
     ChildRow,
     LinkRow,
+    uuid_text,
 )
 
 
 def child_of(b: Batch, child_id: Any) -> ChildRow | None:
-    return b.get(CHILDREN, str(child_id), ChildRow)
+    return b.get(CHILDREN, uuid_text(child_id), ChildRow)
 
 
 def touch(b: Batch, row: ChildRow, position: int) -> None:
@@ -32,7 +33,8 @@ def touch(b: Batch, row: ChildRow, position: int) -> None:
 
 
 def link(b: Batch, stream_id: Any, child_id: Any, kind: str) -> None:
-    b.put(LINKS, LinkRow(key=f"{stream_id}|{child_id}", stream_id=str(stream_id), child_id=str(child_id), kind=kind))
+    stream, child = uuid_text(stream_id), uuid_text(child_id)
+    b.put(LINKS, LinkRow(key=f"{stream}|{child}", stream_id=stream, child_id=child, kind=kind))
 
 
 def own(b: Batch, e: Event) -> ChildRow | None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from eventsourcing.utils import get_topic
 
@@ -60,7 +61,9 @@ def create_tables(db: ReadDB, projection: Projection, suffix: str = "") -> None:
 class Runner:
     """Applies events to one projection's tables; rows and checkpoint commit together, so nothing is
     skipped or applied twice. `suffix` names the tables a rebuild builds beside the live ones; only
-    such a runner (the tables' sole writer) keeps rows cached from one batch to the next."""
+    such a runner (the tables' sole writer) keeps rows cached from one batch to the next. A rebuild's builder
+    also holds the rows it changed (`write_back`) until `release`: its checkpoint then runs ahead of its
+    rows, harmless as nobody reads its tables before the swap and an interrupted rebuild starts over."""
 
     def __init__(
         self,
@@ -71,6 +74,7 @@ class Runner:
         suffix: str = "",
         batch_size: int = 2000,
         cache_rows: int = 50_000,
+        write_back: bool = False,
     ) -> None:
         self.store = store
         self.db = db
@@ -87,7 +91,7 @@ class Runner:
         self._leading = False
         self._thread: threading.Thread | None = None
         self.topics = [get_topic(cls) for cls in projection.projectors]
-        self.cache = RowCache(cache_rows if suffix else 0)
+        self.cache = RowCache(cache_rows if suffix else 0, write_back=write_back and bool(suffix))
         create_tables(db, projection, suffix)
         db.execute(
             "INSERT INTO rm_checkpoints (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", (self.name,)
@@ -127,13 +131,8 @@ class Runner:
 
     def apply_page(self, events: list[tuple[int, Event]], reached: int) -> int:
         """Apply events read by someone else from this runner's checkpoint up to log position `reached`
-        (those of other types are skipped): several projections built from one pass over the log.
-        Returns how many of the events this projection reads."""
-        with self.lock:
-            position, generation = self.checkpoint_and_generation()
-            mine = [(at, e) for at, e in events if position < at <= reached and type(e) in self.projection.projectors]
-            self._commit(mine, position, generation, reached)
-            return len(mine)
+        (those of other types are skipped). Returns how many of the events this projection reads."""
+        return apply_together([self], events, reached)[self.name]
 
     def apply_delivered(self, events: list[tuple[int, Event]]) -> int:
         """Apply events delivered from elsewhere (NATS) by position; those at or below the checkpoint
@@ -147,20 +146,35 @@ class Runner:
 
     def _commit(self, events: list[tuple[int, Event]], position: int, generation: int, reached: int) -> None:
         """Apply in memory, then rows and checkpoint in one transaction, if the checkpoint has not moved."""
+        batch = self._apply(events)
+        with self.db.transaction():
+            self._write(batch, position, generation, reached)
+        self._applied_up_to(reached)
+
+    def _apply(self, events: list[tuple[int, Event]]) -> Batch:
         batch = Batch(DBRows(self.db, self.suffix), self.policy, self.projection.tables, self.cache)
         projectors = self.projection.projectors
         for at, event in events:
             apply(batch, event, at, projectors)
-        with self.db.transaction():
-            moved = self.db.execute(
-                "UPDATE rm_checkpoints SET position = ? WHERE name = ? AND position = ? AND generation = ?",
-                (reached, self.name, position, generation),
-            )
-            if moved != 1:
-                self.cache.clear()
-                raise _Overtaken
-            batch.flush()
-        self._applied_up_to(reached)
+        return batch
+
+    def _write(self, batch: Batch, position: int, generation: int, reached: int) -> None:
+        """The batch's rows and the checkpoint moved to `reached`; the caller holds the transaction."""
+        moved = self.db.execute(
+            "UPDATE rm_checkpoints SET position = ? WHERE name = ? AND position = ? AND generation = ?",
+            (reached, self.name, position, generation),
+        )
+        if moved != 1:
+            if self.cache.held:  # rows applied before, not written yet, would be lost
+                raise RuntimeError(f"{self.name}: its tables were written by someone else during the rebuild")
+            self.cache.clear()
+            raise _Overtaken
+        batch.flush()
+
+    def release(self) -> int:
+        """Write the rows a rebuild's builder holds (before its tables are swapped in); returns how many."""
+        with self.lock, self.db.transaction():
+            return Batch(DBRows(self.db, self.suffix), self.policy, self.projection.tables, self.cache).flush(True)
 
     def _run(self) -> int:
         try:
@@ -234,3 +248,27 @@ class Runner:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+
+
+def apply_together(runners: Sequence[Runner], events: list[tuple[int, Event]], reached: int) -> dict[str, int]:
+    """Apply one page of the log, read once, to several runners (each from its own checkpoint up to log
+    position `reached`, events of types it does not read skipped): all their rows and checkpoints commit in
+    one transaction. Returns how many events each applied, by runner name."""
+    if not runners:
+        return {}
+    db = runners[0].db
+    with contextlib.ExitStack() as locks:
+        for runner in runners:
+            locks.enter_context(runner.lock)
+        staged = []
+        for runner in runners:
+            position, generation = runner.checkpoint_and_generation()
+            reads = runner.projection.projectors
+            mine = [(at, e) for at, e in events if position < at <= reached and type(e) in reads]
+            staged.append((runner, runner._apply(mine), position, generation, len(mine)))
+        with db.transaction():
+            for runner, batch, position, generation, _ in staged:
+                runner._write(batch, position, generation, reached)
+    for runner in runners:
+        runner._applied_up_to(reached)
+    return {runner.name: count for runner, _, _, _, count in staged}

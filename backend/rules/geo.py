@@ -71,11 +71,15 @@ def bd09_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
     return z * math.sin(theta), z * math.cos(theta)
 
 
+_GCJ02: Final = Crs.GCJ02.value  # plain strings: an enum member looked up per call costs more than the rest
+_BD09: Final = Crs.BD09.value
+
+
 def to_wgs84(geo: Geo) -> tuple[float, float]:
     """The position in WGS-84, whatever system the device reported it in."""
-    if geo.crs == Crs.GCJ02:
+    if geo.crs == _GCJ02:
         return gcj02_to_wgs84(geo.lat, geo.lon)
-    if geo.crs == Crs.BD09:
+    if geo.crs == _BD09:
         return gcj02_to_wgs84(*bd09_to_gcj02(geo.lat, geo.lon))
     return geo.lat, geo.lon
 
