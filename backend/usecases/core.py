@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import msgspec
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
@@ -21,7 +21,7 @@ from backend.ledger import Receipt, receipt_id_for
 from backend.rules.timing import check_occurred_at, is_late
 from backend.settings import Policy
 from backend.store import EventStore
-from events.base import Meta
+from events.base import Event, Meta
 
 MAX_ATTEMPTS: Final = 8
 A = TypeVar("A", bound=Aggregate)
@@ -42,6 +42,72 @@ class Outcome(msgspec.Struct, frozen=True):
     replayed: bool = False
     position: int = 0
     """The notification id of the last event stored (0 for a replay): read models at or past it show the write."""
+
+
+class BatchNotStored(Exception):  # noqa: N818 (it says what happened, as the domain errors do)
+    """A batch could not be stored as one (another writer changed one of its streams): none of it was stored."""
+
+
+class Batch:
+    """Submissions of one thread held to be stored together (`Core.batch`)."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.streams: dict[UUID, Aggregate] = {}
+        """Each stream the held submissions changed, as they left it (its new events not stored yet)."""
+        self.events: list[Event] = []
+        """The held submissions' events, in the order they were made."""
+        self.submissions = 0
+        self.lent: set[UUID] = set()
+        """The held streams handed to the submission under way (`Core.load`)."""
+        self.absent: set[UUID] = set()
+        """Receipts known not to be stored (`submission_ids`)."""
+
+    def submission_ids(self, count: int) -> list[UUID]:
+        """New submission ids for a writer making its own submissions, their receipts checked absent in one query
+        (so the submissions' own lookups ask nothing; a receipt stored since meets the flush's version check)."""
+        ids = [uuid4() for _ in range(count)]
+        receipts = {receipt_id_for(i): i for i in ids}
+        absent = self.core.guarded(lambda: self.core.store.absent(list(receipts)))
+        self.absent |= absent
+        return [receipts[r] for r in receipts if r in absent]
+
+    def take(self, aggregates: Sequence[Aggregate]) -> None:
+        """Hold a handled submission's changes (its aggregates and receipt)."""
+        for aggregate in aggregates:
+            self.events.extend(aggregate.collect_events())
+            self.streams[aggregate.id] = aggregate
+        self.submissions += 1
+
+    def restore(self, stream_ids: Iterable[UUID]) -> None:
+        """Undo, on those held streams, changes that a submission made without handing them back (it failed, or
+        left them out of its Change): each is rebuilt from the store and the events held for it."""
+        for stream_id in stream_ids:
+            aggregate = self.streams[stream_id]
+            if not aggregate.changed:
+                continue
+            kind = type(aggregate)
+            stored = self.core.load_stored(kind, stream_id)
+            held = [e for e in self.events if e.originator_id == stream_id and e.originator_version > (
+                stored.version if stored else 0)]
+            rebuilt = kind.project(stored, held)
+            if rebuilt is None:
+                del self.streams[stream_id]
+            else:
+                self.streams[stream_id] = rebuilt
+
+    def flush(self) -> None:
+        """Store the held submissions in one transaction, or none of them (BatchNotStored)."""
+        if not self.events:
+            return
+        events, streams = self.events, self.streams
+        self.events, self.streams, self.submissions = [], {}, 0
+        self.absent -= streams.keys()
+        try:
+            self.core.guarded(lambda: self.core.commits.save_events(events))
+        except IntegrityError as exc:
+            raise BatchNotStored(f"{len(events)} events of a batch met another writer's: none was stored") from exc
+        self.core.remember(streams.values())
 
 
 def utc_now() -> datetime:
@@ -68,6 +134,7 @@ class Core:
         self.clock = clock
         self.commits = GroupCommit(store)
         self._assumed = threading.local()
+        self._batch = threading.local()
 
     def submit(
         self,
@@ -86,15 +153,18 @@ class Core:
         """
         receipt_id = receipt_id_for(command.submission_id)
         fingerprint = fingerprint_of(name, actor, target, command)
-        for _ in range(MAX_ATTEMPTS):
-            prior = self.guarded(lambda: self.store.load(Receipt, receipt_id, for_update=False))
+        batch: Batch | None = getattr(self._batch, "current", None)
+        for attempt in range(MAX_ATTEMPTS):
+            # A first arrival is the common case, and the receipt saved with its events refuses a second one (the
+            # save fails, and the next attempt finds the receipt): outside a batch, look only from the second attempt.
+            prior = self.receipt(receipt_id) if attempt or batch is not None else None
             if prior is not None:
                 return self.replay(prior, fingerprint)
             meta = self.meta(actor, device_id, command)
             try:
-                change = handle(meta)
-            except DomainError:  # the same submission may have been stored since the receipt was looked up
-                prior = self.guarded(lambda: self.store.load(Receipt, receipt_id, for_update=False))
+                change = self.handled(handle, meta, batch)
+            except DomainError:  # refused now, but the same submission may be stored already: that is its answer
+                prior = self.receipt(receipt_id)
                 if prior is not None:
                     return self.replay(prior, fingerprint)
                 raise
@@ -102,12 +172,53 @@ class Core:
             receipt = Receipt.create(
                 receipt_id, meta, fingerprint=fingerprint, command=name, result=change.result, event_ids=event_ids
             )
+            if batch is not None:
+                batch.take([*change.aggregates, receipt])
+                return Outcome(change.result)
             try:
                 recordings = self.guarded(lambda: self.commits.save(*change.aggregates, receipt))  # noqa: B023 (called at once)
             except IntegrityError:
                 continue
+            self.remember(change.aggregates)
             return Outcome(change.result, position=max(r.notification.id for r in recordings))
         raise StaleVersion("the record kept changing while this was saved; send it again")
+
+    def receipt(self, receipt_id: UUID) -> Receipt | None:
+        """The receipt of an earlier arrival of the submission, if one is stored (or held in this thread's batch)."""
+        batch: Batch | None = getattr(self._batch, "current", None)
+        if batch is not None:
+            if receipt_id in batch.streams:
+                held = batch.streams[receipt_id]
+                return held if isinstance(held, Receipt) else None
+            if receipt_id in batch.absent:
+                return None
+        return self.load_stored(Receipt, receipt_id, for_update=False)
+
+    @staticmethod
+    def handled(handle: Callable[[Meta], Change], meta: Meta, batch: Batch | None) -> Change:
+        """`handle(meta)`; in a batch, the held streams it changed but did not hand back are restored."""
+        if batch is None:
+            return handle(meta)
+        batch.lent = set()
+        try:
+            change = handle(meta)
+        except BaseException:
+            batch.restore(batch.lent)
+            raise
+        batch.restore(batch.lent - {a.id for a in change.aggregates})
+        return change
+
+    def remember(self, aggregates: Iterable[Aggregate]) -> None:
+        """Refresh the store's cached copies of streams just saved (saves the next load decoding these events)."""
+        cache = self.store.repository.cache
+        if cache is None:
+            return
+        for aggregate in aggregates:
+            try:
+                cache.get(aggregate.id)
+            except KeyError:  # not cached: keep the cache for the streams that are read
+                continue
+            cache.put(aggregate.id, aggregate)
 
     def submit_batch(self, name: str, actor: Actor, device_id: str, items: Sequence[tuple[Any, Callable[[Meta], Change]]]
                      ) -> list[Outcome | DomainError]:
@@ -183,9 +294,37 @@ class Core:
         )
 
     def load(self, cls: type[A], aggregate_id: UUID, *, for_update: bool = True) -> A | None:
+        """The aggregate as this thread's batch left it, else as stored (None: no such stream of that kind)."""
+        batch: Batch | None = getattr(self._batch, "current", None)
+        if batch is not None and aggregate_id in batch.streams:
+            batch.lent.add(aggregate_id)
+            held = batch.streams[aggregate_id]
+            return held if isinstance(held, cls) else None
         if aggregate_id in getattr(self._assumed, "absent", ()):
             return None
+        return self.load_stored(cls, aggregate_id, for_update=for_update)
+
+    def load_stored(self, cls: type[A], aggregate_id: UUID, *, for_update: bool = True) -> A | None:
         return self.guarded(lambda: self.store.load(cls, aggregate_id, for_update=for_update))
+
+    @contextmanager
+    def batch(self) -> Iterator[Batch]:
+        """Within the block, on this thread, submissions are held, then stored together by `Batch.flush` (and at
+        the end of the block) in one transaction, through the group commit.
+
+        Each submission is handled in full when it is made (receipt, rules, hash chain) and sees what the earlier
+        held ones changed; its answer is given then, with position 0 (not stored yet). A flush stores all the held
+        submissions or none (BatchNotStored, when another writer changed one of their streams meanwhile); if the
+        block raises, what is held is not stored. For one writer filling its own streams, as the demo county does.
+        """
+        if getattr(self._batch, "current", None) is not None:
+            raise RuntimeError("a batch is already under way on this thread")
+        batch = self._batch.current = Batch(self)
+        try:
+            yield batch
+            batch.flush()
+        finally:
+            self._batch.current = None
 
     @contextmanager
     def assuming_absent(self, stream_ids: Sequence[UUID]) -> Iterator[None]:
