@@ -28,7 +28,7 @@ from backend.commands import (
 from backend.errors import DomainError
 from backend.identity import SYSTEM, Actor
 from backend.rules.id_number import check_digit
-from backend.usecases.core import Batch
+from backend.usecases.batch import Batch
 from events.base import Geo
 from events.cases import Observations, Reporter
 from events.children import Guardian

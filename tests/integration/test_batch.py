@@ -12,7 +12,7 @@ from backend.child import Child
 from backend.commands import AssessRisk, ChangeProfile
 from backend.errors import DuplicateChild, SubmissionConflict
 from backend.tamper import verify
-from backend.usecases.core import BatchNotStored
+from backend.usecases.batch import BatchNotStored
 from tests.conftest import Clock, fresh_settings
 from tests.integration.contract import DIRECTOR, fresh_id_number, registration
 from tests.integration.test_projection_properties import BACKENDS
