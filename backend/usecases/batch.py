@@ -47,8 +47,10 @@ class Batch:
     def take(self, aggregates: Sequence[Aggregate]) -> None:
         """Hold a handled submission's changes (its aggregates and receipt)."""
         for aggregate in aggregates:
-            self.events.extend(aggregate.collect_events())
-            self.streams[aggregate.id] = aggregate
+            events = aggregate.collect_events()
+            if events:  # one handed back unchanged may be the store's shared copy: never hold that one
+                self.events.extend(events)
+                self.streams[aggregate.id] = aggregate
         self.submissions += 1
 
     def restore(self, stream_ids: Iterable[UUID]) -> None:
