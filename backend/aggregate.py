@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
-from enum import StrEnum
-from typing import Any, ClassVar, Self, TypeVar
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from copy import deepcopy
+from datetime import date, datetime, timedelta
+from enum import Enum, StrEnum
+from functools import cache, singledispatchmethod
+from typing import Any, ClassVar, Self, TypeVar, cast
 from uuid import UUID, uuid4
+
+import msgspec
 
 from backend.errors import IllegalTransition
 from backend.limits import MAX_EVENT_BYTES, check_event_size
@@ -51,7 +56,7 @@ class Aggregate:
         """Apply a stored or new event and advance the stream head."""
         if event.originator_version == 1:
             self.created_meta = event.meta
-        self.when(event)
+        rule_for(type(self), type(event))(self, event)
         self.version = event.originator_version
         self.head_hash = event.hash
 
@@ -66,6 +71,18 @@ class Aggregate:
         """The events made since the last save, handed to the event store once."""
         pending, self._pending = self._pending, []
         return pending
+
+    @property
+    def changed(self) -> bool:
+        """Whether events were made since the last save."""
+        return bool(self._pending)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        """An independent copy for a command (the event store copies a cached aggregate before handing it out):
+        containers are copied, immutable values (text, numbers, times, ids, enums, frozen structs) shared."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update({name: copied(value, memo) for name, value in self.__dict__.items()})
+        return clone
 
     @classmethod
     def create(cls, aggregate_id: UUID, meta: Meta, **payload: Any) -> Self:
@@ -84,6 +101,38 @@ class Aggregate:
                 aggregate = cls(event.originator_id)
             aggregate.apply(event)
         return aggregate
+
+
+@cache
+def rule_for(aggregate_class: type[Aggregate], event_class: type[Event]) -> Callable[[Any, Any], None]:
+    """The class's `when` for that event class, found once: what `self.when(event)` calls, without a singledispatch
+    method building a new bound function on every call."""
+    when = inspect.getattr_static(aggregate_class, "when")
+    if isinstance(when, singledispatchmethod):
+        rule: Callable[[Any, Any], None] = when.dispatcher.dispatch(event_class)
+        return rule
+    return cast(Callable[[Any, Any], None], when)
+
+
+_PLAIN: frozenset[type] = frozenset({str, int, float, bool, bytes, type(None), UUID, date, datetime, timedelta})
+
+
+def copied(value: Any, memo: dict[int, Any]) -> Any:
+    """`value` as deep-copied as `copy.deepcopy` would make it, without copying what cannot change: text, numbers,
+    times, ids, enums and frozen structs are shared; lists, dicts and sets are copied (a set's members are hashable,
+    so unchangeable); anything else is deep-copied."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {key: item if type(item) in _PLAIN else copied(item, memo) for key, item in value.items()}
+    if kind is list:
+        return [item if type(item) in _PLAIN else copied(item, memo) for item in value]
+    if kind is set:
+        return set(value)
+    if isinstance(value, Enum) or (isinstance(value, msgspec.Struct) and value.__struct_config__.frozen):
+        return value
+    return deepcopy(value, memo)
 
 
 class Workflow(Aggregate):

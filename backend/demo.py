@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import heapq
+import os
 import random
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -26,6 +28,7 @@ from backend.commands import (
 from backend.errors import DomainError
 from backend.identity import SYSTEM, Actor
 from backend.rules.id_number import check_digit
+from backend.usecases.batch import Batch
 from events.base import Geo
 from events.cases import Observations, Reporter
 from events.children import Guardian
@@ -36,6 +39,8 @@ CENTRE = (27.70, 106.92)  # Zunyi, Guizhou
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗高林".replace("", " ").split()
 GIVEN = "子涵 欣怡 梓轩 浩宇 雨桐 俊杰 诗琪 宇航 佳怡 思远 晨曦 明轩 可馨 天佑 若曦 家豪 文博 雅琪".split()
 LEVEL_WEIGHTS = {RiskLevel.BLUE: 50, RiskLevel.YELLOW: 30, RiskLevel.ORANGE: 14, RiskLevel.RED: 6}
+BATCH = 500
+"""Submissions stored in one transaction."""
 HANDLER_DEPARTMENTS = (Department.POLICE, Department.CIVIL_AFFAIRS, Department.EDUCATION, Department.HEALTH)
 
 
@@ -124,6 +129,8 @@ class DemoWorld:
         self.commands = 0
         self.skipped: Counter[str] = Counter()
         self.id_numbers: set[str] = set()
+        self.submission_ids: list[UUID] = []
+        self.batch: Batch | None = None
 
     def at(self, when: datetime, action: Callable[[], None]) -> None:
         if when <= self.end:
@@ -131,17 +138,25 @@ class DemoWorld:
             heapq.heappush(self.queue, (when, self.counter, action))
 
     def run(self) -> None:
-        while self.queue:
-            when, _, action = heapq.heappop(self.queue)
-            self.clock.now = when
-            try:
-                action()
-            except DomainError as exc:  # a step the world no longer allows: skipped, as a worker would
-                self.skipped[exc.code] += 1
-            self.commands += 1
+        """Carry out every scheduled action; their submissions are stored BATCH at a time (one transaction each)."""
+        with self.app.core.batch() as batch:
+            self.batch = batch
+            while self.queue:
+                when, _, action = heapq.heappop(self.queue)
+                self.clock.now = when
+                try:
+                    action()
+                except DomainError as exc:  # a step the world no longer allows: skipped, as a worker would
+                    self.skipped[exc.code] += 1
+                self.commands += 1
+                if batch.submissions >= BATCH:
+                    batch.flush()
 
     def sub(self, **fields: Any) -> dict[str, Any]:
-        return {"submission_id": uuid4(), "occurred_at": self.clock.now, **fields}
+        if not self.submission_ids and self.batch is not None:
+            self.submission_ids = self.batch.submission_ids(BATCH)
+        submission_id = self.submission_ids.pop() if self.submission_ids else uuid4()
+        return {"submission_id": submission_id, "occurred_at": self.clock.now, **fields}
 
     # -- one child's story ------------------------------------------------------------------
 
@@ -256,8 +271,11 @@ def generate(app: Huhang, clock: SimClock, children: int, seed: int, months: int
     county = make_accounts(rng, towns, villages_per_town=max(2, min(12, children // (towns * 10) + 1)))
     start = end - timedelta(days=30 * months)
     clock.now = start - timedelta(days=1)
-    for acc in county.accounts:
-        view = app.users.add(SYSTEM, acc.username, acc.role, acc.scope, acc.password, acc.department)
+    # Hashing a password is most of an account's cost, and it releases the GIL: one account per core at a time.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        views = list(pool.map(lambda acc: app.users.add(SYSTEM, acc.username, acc.role, acc.scope, acc.password,
+                                                        acc.department), county.accounts))
+    for acc, view in zip(county.accounts, views, strict=True):
         county.actors[acc.username] = Actor(
             id=UUID(view["id"]), role=Role(acc.role), scope=acc.scope, department=acc.department, username=acc.username
         )

@@ -17,6 +17,7 @@ from eventsourcing.persistence import Recording
 
 from backend.aggregate import Aggregate
 from backend.store import EventStore
+from events.base import Event
 
 MAX_GROUP = 128
 
@@ -47,7 +48,11 @@ class GroupCommit:
         self._changed = threading.Condition()
 
     def save(self, *aggregates: Aggregate) -> list[Recording[Any]]:
-        mine = _Save([event for aggregate in aggregates for event in aggregate.collect_events()])
+        return self.save_events([event for aggregate in aggregates for event in aggregate.collect_events()])
+
+    def save_events(self, events: list[Event]) -> list[Recording[Any]]:
+        """Events already collected from their aggregates, written together (with other threads' saves)."""
+        mine = _Save(events)
         with self._changed:
             self._waiting.append(mine)
             while self._leading and not mine.done:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
@@ -21,6 +21,7 @@ from backend.ledger import Receipt, receipt_id_for
 from backend.rules.timing import check_occurred_at, is_late
 from backend.settings import Policy
 from backend.store import EventStore
+from backend.usecases.batch import Batch
 from events.base import Meta
 
 MAX_ATTEMPTS: Final = 8
@@ -68,6 +69,7 @@ class Core:
         self.clock = clock
         self.commits = GroupCommit(store)
         self._assumed = threading.local()
+        self._batch = threading.local()
 
     def submit(
         self,
@@ -86,25 +88,69 @@ class Core:
         """
         receipt_id = receipt_id_for(command.submission_id)
         fingerprint = fingerprint_of(name, actor, target, command)
-        for _ in range(MAX_ATTEMPTS):
-            prior = self.guarded(lambda: self.store.load(Receipt, receipt_id, for_update=False))
+        batch: Batch | None = getattr(self._batch, "current", None)
+        for attempt in range(MAX_ATTEMPTS):
+            # A first arrival is the common case, and the receipt saved with its events refuses a second one (the
+            # save fails, and the next attempt finds the receipt): outside a batch, look only from the second attempt.
+            prior = self.receipt(receipt_id) if attempt or batch is not None else None
             if prior is not None:
                 return self.replay(prior, fingerprint)
             meta = self.meta(actor, device_id, command)
             try:
-                change = handle(meta)
-            except DomainError:  # the same submission may have been stored since the receipt was looked up
-                prior = self.guarded(lambda: self.store.load(Receipt, receipt_id, for_update=False))
+                change = self.handled(handle, meta, batch)
+            except DomainError:  # refused now, but the same submission may be stored already: that is its answer
+                prior = self.receipt(receipt_id)
                 if prior is not None:
                     return self.replay(prior, fingerprint)
                 raise
             receipt = Receipt.accepted(receipt_id, meta, fingerprint, name, change.result)
+            if batch is not None:
+                batch.take([*change.aggregates, receipt])
+                return Outcome(change.result)
             try:
                 recordings = self.guarded(lambda: self.commits.save(*change.aggregates, receipt))  # noqa: B023 (called at once)
             except IntegrityError:
                 continue
+            self.remember(change.aggregates)
             return Outcome(change.result, position=max(r.notification.id for r in recordings))
         raise StaleVersion("the record kept changing while this was saved; send it again")
+
+    def receipt(self, receipt_id: UUID) -> Receipt | None:
+        """The receipt of an earlier arrival of the submission, if one is stored (or held in this thread's batch)."""
+        batch: Batch | None = getattr(self._batch, "current", None)
+        if batch is not None:
+            if receipt_id in batch.streams:
+                held = batch.streams[receipt_id]
+                return held if isinstance(held, Receipt) else None
+            if receipt_id in batch.absent:
+                return None
+        return self.load_stored(Receipt, receipt_id, for_update=False)
+
+    @staticmethod
+    def handled(handle: Callable[[Meta], Change], meta: Meta, batch: Batch | None) -> Change:
+        """`handle(meta)`; in a batch, the held streams it changed but did not hand back are restored."""
+        if batch is None:
+            return handle(meta)
+        batch.lent = set()
+        try:
+            change = handle(meta)
+        except BaseException:
+            batch.restore(batch.lent)
+            raise
+        batch.restore(batch.lent - {a.id for a in change.aggregates})
+        return change
+
+    def remember(self, aggregates: Iterable[Aggregate]) -> None:
+        """Refresh the store's cached copies of streams just saved (saves the next load decoding these events)."""
+        cache = self.store.repository.cache
+        if cache is None:
+            return
+        for aggregate in aggregates:
+            try:
+                cache.get(aggregate.id)
+            except KeyError:  # not cached: keep the cache for the streams that are read
+                continue
+            cache.put(aggregate.id, aggregate)
 
     def submit_batch(self, name: str, actor: Actor, device_id: str, items: Sequence[tuple[Any, Callable[[Meta], Change]]]
                      ) -> list[Outcome | DomainError]:
@@ -177,9 +223,37 @@ class Core:
         )
 
     def load(self, cls: type[A], aggregate_id: UUID, *, for_update: bool = True) -> A | None:
+        """The aggregate as this thread's batch left it, else as stored (None: no such stream of that kind)."""
+        batch: Batch | None = getattr(self._batch, "current", None)
+        if batch is not None and aggregate_id in batch.streams:
+            batch.lent.add(aggregate_id)
+            held = batch.streams[aggregate_id]
+            return held if isinstance(held, cls) else None
         if aggregate_id in getattr(self._assumed, "absent", ()):
             return None
+        return self.load_stored(cls, aggregate_id, for_update=for_update)
+
+    def load_stored(self, cls: type[A], aggregate_id: UUID, *, for_update: bool = True) -> A | None:
         return self.guarded(lambda: self.store.load(cls, aggregate_id, for_update=for_update))
+
+    @contextmanager
+    def batch(self) -> Iterator[Batch]:
+        """Within the block, on this thread, submissions are held, then stored together by `Batch.flush` (and at
+        the end of the block) in one transaction, through the group commit.
+
+        Each submission is handled in full when it is made (receipt, rules, hash chain) and sees what the earlier
+        held ones changed; its answer is given then, with position 0 (not stored yet). A flush stores all the held
+        submissions or none (BatchNotStored, when another writer changed one of their streams meanwhile); if the
+        block raises, what is held is not stored. For one writer filling its own streams, as the demo county does.
+        """
+        if getattr(self._batch, "current", None) is not None:
+            raise RuntimeError("a batch is already under way on this thread")
+        batch = self._batch.current = Batch(self)
+        try:
+            yield batch
+            batch.flush()
+        finally:
+            self._batch.current = None
 
     @contextmanager
     def assuming_absent(self, stream_ids: Sequence[UUID]) -> Iterator[None]:

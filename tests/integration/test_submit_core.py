@@ -130,3 +130,15 @@ def test_an_aggregate_loaded_for_a_change_is_a_copy_of_the_cached_one(app: Huhan
 
 def test_the_server_clock_is_utc_with_an_offset() -> None:
     assert utc_now().utcoffset() == timedelta(0)
+
+
+def test_a_retried_visit_whose_rules_still_pass_replays_and_stores_nothing(app: Huhang, clock: Clock) -> None:
+    # The retry is handled again (a first arrival does not look for its receipt), but the receipt refuses the save.
+    child_id = UUID(app.children.register(DIRECTOR, "p", registration(clock)).result["child_id"])
+    command = RecordVisit(submission_id=uuid4(), child_id=child_id, visit_type="home", child_seen=True,
+                          guardian_present=True)
+    first = app.visits.record(DIRECTOR, "p", command)
+    stored = app.store.recorder.max_notification_id()
+    again = app.visits.record(DIRECTOR, "p", command)
+    assert again.replayed and again.result == first.result and again.position == 0
+    assert app.store.recorder.max_notification_id() == stored

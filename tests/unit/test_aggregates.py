@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from copy import deepcopy
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
@@ -179,3 +180,21 @@ def test_report_is_triaged_once() -> None:
     rep.triage(meta(), uuid4(), "monitor", None, None)
     with pytest.raises(IllegalTransition):
         rep.triage(meta(), uuid4(), "no_action", None, None)
+
+
+def test_a_copy_for_a_command_has_the_same_state_and_shares_no_container() -> None:
+    child = new_child(guardians=[], home_geo=None)
+    child.assess_risk(meta(T0 + timedelta(days=1)), "yellow", ["学习困难"], None)
+    child.change_categories(meta(T0 + timedelta(days=2)), ["disabled"], [], "诊断")
+    child.collect_events()
+    copy = deepcopy(child)
+    assert type(copy) is Child and copy.__dict__ == child.__dict__
+    copy.profile["address"] = "y"
+    copy.categories.append("orphan")
+    copy.gradings.clear()
+    copy.event_ids.clear()
+    copy.field_times.clear()
+    assert child.profile["address"] == "x"
+    assert child.categories == ["disabled", "left_behind"]
+    assert [g.level for g in child.gradings] == ["yellow"]
+    assert len(child.event_ids) == 3 and len(child.field_times) == 7
