@@ -4,13 +4,20 @@ and API.md (v1 conventions: writes, scope; v1.1: what a withheld fact looks like
 
 from __future__ import annotations
 
+import sqlite3
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.e2e.conftest import World, child_body
-from tests.e2e.server import sub
+from backend.settings import Settings
+from tests.e2e.conftest import PASSWORD, World, child_body
+from tests.e2e.server import Api, add_users, environment, running_server, sub
 
 
 def _visit(child: str) -> dict[str, Any]:
@@ -84,3 +91,79 @@ def test_a_police_referral_replayed_after_the_child_was_sealed_is_not_named_to_a
     again = supervisor.post("/api/v1/referrals", body)
     assert again.status_code == 404 and again.json()["code"] == "referral_not_found", again.text
     assert "police" not in again.text and first.json()["referral_id"] not in again.text, again.text
+
+
+# -- the compact stored form across a restart, with a cipher key ---------------------------------------------------
+
+def _reads(api: Any, auditor: Any, child: str, visit: str) -> dict[str, Any]:
+    """Every answer about the child that its stored events make, as JSON text."""
+    return {"child": api.get(f"/api/v1/children/{child}").json(),
+            "visit": api.get(f"/api/v1/visits/{visit}").json(),
+            "visits": api.get(f"/api/v1/children/{child}/visits").json(),
+            "timeline": api.get(f"/api/v1/children/{child}/timeline").json(),
+            "history": auditor.get(f"/api/v1/audit/children/{child}/history", limit=500).json(),
+            "verify": auditor.get("/api/v1/audit/verify", child_id=child).json()}
+
+
+def _cli(settings: Any, key: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mobile_api.cli", *args], capture_output=True, text=True, timeout=120,
+                          env=environment(settings) | {"HUHANG_CIPHER_KEY": key})
+
+
+def test_edge_values_read_back_the_same_after_a_restart_with_a_cipher_key_and_verify(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """DESIGN.md §3: a stream's events hash the same and answer the same after a restart (no aggregate cache then);
+    an encrypted store is read and verified with its key. Edge values a client may send: text outside the BMP,
+    joiners and combining marks, times with a non-UTC offset and microseconds, integral and negative-zero
+    coordinates, a UUID-shaped phone number (untyped profile changes), a correction."""
+    from eventsourcing.cipher import AESCipher
+
+    key = AESCipher.create_key(32)
+    settings = Settings(data_dir=Path(tmp_path_factory.mktemp("cipher")), cipher_key=key)
+    add_users(settings, [("county", "supervisor", "520302", None), ("auditor", "auditor", "520302", None)], PASSWORD)
+    nepal = timezone(timedelta(hours=5, minutes=45))
+    china = timezone(timedelta(hours=8))
+    with running_server(settings, env={"HUHANG_CIPHER_KEY": key}) as base:
+        county, auditor = Api(base, "county", PASSWORD), Api(base, "auditor", PASSWORD)
+        born = county.post("/api/v1/children", child_body(
+            "520302/001/003/45", name="𠮷田\u200d👨‍👩‍👧 Zoe\u0301", address="某村 1 号\u00a0后院\ufeff",
+            home_geo={"lat": 27, "lon": -0.0, "accuracy_m": 0},
+            occurred_at=(datetime.now(china) - timedelta(hours=3)).isoformat(timespec="microseconds")))
+        assert born.status_code == 201, born.text
+        child = born.json()["child_id"]
+        visit = county.post("/api/v1/visits", sub(
+            child_id=child, visit_type="home", child_seen=True, guardian_present=False, notes="注：\u0301\U0001F600",
+            observations={"needs": "0.1"}, geo={"lat": 27.700000000000003, "lon": 106.9, "accuracy_m": 1e-9},
+            occurred_at=(datetime.now(nepal) - timedelta(hours=2)).isoformat(timespec="microseconds")))
+        assert visit.status_code == 201, visit.text
+        changed = county.post(f"/api/v1/children/{child}/profile", sub(
+            school="550e8400-e29b-41d4-a716-446655440000", home_geo={"lat": -0.0, "lon": 1e-7, "accuracy_m": 3},
+            occurred_at=(datetime.now(nepal) - timedelta(hours=1)).isoformat()))
+        assert changed.status_code == 201, changed.text
+        registered = next(e for e in auditor.get(f"/api/v1/audit/children/{child}/history", limit=500).json()["items"]
+                          if e["type"] == "ChildRegistered")
+        corrected = county.post(f"/api/v1/children/{child}/corrections", sub(
+            corrects={"event_id": registered["event_id"]}, changes={"birth_date": "2015-01-02", "school": None},
+            reason="户口本"))
+        assert corrected.status_code == 201, corrected.text
+        graded = county.post(f"/api/v1/children/{child}/risk-assessments", sub(level="orange", reasons=["", "  "]))
+        assert graded.status_code in (201, 422), graded.text
+        before = _reads(county, auditor, child, visit.json()["visit_id"])
+        assert before["verify"]["ok"] is True
+    with running_server(settings, env={"HUHANG_CIPHER_KEY": key}) as base:
+        county, auditor = Api(base, "county", PASSWORD), Api(base, "auditor", PASSWORD)
+        after = _reads(county, auditor, child, visit.json()["visit_id"])
+    for name in before:
+        assert after[name] == before[name], name
+    checked = _cli(settings, key, "verify")
+    assert checked.returncode == 0 and checked.stdout.strip().endswith("ok"), checked.stdout + checked.stderr
+
+    with sqlite3.connect(settings.sqlite_path) as conn:  # two of the child's rows swap their stored bytes
+        rows = dict(conn.execute("SELECT originator_version, state FROM stored_events WHERE originator_id = ?",
+                                 (child.replace("-", ""),)).fetchall())
+        assert not any("某村".encode() in bytes(state) for state in rows.values())  # encrypted at rest
+        for version, other in ((2, 3), (3, 2)):
+            conn.execute("UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = ?",
+                         (rows[other], child.replace("-", ""), version))
+    swapped = _cli(settings, key, "verify")
+    assert swapped.returncode == 1 and f"BROKEN stream {child} version 2" in swapped.stdout, swapped.stdout
