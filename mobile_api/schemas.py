@@ -183,7 +183,8 @@ class MergedRecord(msgspec.Struct, frozen=True):
 
 
 class MergeResult(ChildChange, frozen=True):
-    """The kept child, and the duplicate record now closed as `duplicate` pointing to it."""
+    """The kept child, and the duplicate record now closed as `duplicate` pointing to it (null, with
+    `duplicate_child_id:out_of_scope` in `withheld`, once the duplicate is no longer the caller's to see)."""
 
     merged: MergedRecord | None = None
 

@@ -73,6 +73,9 @@ def child_flags(row: ChildRow, now: datetime, policy: Policy) -> list[str]:
 def disclose_child(d: Disclosure, view: dict[str, Any]) -> dict[str, Any]:
     """A child-shaped answer (a status, or a write's change) as this reader may see it."""
     shown = d.other_children(dict(view))
+    merged = shown.get("merged")  # a merge's answer: the duplicate record, named by its id
+    if isinstance(merged, dict) and d.other_child(merged.get("child_id"), "duplicate_child_id") is None:
+        shown["merged"] = None
     if "categories" in shown:
         shown["categories"] = d.categories(shown["categories"])
     if "id_number" in shown:

@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +167,25 @@ def test_edge_values_read_back_the_same_after_a_restart_with_a_cipher_key_and_ve
                          (rows[other], child.replace("-", ""), version))
     swapped = _cli(settings, key, "verify")
     assert swapped.returncode == 1 and f"BROKEN stream {child} version 2" in swapped.stdout, swapped.stdout
+
+
+def test_a_merge_replayed_after_the_duplicate_left_the_scope_does_not_name_it(world: World) -> None:
+    """A closed record still takes a late fact dated before its closure (DESIGN.md §3 offline arrival), a transfer
+    included, so a merged duplicate can leave the town after the merge. API.md v1.1: an id of another child is given
+    only to who may see that child; the merge's replay must not name the duplicate now in town B."""
+    county, supervisor = world.as_("county"), world.as_("supervisor")
+    place = "520302/001/003/46"
+    duplicate = county.post("/api/v1/children", child_body(place)).json()["child_id"]
+    kept = county.post("/api/v1/children", child_body(place)).json()["child_id"]
+    body = sub(duplicate_child_id=duplicate, note="同一人")
+    first = supervisor.post(f"/api/v1/children/{kept}/merge", body)
+    assert first.status_code == 201, first.text
+    earlier = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    moved = county.post(f"/api/v1/children/{duplicate}/transfer",
+                        sub(to_jurisdiction="520302/002/001", reason="搬家", occurred_at=earlier))
+    assert moved.status_code == 201, moved.text
+    assert supervisor.get(f"/api/v1/children/{duplicate}").status_code == 404
+    again = supervisor.post(f"/api/v1/children/{kept}/merge", body)
+    assert again.status_code == 200, again.text
+    assert duplicate not in again.text, again.text
+    assert again.json()["merged"] is None and "duplicate_child_id:out_of_scope" in again.json()["withheld"]
