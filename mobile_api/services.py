@@ -78,7 +78,7 @@ class Services:
             for name, projection in PROJECTIONS.items()
         }
         self.runner = self.runners["main"]
-        self.scheduler = Scheduler(self.app.core, ReadModelDue(self.read_db, settings.policy, self.settle))
+        self.scheduler = Scheduler(self.app.core, ReadModelDue(self._read_db, settings.policy, self.settle))
         self._remind_stop = threading.Event()
         self._remind_thread: threading.Thread | None = None
         self._relay_stop = asyncio.Event()

@@ -17,7 +17,7 @@ import pytest
 
 from backend.settings import Settings
 from tests.e2e.conftest import PASSWORD, World, child_body
-from tests.e2e.server import Api, add_users, environment, running_server, sub
+from tests.e2e.server import Api, add_users, environment, free_port, running_server, sub, wait_until_up
 
 
 def _visit(child: str) -> dict[str, Any]:
@@ -189,3 +189,86 @@ def test_a_merge_replayed_after_the_duplicate_left_the_scope_does_not_name_it(wo
     assert again.status_code == 200, again.text
     assert duplicate not in again.text, again.text
     assert again.json()["merged"] is None and "duplicate_child_id:out_of_scope" in again.json()["withheld"]
+
+
+# -- two server processes on one database; the projection lease holder killed mid-load -----------------------------
+
+def _start(settings: Settings) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    log = open(Path(settings.data_dir) / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen([sys.executable, "-m", "mobile_api.cli", "serve", "--port", str(port)],
+                            env=environment(settings), stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    wait_until_up(base, proc, Path(log.name))
+    return proc, base
+
+
+def _read_models(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
+    """Every read-model table's rows, in order (the checkpoints and the schema's bookkeeping left out)."""
+    with sqlite3.connect(settings.sqlite_path) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rm\\_%'"
+                                            " ESCAPE '\\' AND name NOT IN ('rm_checkpoints', 'rm_schema') ORDER BY name")]
+        return {name: sorted(conn.execute(f"SELECT * FROM {name}").fetchall(), key=repr) for name in names}
+
+
+def test_the_lease_holder_killed_mid_load_loses_and_doubles_nothing_on_one_sqlite_file(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """DESIGN.md §2/§3: read models are applied with their checkpoint in one transaction, so a crash never
+    double-applies or skips an event; they can be rebuilt from the events. Two servers on one SQLite file: writes
+    to both, the first (which took the projection lease) killed with SIGKILL half way; a retry of what it did not
+    answer goes to the survivor. Every write answered by one server reads at once in the other; the survivor's read
+    models then equal a rebuild's."""
+    settings = Settings(data_dir=Path(tmp_path_factory.mktemp("lease")))
+    add_users(settings, [("county", "supervisor", "520302", None)], PASSWORD)
+    first, base_a = _start(settings)
+    second, base_b = _start(settings)
+    try:
+        a, b = Api(base_a, "county", PASSWORD), Api(base_b, "county", PASSWORD)
+        children: list[str] = []
+
+        def work(n: int) -> None:
+            server, other = (a, b) if n % 2 else (b, a)
+            if n == 40:
+                first.kill()
+            body = child_body(f"520302/001/003/{47 + n % 3}", name=f"童{n}")
+            try:
+                answer = server.post("/api/v1/children", body)
+            except httpx.HTTPError:
+                server, other = b, b
+                answer = b.post("/api/v1/children", body)
+            assert answer.status_code in (200, 201), answer.text
+            child = answer.json()["child_id"]
+            children.append(child)
+            try:
+                read = other.get(f"/api/v1/children/{child}")
+            except httpx.HTTPError:  # the killed one
+                read = b.get(f"/api/v1/children/{child}")
+            assert read.status_code == 200, (n, answer.status_code, server is b, other is b, read.text)
+            visit = _visit(child)
+            retried = False
+            try:
+                seen = server.post("/api/v1/visits", visit)
+            except httpx.HTTPError:
+                seen, retried = b.post("/api/v1/visits", visit), True
+            assert seen.status_code in (200, 201), seen.text
+            status = b.get(f"/api/v1/children/{child}").json()
+            assert status["last_visit_at"] is not None, (n, seen.status_code, server is b, retried, status)
+
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(work, range(80)))
+        assert first.wait(timeout=10) == -9
+        for child in children:
+            assert len(b.get(f"/api/v1/children/{child}/visits").json()["items"]) == 1
+        assert len(set(children)) == 80
+    finally:
+        for proc in (first, second):
+            proc.terminate()
+            proc.wait(timeout=20)
+    live = _read_models(settings)
+    rebuilt = subprocess.run([sys.executable, "-m", "mobile_api.cli", "rebuild"], env=environment(settings),
+                             capture_output=True, text=True, timeout=300)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    again = _read_models(settings)
+    assert live.keys() == again.keys()
+    for name in live:
+        assert live[name] == again[name], name
