@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from backend.settings import Settings
+from tests.conftest import POSTGRES_URL, postgres_available, require_service
 from tests.e2e.conftest import PASSWORD, World, child_body
 from tests.e2e.server import Api, add_users, environment, free_port, running_server, sub, wait_until_up
 
@@ -205,10 +206,21 @@ def _start(settings: Settings) -> tuple[subprocess.Popen[bytes], str]:
 
 def _read_models(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
     """Every read-model table's rows, in order (the checkpoints and the schema's bookkeeping left out)."""
+    skip = ("rm_checkpoints", "rm_schema")
+    if settings.database_url:
+        import psycopg
+
+        schema = settings.database_url.split("schema=")[1]
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as pg:
+            names = [r[0] for r in pg.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s"
+                                              " AND table_name LIKE 'rm\\_%%' ORDER BY table_name", (schema,))]
+            return {name: sorted(pg.execute(f"SELECT * FROM {schema}.{name}").fetchall(), key=repr)
+                    for name in names if name not in skip}
     with sqlite3.connect(settings.sqlite_path) as conn:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rm\\_%'"
-                                            " ESCAPE '\\' AND name NOT IN ('rm_checkpoints', 'rm_schema') ORDER BY name")]
-        return {name: sorted(conn.execute(f"SELECT * FROM {name}").fetchall(), key=repr) for name in names}
+                                            " ESCAPE '\\' ORDER BY name")]
+        return {name: sorted(conn.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
+                for name in names if name not in skip}
 
 
 def test_the_lease_holder_killed_mid_load_loses_and_doubles_nothing_on_one_sqlite_file(
@@ -218,7 +230,31 @@ def test_the_lease_holder_killed_mid_load_loses_and_doubles_nothing_on_one_sqlit
     to both, the first (which took the projection lease) killed with SIGKILL half way; a retry of what it did not
     answer goes to the survivor. Every write answered by one server reads at once in the other; the survivor's read
     models then equal a rebuild's."""
-    settings = Settings(data_dir=Path(tmp_path_factory.mktemp("lease")))
+    _two_servers_one_killed(Settings(data_dir=Path(tmp_path_factory.mktemp("lease"))))
+
+
+def test_the_lease_holder_killed_mid_load_loses_and_doubles_nothing_on_postgres(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """As on SQLite, with the event store and read models on PostgreSQL (an advisory lock is the lease)."""
+    import uuid
+
+    import psycopg
+
+    problem = postgres_available()
+    if problem:
+        require_service("PostgreSQL", problem)
+    schema = f"e2e_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        _two_servers_one_killed(Settings(data_dir=Path(tmp_path_factory.mktemp("pg-lease")),
+                                         database_url=f"{POSTGRES_URL}?schema={schema}"))
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def _two_servers_one_killed(settings: Settings) -> None:
     add_users(settings, [("county", "supervisor", "520302", None)], PASSWORD)
     first, base_a = _start(settings)
     second, base_b = _start(settings)
