@@ -255,7 +255,8 @@ def test_the_lease_holder_killed_mid_load_loses_and_doubles_nothing_on_postgres(
 
 
 def _two_servers_one_killed(settings: Settings) -> None:
-    add_users(settings, [("county", "supervisor", "520302", None)], PASSWORD)
+    add_users(settings, [("county", "supervisor", "520302", None), ("field", "grid_worker", "520302/001", None)],
+              PASSWORD)
     first, base_a = _start(settings)
     second, base_b = _start(settings)
     try:
@@ -296,6 +297,15 @@ def _two_servers_one_killed(settings: Settings) -> None:
         for child in children:
             assert len(b.get(f"/api/v1/children/{child}/visits").json()["items"]) == 1
         assert len(set(children)) == 80
+        # The kept account: disabled by `huhang users disable` in another process, refused at the very next request
+        # (DESIGN.md §3; the survivor has answered this user before, so it holds the account).
+        kept = Api(base_b, "field", PASSWORD)
+        assert kept.get("/api/v1/children").status_code == 200
+        disabled = subprocess.run([sys.executable, "-m", "mobile_api.cli", "users", "disable", "field"],
+                                  env=environment(settings), capture_output=True, text=True, timeout=120)
+        assert disabled.returncode == 0, disabled.stderr
+        assert kept.get("/api/v1/children").status_code == 401
+        assert kept.post("/api/v1/visits", _visit(children[0])).status_code == 401
     finally:
         for proc in (first, second):
             proc.terminate()
