@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import functools
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,7 +14,7 @@ import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import Mapper, Notification, Recording, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.utils import Environment, EnvType, get_topic, resolve_topic
+from eventsourcing.utils import Environment, EnvType, get_topic
 from psycopg.sql import SQL, Identifier
 
 from backend.aggregate import Aggregate
@@ -65,10 +64,16 @@ class MsgspecMapper(Mapper[UUID]):
         return state
 
 
-@functools.cache
+_EVENT_TOPICS: Final[dict[str, type[Event]]] = {get_topic(cls): cls for cls in codec.EVENT_TYPES.values()}
+
+
 def _event_class(topic: str) -> type[Event]:
-    event_class: type[Event] = resolve_topic(topic)
-    return event_class
+    """The event type a row's topic names. A topic naming anything else (an edited row) is refused as unreadable,
+    never imported."""
+    try:
+        return _EVENT_TOPICS[topic]
+    except KeyError:
+        raise ValueError(f"not an event type: {topic[:100]!r}") from None
 
 
 def private_sqlite_file(settings: Settings) -> str:

@@ -318,3 +318,27 @@ def _two_servers_one_killed(settings: Settings) -> None:
     assert live.keys() == again.keys()
     for name in live:
         assert live[name] == again[name], name
+
+
+@pytest.mark.parametrize("topic", ["events.children:NoSuchEvent", "no_such_module:Thing", "os:system"])
+def test_a_row_whose_type_was_edited_is_named_by_verify(world: World, sqlite_settings: Settings, topic: str) -> None:
+    """DESIGN.md §3 tamper evidence: an edited row is named by the verifier, whatever was edited; a row's type
+    column naming no event type (or something that is not one) is tampering like any other, not a 500, and the
+    verifier never imports what a row names."""
+    child = world.as_("county").post("/api/v1/children", child_body("520302/001/003/50")).json()["child_id"]
+    assert world.as_("county").post(f"/api/v1/children/{child}/risk-assessments", sub(level="yellow")).status_code == 201
+    with sqlite3.connect(sqlite_settings.sqlite_path) as conn:
+        conn.execute("UPDATE stored_events SET topic = ? WHERE originator_id = ? AND originator_version = 2",
+                     (topic, child.replace("-", "")))
+    try:
+        result = world.as_("auditor").get("/api/v1/audit/verify", child_id=child)
+        assert result.status_code == 200, result.text
+        assert result.json()["ok"] is False
+        assert [(b["stream_id"], b["version"]) for b in result.json()["broken"]] == [(child, 2)]
+        checked = subprocess.run([sys.executable, "-m", "mobile_api.cli", "verify"], env=environment(sqlite_settings),
+                                 capture_output=True, text=True, timeout=120)
+        assert checked.returncode == 1 and f"BROKEN stream {child} version 2" in checked.stdout, checked.stderr[-500:]
+    finally:
+        with sqlite3.connect(sqlite_settings.sqlite_path) as conn:  # the module's server reads this store on
+            conn.execute("UPDATE stored_events SET topic = 'events.children:RiskAssessed' WHERE originator_id = ?"
+                         " AND originator_version = 2", (child.replace("-", ""),))
