@@ -342,3 +342,25 @@ def test_a_row_whose_type_was_edited_is_named_by_verify(world: World, sqlite_set
         with sqlite3.connect(sqlite_settings.sqlite_path) as conn:  # the module's server reads this store on
             conn.execute("UPDATE stored_events SET topic = 'events.children:RiskAssessed' WHERE originator_id = ?"
                          " AND originator_version = 2", (child.replace("-", ""),))
+
+
+@pytest.mark.xfail(strict=True, reason="SQLite keeps a value's own type whatever the column says: a row edited to hold "
+                   "its state as TEXT (not valid UTF-8) fails the library's fetch of the whole page "
+                   "(sqlite3.OperationalError) before the verifier sees the row, so no stream is named: the command "
+                   "line ends in a traceback, and over HTTP the read models' next page fails on the same row, so the "
+                   "child is 404 to the auditor")
+def test_a_row_whose_state_was_edited_into_text_is_named_by_verify(world: World, sqlite_settings: Settings) -> None:
+    child = world.as_("county").post("/api/v1/children", child_body("520302/001/003/51")).json()["child_id"]
+    assert world.as_("county").post(f"/api/v1/children/{child}/risk-assessments", sub(level="yellow")).status_code == 201
+    key = child.replace("-", "")
+    with sqlite3.connect(sqlite_settings.sqlite_path) as conn:
+        conn.execute("UPDATE stored_events SET state = CAST(state AS TEXT) WHERE originator_id = ? "
+                     "AND originator_version = 2", (key,))
+    try:
+        result = world.as_("auditor").get("/api/v1/audit/verify", child_id=child)
+        assert result.status_code == 200, result.text
+        assert [(b["stream_id"], b["version"]) for b in result.json()["broken"]] == [(child, 2)]
+    finally:
+        with sqlite3.connect(sqlite_settings.sqlite_path) as conn:
+            conn.execute("UPDATE stored_events SET state = CAST(state AS BLOB) WHERE originator_id = ? "
+                         "AND originator_version = 2", (key,))
