@@ -364,3 +364,35 @@ def test_a_row_whose_state_was_edited_into_text_is_named_by_verify(world: World,
         with sqlite3.connect(sqlite_settings.sqlite_path) as conn:
             conn.execute("UPDATE stored_events SET state = CAST(state AS BLOB) WHERE originator_id = ? "
                          "AND originator_version = 2", (key,))
+
+
+def test_concurrent_registrations_store_one_child_per_submission_and_per_id_number(world: World) -> None:
+    """DESIGN.md §3 and API.md: twenty arrivals of one registration at once store one child (one 201, the rest the
+    same body replayed); twenty different registrations of one ID number at once store one child, the others are
+    409 duplicate_child naming it (it is in the caller's scope)."""
+    from tests.e2e.test_roster_import import id_number
+
+    token = world.as_("county").token
+    place = "520302/001/003/52"
+
+    def send(body: dict[str, Any]) -> httpx.Response:
+        with httpx.Client(base_url=world.base, timeout=60, headers={"Authorization": f"Bearer {token}"}) as c:
+            return c.post("/api/v1/children", json=body)
+
+    same = child_body(place, name="并发一", birth_date="2014-03-05", id_number=id_number("520302", "20140305", 11))
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(send, [same] * 20))
+    assert sorted(a.status_code for a in answers) == [200] * 19 + [201], [a.text for a in answers]
+    assert len({a.json()["child_id"] for a in answers}) == 1
+
+    number = id_number("520302", "20140306", 12)
+    bodies = [child_body(place, name="并发二", birth_date="2014-03-06", id_number=number) for _ in range(20)]
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(send, bodies))
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [201] + [409] * 19, [a.text for a in answers]
+    kept = next(a.json()["child_id"] for a in answers if a.status_code == 201)
+    assert {a.json()["code"] for a in answers if a.status_code == 409} == {"duplicate_child"}
+    assert {a.json()["extra"]["child_id"] for a in answers if a.status_code == 409} == {kept}
+    listed = world.as_("county").get("/api/v1/children", jurisdiction=place, limit=500).json()["items"]
+    assert len([c for c in listed if c["name"] == "并发二"]) == 1
