@@ -396,3 +396,22 @@ def test_concurrent_registrations_store_one_child_per_submission_and_per_id_numb
     assert {a.json()["extra"]["child_id"] for a in answers if a.status_code == 409} == {kept}
     listed = world.as_("county").get("/api/v1/children", jurisdiction=place, limit=500).json()["items"]
     assert len([c for c in listed if c["name"] == "并发二"]) == 1
+
+
+def test_writes_replayed_after_the_child_moved_out_of_scope_are_404(world: World) -> None:
+    """API.md: a child outside the caller's scope does not exist for the caller, on writes too; a replay of a visit,
+    a referral and a profile change made before the child moved to town B tells nothing of it."""
+    grid, director = world.as_("grid"), world.as_("director")
+    child = world.as_("county").post("/api/v1/children", child_body("520302/001/003/53")).json()["child_id"]
+    visit = _visit(child)
+    referral = sub(child_id=child, to_department="education", reason="辍学", urgency="normal")
+    profile = sub(school="某小学")
+    assert grid.post("/api/v1/visits", visit).status_code == 201
+    assert director.post("/api/v1/referrals", referral).status_code == 201
+    assert director.post(f"/api/v1/children/{child}/profile", profile).status_code == 201
+    moved = world.as_("county").post(f"/api/v1/children/{child}/transfer", sub(to_jurisdiction="520302/002/001",
+                                                                               reason="搬家"))
+    assert moved.status_code == 201, moved.text
+    answers = [grid.post("/api/v1/visits", visit), director.post("/api/v1/referrals", referral),
+               director.post(f"/api/v1/children/{child}/profile", profile)]
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [(404, "child_not_found")] * 3, [a.text for a in answers]
