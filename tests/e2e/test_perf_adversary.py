@@ -415,3 +415,25 @@ def test_writes_replayed_after_the_child_moved_out_of_scope_are_404(world: World
     answers = [grid.post("/api/v1/visits", visit), director.post("/api/v1/referrals", referral),
                director.post(f"/api/v1/children/{child}/profile", profile)]
     assert [(a.status_code, a.json()["code"]) for a in answers] == [(404, "child_not_found")] * 3, [a.text for a in answers]
+
+
+def test_a_grading_replayed_after_a_later_grading_and_a_sealing_answers_its_own_state_as_disclosed_now(
+        world: World) -> None:
+    """A replay answers the original result (the child as that grading left it: yellow, its version), not the later
+    red grading; a sealing made since hides the sealable category from the child director (DESIGN.md §1 table:
+    sealed matters ✘ child_director), and says so."""
+    director = world.as_("director")
+    child = world.as_("county").post("/api/v1/children", child_body(
+        "520302/001/003/54", categories=["left_behind", "serious_misconduct"])).json()["child_id"]
+    body = sub(level="yellow", reasons=["家庭困难"])
+    first = director.post(f"/api/v1/children/{child}/risk-assessments", body)
+    assert first.status_code == 201, first.text
+    assert first.json()["risk_level"] == "yellow" and "serious_misconduct" in first.json()["categories"]
+    assert director.post(f"/api/v1/children/{child}/risk-assessments", sub(level="red", reasons=["失联"])).status_code == 201
+    assert world.as_("county").post(f"/api/v1/children/{child}/seal", sub(reason="法院封存决定")).status_code == 201
+    again = director.post(f"/api/v1/children/{child}/risk-assessments", body)
+    assert again.status_code == 200, again.text
+    replayed = again.json()
+    assert (replayed["risk_level"], replayed["version"]) == ("yellow", first.json()["version"])
+    assert replayed["categories"] == ["left_behind"] and "categories:sealed" in replayed["withheld"]
+    assert replayed["sealed"] is True and "serious_misconduct" not in again.text
