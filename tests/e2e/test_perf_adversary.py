@@ -4,6 +4,7 @@ and API.md (v1 conventions: writes, scope; v1.1: what a withheld fact looks like
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import subprocess
 import sys
@@ -437,3 +438,34 @@ def test_a_grading_replayed_after_a_later_grading_and_a_sealing_answers_its_own_
     assert (replayed["risk_level"], replayed["version"]) == ("yellow", first.json()["version"])
     assert replayed["categories"] == ["left_behind"] and "categories:sealed" in replayed["withheld"]
     assert replayed["sealed"] is True and "serious_misconduct" not in again.text
+
+
+def test_no_read_names_a_kept_child_that_left_the_readers_scope(world: World) -> None:
+    """API.md v1.1: an id of another child is given only to who may see it. A duplicate merged into a kept child
+    that then moved to town B: the caseload list, sync, as-of, history, timeline and the personal file of the
+    duplicate, read by town A's supervisor and grid worker, never name the kept child."""
+    county = world.as_("county")
+    place = "520302/001/003/55"
+    duplicate = county.post("/api/v1/children", child_body(place, name="留存甲")).json()["child_id"]
+    kept = county.post("/api/v1/children", child_body(place, name="留存乙")).json()["child_id"]
+    assert county.post(f"/api/v1/children/{kept}/merge", sub(duplicate_child_id=duplicate, note="同一人")).status_code == 201
+    assert county.post(f"/api/v1/children/{kept}/transfer",
+                       sub(to_jurisdiction="520302/002/001", reason="搬家")).status_code == 201
+    supervisor, grid = world.as_("supervisor"), world.as_("grid")
+    now = datetime.now(UTC).isoformat()
+    answers = {
+        "list": supervisor.get("/api/v1/children", jurisdiction=place, limit=500),
+        "sync": grid.get("/api/v1/sync"),
+        "as_of": supervisor.get(f"/api/v1/audit/children/{duplicate}/as-of", at=now),
+        "history": supervisor.get(f"/api/v1/audit/children/{duplicate}/history", limit=500),
+        "timeline": grid.get(f"/api/v1/children/{duplicate}/timeline"),
+        "status": grid.get(f"/api/v1/children/{duplicate}"),
+    }
+    assert {name: a.status_code for name, a in answers.items()} == dict.fromkeys(answers, 200)
+    assert [name for name, a in answers.items() if kept in a.text] == []
+    pdf = supervisor.get(f"/api/v1/children/{duplicate}/file.pdf")
+    assert pdf.status_code == 200
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert kept not in text and kept.replace("-", "") not in text.replace("-", "").replace("\n", "")
