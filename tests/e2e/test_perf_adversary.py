@@ -469,3 +469,24 @@ def test_no_read_names_a_kept_child_that_left_the_readers_scope(world: World) ->
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert kept not in text and kept.replace("-", "") not in text.replace("-", "").replace("\n", "")
+
+
+def test_a_handler_with_a_matter_on_the_duplicate_only_is_not_told_the_kept_child(world: World) -> None:
+    """DESIGN.md: a department handler sees a child only while their department has a matter open for it
+    (`sees_child`); a duplicate's open police referral lets the police read the duplicate, not learn the kept child
+    it was merged into, on which the police have nothing open."""
+    county, police = world.as_("county"), world.as_("police")
+    place = "520302/001/003/56"
+    duplicate = county.post("/api/v1/children", child_body(place, name="处置甲")).json()["child_id"]
+    kept = county.post("/api/v1/children", child_body(place, name="处置乙")).json()["child_id"]
+    referral = world.as_("director").post("/api/v1/referrals", sub(child_id=duplicate, to_department="police",
+                                                                     reason="核查", urgency="normal"))
+    assert referral.status_code == 201, referral.text
+    assert police.post(f"/api/v1/referrals/{referral.json()['referral_id']}/accept", sub(note="收到")).status_code == 201
+    assert county.post(f"/api/v1/children/{kept}/merge", sub(duplicate_child_id=duplicate, note="同一人")).status_code == 201
+    assert police.get(f"/api/v1/children/{kept}").status_code == 404
+    answers = [police.get(f"/api/v1/children/{duplicate}"), police.get(f"/api/v1/children/{duplicate}/timeline"),
+               police.get("/api/v1/referrals", limit=500), police.get("/api/v1/me/tasks", limit=500)]
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    assert [kept in a.text for a in answers] == [False] * 4
+    assert answers[0].json()["merged_into"] is None and "merged_into:out_of_scope" in answers[0].json()["withheld"]
