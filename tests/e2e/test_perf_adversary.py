@@ -510,3 +510,22 @@ def test_a_police_intervention_replayed_after_the_child_was_sealed_is_not_named_
     again = director.post("/api/v1/interventions", body)
     assert again.status_code == 404 and again.json()["code"] == "intervention_not_found", again.text
     assert "police" not in again.text and first.json()["intervention_id"] not in again.text
+
+
+def test_twenty_concurrent_arrivals_of_one_grading_store_one_grading(world: World) -> None:
+    """A write to one child's own stream, sent twenty times at once: one grading in the child's history, one 201 and
+    nineteen replays of its body."""
+    child = world.as_("county").post("/api/v1/children", child_body("520302/001/003/58")).json()["child_id"]
+    body = sub(level="orange", reasons=["独居"])
+    token = world.as_("director").token
+
+    def send(_: int) -> httpx.Response:
+        with httpx.Client(base_url=world.base, timeout=60, headers={"Authorization": f"Bearer {token}"}) as c:
+            return c.post(f"/api/v1/children/{child}/risk-assessments", json=body)
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(send, range(20)))
+    assert sorted(a.status_code for a in answers) == [200] * 19 + [201], [a.text for a in answers]
+    assert len({a.text for a in answers}) == 1
+    history = world.as_("supervisor").get(f"/api/v1/audit/children/{child}/history", limit=500).json()["items"]
+    assert [e["type"] for e in history if e["stream_id"] == child] == ["ChildRegistered", "RiskAssessed"]
