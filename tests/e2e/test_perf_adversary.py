@@ -8,7 +8,9 @@ import io
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ import httpx
 import pytest
 
 from backend.settings import Settings
+from backend.store import EventStore
 from tests.conftest import POSTGRES_URL, postgres_available, require_service
 from tests.e2e.conftest import PASSWORD, World, child_body
 from tests.e2e.server import Api, add_users, environment, free_port, running_server, sub, wait_until_up
@@ -112,8 +115,55 @@ def _cli(settings: Any, key: str, *args: str) -> subprocess.CompletedProcess[str
                           env=environment(settings) | {"HUHANG_CIPHER_KEY": key})
 
 
+@contextmanager
+def _database(backend: str, data_dir: Path, **fields: Any) -> Iterator[Settings]:
+    """Settings for a fresh store on SQLite, or on PostgreSQL in a schema of its own (dropped afterwards)."""
+    if backend == "sqlite":
+        yield Settings(data_dir=data_dir, **fields)
+        return
+    import uuid
+
+    import psycopg
+
+    problem = postgres_available()
+    if problem:
+        require_service("PostgreSQL", problem)
+    schema = f"e2e_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield Settings(data_dir=data_dir, database_url=f"{POSTGRES_URL}?schema={schema}", **fields)
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def _swap_states(settings: Settings, child: str, first: int, second: int) -> list[bytes]:
+    """Two of a stream's rows exchange their stored bytes; returns the stream's stored states."""
+    if settings.database_url:
+        import psycopg
+
+        schema = settings.database_url.split("schema=")[1]
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as pg:
+            table = f"{schema}.{EventStore.name.lower()}_events"
+            rows = dict(pg.execute(f"SELECT originator_version, state FROM {table} WHERE originator_id = %s",
+                                   (child,)).fetchall())
+            for version, other in ((first, second), (second, first)):
+                pg.execute(f"UPDATE {table} SET state = %s WHERE originator_id = %s AND originator_version = %s",
+                           (rows[other], child, version))
+        return [bytes(v) for v in rows.values()]
+    with sqlite3.connect(settings.sqlite_path) as conn:
+        rows = dict(conn.execute("SELECT originator_version, state FROM stored_events WHERE originator_id = ?",
+                                 (child.replace("-", ""),)).fetchall())
+        for version, other in ((first, second), (second, first)):
+            conn.execute("UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = ?",
+                         (rows[other], child.replace("-", ""), version))
+    return [bytes(v) for v in rows.values()]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_edge_values_read_back_the_same_after_a_restart_with_a_cipher_key_and_verify(
-        tmp_path_factory: pytest.TempPathFactory) -> None:
+        tmp_path_factory: pytest.TempPathFactory, backend: str) -> None:
     """DESIGN.md §3: a stream's events hash the same and answer the same after a restart (no aggregate cache then);
     an encrypted store is read and verified with its key. Edge values a client may send: text outside the BMP,
     joiners and combining marks, times with a non-UTC offset and microseconds, integral and negative-zero
@@ -121,7 +171,11 @@ def test_edge_values_read_back_the_same_after_a_restart_with_a_cipher_key_and_ve
     from eventsourcing.cipher import AESCipher
 
     key = AESCipher.create_key(32)
-    settings = Settings(data_dir=Path(tmp_path_factory.mktemp("cipher")), cipher_key=key)
+    with _database(backend, Path(tmp_path_factory.mktemp("cipher")), cipher_key=key) as settings:
+        _edge_values_across_a_restart(settings, key)
+
+
+def _edge_values_across_a_restart(settings: Settings, key: str) -> None:
     add_users(settings, [("county", "supervisor", "520302", None), ("auditor", "auditor", "520302", None)], PASSWORD)
     nepal = timezone(timedelta(hours=5, minutes=45))
     china = timezone(timedelta(hours=8))
@@ -160,13 +214,8 @@ def test_edge_values_read_back_the_same_after_a_restart_with_a_cipher_key_and_ve
     checked = _cli(settings, key, "verify")
     assert checked.returncode == 0 and checked.stdout.strip().endswith("ok"), checked.stdout + checked.stderr
 
-    with sqlite3.connect(settings.sqlite_path) as conn:  # two of the child's rows swap their stored bytes
-        rows = dict(conn.execute("SELECT originator_version, state FROM stored_events WHERE originator_id = ?",
-                                 (child.replace("-", ""),)).fetchall())
-        assert not any("某村".encode() in bytes(state) for state in rows.values())  # encrypted at rest
-        for version, other in ((2, 3), (3, 2)):
-            conn.execute("UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = ?",
-                         (rows[other], child.replace("-", ""), version))
+    states = _swap_states(settings, child, 2, 3)
+    assert not any("某村".encode() in state for state in states)  # encrypted at rest
     swapped = _cli(settings, key, "verify")
     assert swapped.returncode == 1 and f"BROKEN stream {child} version 2" in swapped.stdout, swapped.stdout
 
