@@ -78,6 +78,8 @@ class Services:
             for name, projection in PROJECTIONS.items()
         }
         self.runner = self.runners["main"]
+        # `_read_db`, not `read_db`: the property marks the calling context as caught up with the log's head, and
+        # the context building the services is the one every request's context is copied from.
         self.scheduler = Scheduler(self.app.core, ReadModelDue(self._read_db, settings.policy, self.settle))
         self._remind_stop = threading.Event()
         self._remind_thread: threading.Thread | None = None
