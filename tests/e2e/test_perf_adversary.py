@@ -578,3 +578,22 @@ def test_twenty_concurrent_arrivals_of_one_grading_store_one_grading(world: Worl
     assert len({a.text for a in answers}) == 1
     history = world.as_("supervisor").get(f"/api/v1/audit/children/{child}/history", limit=500).json()["items"]
     assert [e["type"] for e in history if e["stream_id"] == child] == ["ChildRegistered", "RiskAssessed"]
+
+
+def test_a_write_reads_at_once_in_every_worker_of_one_server(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Read-your-write across a server's worker processes: each registration, read at once on fresh connections
+    (which land on either worker), is there."""
+    settings = Settings(data_dir=Path(tmp_path_factory.mktemp("workers")))
+    add_users(settings, [("county", "supervisor", "520302", None)], PASSWORD)
+    with running_server(settings, "--workers", "2") as base:
+        token = Api(base, "county", PASSWORD).token
+        headers = {"Authorization": f"Bearer {token}"}
+        missing = []
+        for n in range(15):
+            with httpx.Client(base_url=base, headers=headers, timeout=30) as c:
+                child = c.post("/api/v1/children", json=child_body("520302/001/003/59", name=f"工{n}")).json()["child_id"]
+            for _ in range(3):
+                with httpx.Client(base_url=base, headers=headers, timeout=30) as c:
+                    if c.get(f"/api/v1/children/{child}").status_code != 200:
+                        missing.append(child)
+        assert missing == []
