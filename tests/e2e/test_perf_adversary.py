@@ -181,34 +181,44 @@ def _edge_values_across_a_restart(settings: Settings, key: str) -> None:
     china = timezone(timedelta(hours=8))
     with running_server(settings, env={"HUHANG_CIPHER_KEY": key}) as base:
         county, auditor = Api(base, "county", PASSWORD), Api(base, "auditor", PASSWORD)
-        born = county.post("/api/v1/children", child_body(
+        writes: list[tuple[str, dict[str, Any], httpx.Response]] = []
+
+        def post(path: str, body: dict[str, Any]) -> httpx.Response:
+            answer = county.post(path, body)
+            writes.append((path, body, answer))
+            return answer
+
+        born = post("/api/v1/children", child_body(
             "520302/001/003/45", name="𠮷田\u200d👨‍👩‍👧 Zoe\u0301", address="某村 1 号\u00a0后院\ufeff",
             home_geo={"lat": 27, "lon": -0.0, "accuracy_m": 0},
             occurred_at=(datetime.now(china) - timedelta(hours=3)).isoformat(timespec="microseconds")))
         assert born.status_code == 201, born.text
         child = born.json()["child_id"]
-        visit = county.post("/api/v1/visits", sub(
+        visit = post("/api/v1/visits", sub(
             child_id=child, visit_type="home", child_seen=True, guardian_present=False, notes="注：\u0301\U0001F600",
             observations={"needs": "0.1"}, geo={"lat": 27.700000000000003, "lon": 106.9, "accuracy_m": 1e-9},
             occurred_at=(datetime.now(nepal) - timedelta(hours=2)).isoformat(timespec="microseconds")))
         assert visit.status_code == 201, visit.text
-        changed = county.post(f"/api/v1/children/{child}/profile", sub(
+        changed = post(f"/api/v1/children/{child}/profile", sub(
             school="550e8400-e29b-41d4-a716-446655440000", home_geo={"lat": -0.0, "lon": 1e-7, "accuracy_m": 3},
             occurred_at=(datetime.now(nepal) - timedelta(hours=1)).isoformat()))
         assert changed.status_code == 201, changed.text
         registered = next(e for e in auditor.get(f"/api/v1/audit/children/{child}/history", limit=500).json()["items"]
                           if e["type"] == "ChildRegistered")
-        corrected = county.post(f"/api/v1/children/{child}/corrections", sub(
+        corrected = post(f"/api/v1/children/{child}/corrections", sub(
             corrects={"event_id": registered["event_id"]}, changes={"birth_date": "2015-01-02", "school": None},
             reason="户口本"))
         assert corrected.status_code == 201, corrected.text
-        graded = county.post(f"/api/v1/children/{child}/risk-assessments", sub(level="orange", reasons=["", "  "]))
+        graded = post(f"/api/v1/children/{child}/risk-assessments", sub(level="orange", reasons=["", "  "]))
         assert graded.status_code in (201, 422), graded.text
         before = _reads(county, auditor, child, visit.json()["visit_id"])
         assert before["verify"]["ok"] is True
     with running_server(settings, env={"HUHANG_CIPHER_KEY": key}) as base:
         county, auditor = Api(base, "county", PASSWORD), Api(base, "auditor", PASSWORD)
         after = _reads(county, auditor, child, visit.json()["visit_id"])
+        replays = [(path, county.post(path, body), first) for path, body, first in writes if first.status_code == 201]
+    assert [(path, again.status_code, again.json()) for path, again, _ in replays] == [
+        (path, 200, first.json()) for path, _, first in replays]
     for name in before:
         assert after[name] == before[name], name
     checked = _cli(settings, key, "verify")
