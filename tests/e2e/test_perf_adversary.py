@@ -607,3 +607,16 @@ def test_a_write_reads_at_once_in_every_worker_of_one_server(tmp_path_factory: p
                     if c.get(f"/api/v1/children/{child}").status_code != 200:
                         missing.append(child)
         assert missing == []
+
+
+def test_a_lone_surrogate_in_a_write_is_refused_and_stores_nothing(world: World) -> None:
+    """API.md: bad input is a 4xx with a machine-readable code and nothing stored, never a 500. JSON may escape a
+    lone UTF-16 surrogate (`\\ud800`), which is no character and cannot be stored as UTF-8 text."""
+    county = world.as_("county")
+    before = len(county.get("/api/v1/children", jurisdiction="520302/001/003/60", limit=500).json()["items"])
+    raw = b'{"submission_id": "%s", "name": "\\ud800", "sex": "male", "birth_date": "2015-01-01", ' \
+          b'"jurisdiction": "520302/001/003/60", "address": "x", "categories": ["left_behind"]}' % sub()[
+              "submission_id"].encode()
+    answer = county.http.post("/api/v1/children", content=raw, headers={"Content-Type": "application/json"})
+    assert 400 <= answer.status_code < 500 and "code" in answer.json(), answer.text
+    assert len(county.get("/api/v1/children", jurisdiction="520302/001/003/60", limit=500).json()["items"]) == before
