@@ -1,7 +1,8 @@
 """The reference of `bench/http_submit.py`: a bare Litestar + uvicorn route decoding the same visit body.
 
 Run: .venv/bin/python -m bench.bare_visit --port 8001 [--workers 1]
-No auth, no storage: what the framework and the server alone cost per request on this machine.
+No auth, no storage: what the framework and the server alone cost per request on this machine. It runs
+the HTTP implementation and event loop Huhang runs (`mobile_api/main.py`: httptools on uvloop).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     uvicorn.run("bench.bare_visit:app", factory=True, host="127.0.0.1", port=args.port, workers=args.workers,
-                log_level="warning", http="h11")
+                log_level="warning", http="httptools", loop="uvloop")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from litestar import Litestar
 
 from backend.settings import Settings
 from mobile_api.app import create_app
-from mobile_api.serving import ReadLimits, TimedH11Protocol
+from mobile_api.serving import ReadLimits, TimedHttpToolsProtocol
 
 DEMO_LOGINS = "demo-logins.txt"
 
@@ -50,12 +50,12 @@ def serve(settings: Settings, host: str, port: int, workers: int, demo: bool) ->
         else:
             print("The store already held data, so no demo county was loaded.")
     print(f"Huhang API on http://{host}:{port}  (OpenAPI: /schema/openapi.json)", flush=True)
-    TimedH11Protocol.limits = ReadLimits.of(settings)  # worker processes read the same HUHANG_* settings
-    # Header and body read timeouts in the server itself; h11 refuses a header over 16 KiB.
-    protocol, header_limit = "mobile_api.serving:TimedH11Protocol", 16 * 1024
+    TimedHttpToolsProtocol.limits = ReadLimits.of(settings)  # worker processes read the same HUHANG_* settings
+    # httptools with header and body read timeouts and a header limit (serving.py), on uvloop.
+    protocol, loop = "mobile_api.serving:TimedHttpToolsProtocol", "uvloop"
     if workers > 1:
         uvicorn.run("mobile_api.main:asgi", factory=True, host=host, port=port, workers=workers, log_level="warning",
-                    http=protocol, h11_max_incomplete_event_size=header_limit, proxy_headers=False, access_log=False)
+                    http=protocol, loop=loop, proxy_headers=False, access_log=False)
     else:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", http=protocol,
-                    h11_max_incomplete_event_size=header_limit, proxy_headers=False, access_log=False)
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", http=protocol, loop=loop,
+                    proxy_headers=False, access_log=False)

@@ -1,11 +1,13 @@
-"""The HTTP/1.1 protocol the server runs: uvicorn's h11 protocol with header and body read timeouts.
+"""The HTTP/1.1 protocol the server runs: uvicorn's httptools protocol with read timeouts and a header limit.
 
 uvicorn times out only idle keep-alive connections. A client that sends a header line every few
 seconds, or a body a byte at a time, would otherwise hold a connection (and, in the body's case, a
 request task) for ever. Here the whole header must arrive within `header_timeout`; the body within
 `body_timeout`, extended by one second for every `body_min_rate` bytes received (the rule of Apache's
 mod_reqtimeout), so a slow but steady upload of a large photo finishes while a trickle is cut off.
-A client cut off is answered 408 `request_timeout` and the connection closed.
+A client cut off is answered 408 `request_timeout` and the connection closed. httptools itself sets no bound
+on a header's size: one still unfinished after `HEADER_LIMIT` bytes is refused 400 as any other malformed
+request, and the connection closed (h11's `max_incomplete_event_size`, which the server used before).
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ import asyncio
 import json
 from typing import Any, ClassVar
 
-import h11
 import msgspec
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from backend.settings import Settings
 from mobile_api.errors import HTTP_CODES
@@ -44,19 +45,24 @@ def _timeout_answer() -> bytes:
 
 
 TIMEOUT_ANSWER = _timeout_answer()
+HEADER_LIMIT = 16 * 1024
+"""The most bytes a request's header may take."""
 
 
-class TimedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol, with a deadline for the header and for the body of every request."""
+class TimedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, with a deadline for the header and for the body of every request."""
 
     limits: ClassVar[ReadLimits | None] = None
     """Set by `serve` from its settings; a worker process started by uvicorn reads HUHANG_* itself."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if TimedH11Protocol.limits is None:
-            TimedH11Protocol.limits = ReadLimits.of(Settings.from_env())
-        self.read_limits = TimedH11Protocol.limits
+        if TimedHttpToolsProtocol.limits is None:
+            TimedHttpToolsProtocol.limits = ReadLimits.of(Settings.from_env())
+        self.read_limits = TimedHttpToolsProtocol.limits
+        self.reading = ""
+        """Where the parser is: "" before a request's first byte, "header", "body", or "done" once it ended."""
+        self.header_bytes = 0
         self.deadline: float | None = None
         self.phase = ""
         self.timer: asyncio.TimerHandle | None = None
@@ -66,20 +72,41 @@ class TimedH11Protocol(H11Protocol):
         self._begin("header", self.read_limits.header_timeout)
 
     def data_received(self, data: bytes) -> None:
+        # Bytes that arrive outside a body belong to a header. A read that completes a header resets the count
+        # (in on_headers_complete); the next request's first bytes in that same read are not counted.
+        if self.reading == "done":
+            self.reading = ""
+        if self.reading != "body":
+            self.header_bytes += len(data)
         super().data_received(data)
+        if self.reading == "header" and self.header_bytes > HEADER_LIMIT and not self.transport.is_closing():
+            self.send_400_response("Invalid HTTP request received.")
         self._follow(len(data))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel()
         super().connection_lost(exc)
 
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.reading = "header"
+
+    def on_headers_complete(self) -> None:
+        self.reading, self.header_bytes = "body", 0
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self.reading = "done"
+        super().on_message_complete()
+
     def _follow(self, received: int) -> None:
-        """Move the deadline along with what h11 has seen of the request."""
-        state = self.conn.their_state
-        if state is h11.IDLE:
+        """Move the deadline along with what the parser has seen of the request."""
+        if self.transport.is_closing():
+            self._cancel()
+        elif self.reading in ("", "header"):  # blank lines before a request count as its header
             if self.phase != "header":  # the first bytes of the next request on a kept-alive connection
                 self._begin("header", self.read_limits.header_timeout)
-        elif state is h11.SEND_BODY:
+        elif self.reading == "body":
             if self.phase != "body":
                 self._begin("body", self.read_limits.body_timeout)
             elif self.deadline is not None and self.read_limits.body_min_rate > 0:

@@ -74,3 +74,22 @@ def test_a_body_sent_a_byte_at_a_time_is_cut_off(base: str) -> None:
 def test_a_steady_request_is_answered(base: str) -> None:
     answer = httpx.post(base + "/api/v1/auth/login", json={"username": "nobody", "password": "x" * 12, "device_id": "d"})
     assert answer.status_code == 401
+
+
+
+def exchange(base: str, request: bytes) -> bytes:
+    """Send `request` (whole or not) and read until the server has answered a head, or closed."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(request)
+        answer = b""
+        while b"\r\n\r\n" not in answer and (data := conn.recv(65536)):
+            answer += data
+        return answer
+
+
+def test_a_header_still_unfinished_after_16_kib_is_refused(base: str) -> None:
+    head = b"GET /health HTTP/1.1\r\nHost: x\r\n"
+    assert exchange(base, head + b"X-Filler: " + b"a" * (12 * 1024) + b"\r\n\r\n").startswith(b"HTTP/1.1 200")
+    refused = exchange(base, head + b"".join(b"X-Filler-%d: %s\r\n" % (n, b"a" * 1000) for n in range(20)))
+    assert refused.startswith(b"HTTP/1.1 400") and b"connection: close" in refused.lower(), refused
