@@ -296,22 +296,8 @@ def test_the_lease_holder_killed_mid_load_loses_and_doubles_nothing_on_one_sqlit
 def test_the_lease_holder_killed_mid_load_loses_and_doubles_nothing_on_postgres(
         tmp_path_factory: pytest.TempPathFactory) -> None:
     """As on SQLite, with the event store and read models on PostgreSQL (an advisory lock is the lease)."""
-    import uuid
-
-    import psycopg
-
-    problem = postgres_available()
-    if problem:
-        require_service("PostgreSQL", problem)
-    schema = f"e2e_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        _two_servers_one_killed(Settings(data_dir=Path(tmp_path_factory.mktemp("pg-lease")),
-                                         database_url=f"{POSTGRES_URL}?schema={schema}"))
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    with _database("postgres", Path(tmp_path_factory.mktemp("pg-lease"))) as settings:
+        _two_servers_one_killed(settings)
 
 
 def _two_servers_one_killed(settings: Settings) -> None:
