@@ -63,6 +63,14 @@ def child_at(store: EventStore, policy: Policy, child_id: UUID, version: int) ->
     return then, now, upto[-1].meta.recorded_at
 
 
+def child_now(store: EventStore, policy: Policy, child_id: UUID) -> ChildRow:
+    """The child's row as all its events make it now (what protects it now)."""
+    row = replay(store.stream(child_id), policy).get(CHILDREN, str(child_id), ChildRow)
+    if row is None:
+        raise RuntimeError(f"the events of {child_id} project no child row")
+    return row
+
+
 def record_at(store: EventStore, policy: Policy, table: Table, row_type: type[R], stream_id: UUID,
               version: int) -> tuple[R, int]:
     """A record's row as its own events up to `version` make it, and the version of its last event."""
