@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import heapq
-import os
 import random
+import secrets
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -83,11 +82,13 @@ class County:
         return best
 
 
-def make_accounts(rng: random.Random, towns: int, villages_per_town: int) -> County:
+def make_accounts(towns: int, villages_per_town: int) -> County:
+    """Every account of the county with one password, new for each county and printed with the logins."""
     county = County()
+    password = f"demo-{secrets.token_hex(4)}"
 
     def account(username: str, role: str, scope: str, department: str | None = None) -> None:
-        county.accounts.append(Account(username, f"demo-{rng.randrange(16**8):08x}", role, scope, department))
+        county.accounts.append(Account(username, password, role, scope, department))
 
     account("admin", "admin", COUNTY)
     account("auditor", "auditor", COUNTY)
@@ -268,13 +269,11 @@ def generate(app: Huhang, clock: SimClock, children: int, seed: int, months: int
     rng = random.Random(seed)
     end = clock.now
     towns = max(1, min(9, children // 100 + 1))
-    county = make_accounts(rng, towns, villages_per_town=max(2, min(12, children // (towns * 10) + 1)))
+    county = make_accounts(towns, villages_per_town=max(2, min(12, children // (towns * 10) + 1)))
     start = end - timedelta(days=30 * months)
     clock.now = start - timedelta(days=1)
-    # Hashing a password is most of an account's cost, and it releases the GIL: one account per core at a time.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        views = list(pool.map(lambda acc: app.users.add(SYSTEM, acc.username, acc.role, acc.scope, acc.password,
-                                                        acc.department), county.accounts))
+    views = app.users.add_many(SYSTEM, [(acc.username, acc.role, acc.scope, acc.department) for acc in county.accounts],
+                               county.accounts[0].password)
     for acc, view in zip(county.accounts, views, strict=True):
         county.actors[acc.username] = Actor(
             id=UUID(view["id"]), role=Role(acc.role), scope=acc.scope, department=acc.department, username=acc.username

@@ -8,6 +8,7 @@ from pathlib import Path
 import uvicorn
 from litestar import Litestar
 
+from backend.heap import freeze_startup_heap
 from backend.settings import Settings
 from mobile_api.app import create_app
 from mobile_api.serving import ReadLimits, TimedHttpToolsProtocol
@@ -17,7 +18,9 @@ DEMO_LOGINS = "demo-logins.txt"
 
 def asgi() -> Litestar:
     """The app for one server worker, from HUHANG_* settings."""
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    freeze_startup_heap()
+    return app
 
 
 def load_demo(settings: Settings, children: int = 300) -> Path:
@@ -57,5 +60,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, demo: bool) ->
         uvicorn.run("mobile_api.main:asgi", factory=True, host=host, port=port, workers=workers, log_level="warning",
                     http=protocol, loop=loop, proxy_headers=False, access_log=False)
     else:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", http=protocol, loop=loop,
+        app = create_app(settings)
+        freeze_startup_heap()
+        uvicorn.run(app, host=host, port=port, log_level="warning", http=protocol, loop=loop,
                     proxy_headers=False, access_log=False)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
+from backend.heap import collector_paused
 from backend.settings import Policy
 from backend.store import EventStore
 from events.base import Event
@@ -61,7 +62,9 @@ def rebuild_together(
     written (the server's work runs without holding the interpreter). Not on SQLite: a read transaction
     open beside every commit keeps the write-ahead log from being reset, it grows by the size of the tables
     built, and every page read (the rows a rebuild loads back) then searches all of it — a million-event
-    rebuild spent more time looking rows up than it saved."""
+    rebuild spent more time looking rows up than it saved.
+
+    The pass runs with the cycle collector paused (`backend.heap`): its passes walked the row caches and found nothing."""
     builders = []
     for projection in projections:
         Runner(store, db, policy, projection)  # the live tables and checkpoint exist
@@ -77,7 +80,7 @@ def rebuild_together(
         events = store.positioned_events(position + 1, batch_size, head, topics)
         return events, events[-1][0] if len(events) == batch_size else head
 
-    with ThreadPoolExecutor(1, thread_name_prefix="rebuild-read") as reader:
+    with collector_paused(), ThreadPoolExecutor(1, thread_name_prefix="rebuild-read") as reader:
         ahead = reader.submit(read, 0) if head else None
         while ahead is not None:
             events, reached = ahead.result()
