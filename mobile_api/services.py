@@ -36,6 +36,9 @@ from projections.runner import Runner
 from projections.views import photo_visit_flags
 
 POLL_SECONDS = 1.0
+WAKE_BEHIND = 256
+"""Log positions answered but not yet projected from which a write wakes the runners (a visit is two: its event and
+its receipt). Measured under 64 clients (BENCHMARKS.md, 2026-11-24): 64, 128 and 256 gave the same p99."""
 _head_checked: ContextVar[bool] = ContextVar("head_checked", default=False)
 """Whether this request has caught the read models up with the log's head (each request runs in its own context)."""
 log = logging.getLogger("huhang.api")
@@ -139,13 +142,16 @@ class Services:
 
         The answer does not wait for the read models: the next read of them waits instead (see
         `read_db`), so a writer still reads its own write, and a write whose answer needs no read
-        model is answered at once. The runner is not woken either: under a stream of writes it
-        projects them in large batches (at least every POLL_SECONDS, or when a read needs them).
+        model is answered at once. The runners are woken once WAKE_BEHIND log positions wait for them
+        (otherwise at least every POLL_SECONDS, or when a read needs them): under a stream of writes
+        they project batches of about that size, none long enough to stall the answers.
         """
         if not outcome.position:
             return
         with self._answered_lock:
             self._answered = max(self._answered, outcome.position)
+        for runner in self.runners.values():
+            runner.wake_if_behind(outcome.position, WAKE_BEHIND)
 
     @property
     def read_db(self) -> ReadDB:

@@ -65,3 +65,34 @@ def test_one_runner_leads_the_other_follows_and_takes_over(backend: str) -> None
         assert child_row(second.db, last) is not None
         second.stop()
         second.db.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_leading_follower_is_woken_once_the_writes_are_far_enough_ahead(backend: str) -> None:
+    """Services.project wakes the runners when WAKE_BEHIND answered positions wait (a visit is two), so a stream of
+    writes is projected in batches of about that size, not one batch per poll. Not sooner, and never a follower that
+    does not lead (another process applies the log)."""
+    with fresh_settings(backend) as config, bootstrap(config) as app:
+        leader = Runner(app.store, open_read_db(config), config.policy)
+        other = Runner(app.store, open_read_db(config), config.policy)
+        leader.follow(poll_seconds=3600)  # only woken: the first round takes the lease
+        assert within(5, lambda: leader.leading)
+        other.follow(poll_seconds=3600)
+        assert within(5, lambda: other.position == leader.position)
+        start = leader.position
+        child, position = register(app)  # a registration without an ID number is two positions: child, receipt
+        assert position - start == 2
+
+        leader.wake_if_behind(position, behind=3)  # 2 ahead: not yet
+        other.wake_if_behind(position, behind=1)  # not leading: nothing to do
+        time.sleep(0.3)
+        assert (leader.position, other.position) == (start, start)
+
+        leader.wake_if_behind(position, behind=2)
+        assert within(5, lambda: leader.position >= position)
+        assert child_row(leader.db, child) is not None
+        time.sleep(0.3)
+        assert other.position == start  # it learns how far the leader got at its own next round
+        for runner in (leader, other):
+            runner.stop()
+            runner.db.close()
