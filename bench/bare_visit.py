@@ -1,8 +1,9 @@
 """The reference of `bench/http_submit.py`: a bare Litestar + uvicorn route decoding the same visit body.
 
-Run: .venv/bin/python -m bench.bare_visit --port 8001 [--workers 1]
-No auth, no storage: what the framework and the server alone cost per request on this machine. It runs
-the HTTP implementation and event loop Huhang runs (`mobile_api/main.py`: httptools on uvloop).
+Run: .venv/bin/python -m bench.bare_visit --port 8001 [--workers 1] [--stack plain]
+No auth, no storage: what the framework and the server alone cost per request on this machine. By default it runs
+the HTTP implementation and event loop Huhang runs (`mobile_api/main.py`: httptools on uvloop); `--stack plain` runs
+uvicorn's pure-Python h11 on asyncio's own loop, the reference issue 16 was measured against when it was filed.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ class VisitAnswer(msgspec.Struct):
     flags: list[str]
 
 
+STACKS = {"same": ("httptools", "uvloop"), "plain": ("h11", "asyncio")}
+"""HTTP implementation and event loop: Huhang's own, or uvicorn's pure-Python ones."""
+
+
 @post("/api/v1/visits", status_code=201)
 async def record(data: VisitBody) -> VisitAnswer:
     """Decode the body, answer the visit's shape."""
@@ -69,9 +74,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--stack", choices=STACKS, default="same")
     args = parser.parse_args()
+    http, loop = STACKS[args.stack]
     uvicorn.run("bench.bare_visit:app", factory=True, host="127.0.0.1", port=args.port, workers=args.workers,
-                log_level="warning", http="httptools", loop="uvloop")
+                log_level="warning", http=http, loop=loop)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Visits posted over HTTP to `huhang serve` from 1, 16 and 64 concurrent clients (this process is the load).
 
 Run: .venv/bin/python -m bench.http_submit [--seconds 20] [--backends sqlite,postgres] [--workers 1] [--clients 1,16,64]
-The reference is `bench/bare_visit.py` (a bare Litestar + uvicorn route), loaded by the same generator in the same run.
+The references are `bench/bare_visit.py` (a bare Litestar + uvicorn route) on Huhang's own HTTP stack (httptools on
+uvloop) and on uvicorn's pure-Python one (h11 on asyncio, what issue 16's reference ran on when it was filed), each
+loaded by the same generator in the same run; Huhang's ratio is given against both.
 """
 
 from __future__ import annotations
@@ -96,10 +98,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 @contextlib.contextmanager
-def reference_server(workers: int) -> Iterator[str]:
+def reference_server(workers: int, stack: str = "same") -> Iterator[str]:
     """The bare Litestar + uvicorn route of `bench/bare_visit.py` in its own process."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bench.bare_visit", "--port", str(port), "--workers", str(workers)],
+    proc = subprocess.Popen([sys.executable, "-m", "bench.bare_visit", "--port", str(port), "--workers", str(workers),
+                             "--stack", stack],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -111,18 +114,20 @@ def reference_server(workers: int) -> Iterator[str]:
 
 
 def row(name: str, workers: int, clients: int, rate: int, latencies: list[float], failures: Counter[int],
-        reference: int) -> str:
+        *references: int) -> str:
     errors = ", ".join(f"{n}× {status}" for status, n in sorted(failures.items())) or "0"
-    ratio = f"{rate / reference:.1%}" if reference else "—"
+    ratios = [f"{rate / reference:.1%}" for reference in references] or ["—"]
+    ratios += ["—"] * (2 - len(ratios))
     return (f"| {name} | {workers} | {clients} | {rate:,} | {percentile(latencies, 50):.1f} | "
-            f"{percentile(latencies, 95):.1f} | {percentile(latencies, 99):.1f} | {errors} | {ratio} |")
+            f"{percentile(latencies, 95):.1f} | {percentile(latencies, 99):.1f} | {errors} | {' | '.join(ratios)} |")
 
 
 def run(settings: Settings, backend: str, seconds: float, workers: int, client_counts: list[int]) -> Iterator[str]:
     """For each number of clients, Huhang and then the bare reference, one after the other in the same run."""
     add_users(settings, [("bench", "child_director", "520302/001", None)], PASSWORD)
     extra = ("--workers", str(workers)) if workers > 1 else ()
-    with running_server(settings, *extra) as base, reference_server(workers) as bare:
+    with running_server(settings, *extra) as base, reference_server(workers) as bare, \
+            reference_server(workers, "plain") as plain:
         api = Api(base, "bench", PASSWORD)
         children = [
             api.post("/api/v1/children", {"submission_id": str(uuid4()), "name": "测试", "sex": "male",
@@ -133,8 +138,10 @@ def run(settings: Settings, backend: str, seconds: float, workers: int, client_c
         for clients in client_counts:
             rate, latencies, failures = asyncio.run(load(base, api.token, children, clients, seconds))
             ref_rate, ref_latencies, ref_failures = asyncio.run(load(bare, api.token, children, clients, seconds))
-            yield row(backend, workers, clients, rate, latencies, failures, ref_rate)
-            yield row("bare Litestar", workers, clients, ref_rate, ref_latencies, ref_failures, 0)
+            plain_rate, plain_latencies, plain_failures = asyncio.run(load(plain, api.token, children, clients, seconds))
+            yield row(backend, workers, clients, rate, latencies, failures, ref_rate, plain_rate)
+            yield row("bare Litestar (httptools, uvloop)", workers, clients, ref_rate, ref_latencies, ref_failures)
+            yield row("bare Litestar (h11, asyncio)", workers, clients, plain_rate, plain_latencies, plain_failures)
         api.close()
 
 
@@ -146,9 +153,10 @@ def main() -> None:
     parser.add_argument("--clients", default="1,16,64")
     args = parser.parse_args()
     print(f"bench/http_submit.py on {machine()}, {args.seconds:.0f} s per row; each Huhang row is followed by the "
-          "bare reference in the same run, and its ratio is Huhang's rate over the reference's")
-    print("| server | workers | clients | visits/s | p50 ms | p95 ms | p99 ms | errors | of reference |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "bare references in the same run, and its ratios are Huhang's rate over each reference's")
+    print("| server | workers | clients | visits/s | p50 ms | p95 ms | p99 ms | errors | of httptools reference "
+          "| of h11 reference |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     counts = [int(c) for c in args.clients.split(",")]
     for backend in args.backends.split(","):
         with settings_for(backend) as settings:
