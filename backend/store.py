@@ -19,6 +19,7 @@ from psycopg.sql import SQL, Identifier
 
 from backend.aggregate import Aggregate
 from backend.settings import Settings
+from backend.sqlite_writer import GatedSQLiteFactory
 from events import codec
 from events.base import Event
 
@@ -76,6 +77,9 @@ def _event_class(topic: str) -> type[Event]:
         raise ValueError(f"not an event type: {topic[:100]!r}") from None
 
 
+POSTGRES_MODULE: Final = "eventsourcing.postgres"
+
+
 def private_sqlite_file(settings: Settings) -> str:
     """The SQLite file's path, its folder made 0700 and the file 0600 before SQLite first opens it."""
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -101,7 +105,7 @@ def store_environment(settings: Settings) -> dict[str, str]:
         env.update(postgres_environment(url))
     else:
         env.update(
-            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            PERSISTENCE_MODULE=get_topic(GatedSQLiteFactory),  # write transactions behind the file's gate
             SQLITE_DBNAME=private_sqlite_file(settings),
             SQLITE_LOCK_TIMEOUT="30",
         )
@@ -112,7 +116,7 @@ def postgres_environment(url: str) -> dict[str, str]:
     parts = urlparse(url)
     query = parse_qs(parts.query)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": POSTGRES_MODULE,
         "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(parts.port or 5432),
@@ -281,7 +285,7 @@ def schema_lock(env: dict[str, str]) -> Iterator[None]:
     "tuple concurrently updated" and duplicate pg_type rows, on SQLite "database is locked" while
     switching to WAL. An advisory lock (PostgreSQL) or a file lock (SQLite) serialises them.
     """
-    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+    if env["PERSISTENCE_MODULE"] != POSTGRES_MODULE:
         with open(env["SQLITE_DBNAME"] + ".lock", "w") as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             try:

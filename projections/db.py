@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 
 from backend.settings import Settings
+from backend.sqlite_writer import write_gate
 from backend.store import postgres_conninfo, postgres_environment, private_sqlite_file
 
 
@@ -87,6 +88,7 @@ class SQLiteDB(ReadDB):
 
         self.connections = PerThread(connect)
         self.path = path
+        self.gate = write_gate(path)
         self._leases: dict[str, int] = {}
 
     @property
@@ -106,13 +108,15 @@ class SQLiteDB(ReadDB):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        """A write transaction, behind the file's gate (backend.sqlite_writer) like the event store's."""
+        with self.gate.held():
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
 
     def close(self) -> None:
         self.connections.close_all()
