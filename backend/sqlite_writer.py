@@ -5,8 +5,8 @@ handler, which sleeps 1, 2, 5, 10, … up to 100 ms between tries whatever the h
 models share one file, and its writers are the group commit's leader, the projection runner and, with `serve --workers
 2`, the same again in another process: under 64 clients on two workers those sleeps made the p99 of a visit ~300 ms
 (BENCHMARKS.md, 2026-11-24). Every write transaction on the file takes this gate first: a lock among the process's
-threads, then an advisory lock (`flock`) on a file beside the database among processes. The next writer is woken when
-the lock is released, and SQLite never finds its file locked by one of ours.
+threads, then an advisory lock (`flock`) on a file beside the database among processes. A waiting thread is woken the
+moment the gate is free (another process's within a millisecond), and SQLite never finds its file locked by one of ours.
 
 Reads take no gate (WAL readers never wait for the writer). A writer that does not take it (an operator's `sqlite3`
 shell) is still waited for by SQLite's busy handler, as before.
@@ -16,35 +16,72 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Final
 
+from eventsourcing.persistence import OperationalError
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteFactory
+
+LOCK_TIMEOUT: Final = 30.0
+"""Seconds a writer waits for the gate, as long as SQLite is told to wait for its own lock (backend.store,
+projections.db)."""
 
 
 class WriteGate:
-    """Exclusive among threads (re-entrant for the thread holding it) and among processes."""
+    """Exclusive among threads (re-entrant for the thread holding it) and among processes.
 
-    def __init__(self, database: str) -> None:
+    A writer that cannot get in within `timeout` seconds gets the error SQLite gives when its own wait runs out
+    ("database is locked"), which the layers above already answer (503 from the event store)."""
+
+    POLL: Final = 0.001
+    """Seconds between tries for the lock another process holds (a thread of this process is woken at once)."""
+
+    def __init__(self, database: str, timeout: float = LOCK_TIMEOUT) -> None:
+        self.timeout = timeout
         self._threads = threading.RLock()
         self._held = threading.local()
         self._descriptor = os.open(f"{database}.write", os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
 
     @contextmanager
     def held(self) -> Iterator[None]:
-        with self._threads:
-            depth = getattr(self._held, "depth", 0)
-            if not depth:
-                fcntl.flock(self._descriptor, fcntl.LOCK_EX)  # waits without holding the interpreter
-            self._held.depth = depth + 1
+        self.enter()
+        try:
+            yield
+        finally:
+            self.leave()
+
+    def enter(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        if not self._threads.acquire(timeout=self.timeout):
+            raise sqlite3.OperationalError("database is locked")
+        depth = getattr(self._held, "depth", 0)
+        if not depth:
             try:
-                yield
-            finally:
-                self._held.depth = depth
-                if not depth:
-                    fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+                self._lock_file(deadline)
+            except BaseException:
+                self._threads.release()
+                raise
+        self._held.depth = depth + 1
+
+    def leave(self) -> None:
+        self._held.depth -= 1
+        if not self._held.depth:
+            fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+        self._threads.release()
+
+    def _lock_file(self, deadline: float) -> None:
+        while True:
+            try:
+                fcntl.flock(self._descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise sqlite3.OperationalError("database is locked") from None
+                time.sleep(self.POLL)
 
 
 _gates: dict[str, WriteGate] = {}
@@ -74,8 +111,15 @@ class GatedSQLiteDatastore(SQLiteDatastore):
             with super().transaction(commit=False) as cursor:
                 yield cursor
             return
-        with self.gate.held(), super().transaction(commit=True) as cursor:
-            yield cursor
+        try:
+            self.gate.enter()
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(exc) from exc  # what the library raises for SQLite's own "database is locked"
+        try:
+            with super().transaction(commit=True) as cursor:
+                yield cursor
+        finally:
+            self.gate.leave()
 
 
 class GatedSQLiteFactory(SQLiteFactory):

@@ -19,7 +19,7 @@ from psycopg.sql import SQL, Identifier
 
 from backend.aggregate import Aggregate
 from backend.settings import Settings
-from backend.sqlite_writer import GatedSQLiteFactory
+from backend.sqlite_writer import LOCK_TIMEOUT, GatedSQLiteFactory
 from events import codec
 from events.base import Event
 
@@ -107,7 +107,7 @@ def store_environment(settings: Settings) -> dict[str, str]:
         env.update(
             PERSISTENCE_MODULE=get_topic(GatedSQLiteFactory),  # write transactions behind the file's gate
             SQLITE_DBNAME=private_sqlite_file(settings),
-            SQLITE_LOCK_TIMEOUT="30",
+            SQLITE_LOCK_TIMEOUT=str(int(LOCK_TIMEOUT)),
         )
     return env
 

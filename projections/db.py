@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 
 from backend.settings import Settings
-from backend.sqlite_writer import write_gate
+from backend.sqlite_writer import LOCK_TIMEOUT, write_gate
 from backend.store import postgres_conninfo, postgres_environment, private_sqlite_file
 
 
@@ -81,7 +81,7 @@ class SQLiteDB(ReadDB):
         path = private_sqlite_file(settings)
 
         def connect() -> sqlite3.Connection:
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=LOCK_TIMEOUT)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             return conn

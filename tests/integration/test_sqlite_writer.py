@@ -3,6 +3,7 @@ transaction of the event store and of the read models goes through that one gate
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -10,7 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from uuid import uuid4
 
+import pytest
+
 from backend.bootstrap import bootstrap
+from backend.errors import StoreUnavailable
 from backend.identity import SYSTEM
 from backend.settings import Settings
 from backend.sqlite_writer import WriteGate, write_gate
@@ -114,3 +118,30 @@ def test_event_writes_and_read_model_writes_wait_at_the_same_gate(tmp_path: Path
             assert app.store.recorder.max_notification_id() == 1
         finally:
             db.close()
+
+
+def test_a_writer_kept_out_too_long_gets_what_sqlite_gives_and_the_store_answers_503(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    with bootstrap(settings) as app:
+        gate = write_gate(str(settings.sqlite_path))
+        holder = subprocess.Popen(
+            [sys.executable, "-c",
+             "import sys; from backend.sqlite_writer import write_gate\n"
+             f"with write_gate({str(settings.sqlite_path)!r}).held():\n"
+             "    print('held', flush=True); sys.stdin.readline()\n"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        timeout, gate.timeout = gate.timeout, 0.2
+        try:
+            assert holder.stdout is not None
+            assert holder.stdout.readline().strip() == "held"
+            with pytest.raises(sqlite3.OperationalError, match="database is locked"), gate.held():
+                pass
+            with pytest.raises(StoreUnavailable):
+                app.users.add(SYSTEM, "late", "grid_worker", "520302/001", "a-good-password-1")
+        finally:
+            gate.timeout = timeout
+            holder.kill()
+            holder.wait()
+        app.users.add(SYSTEM, "late", "grid_worker", "520302/001", "a-good-password-1")  # the retry is stored once
+        assert app.store.recorder.max_notification_id() == 1
