@@ -5,8 +5,10 @@ the change works. The password is changed here, in another process than the serv
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -127,3 +129,36 @@ def test_a_password_change_refuses_only_that_users_tokens(world: World, sqlite_s
     assert other.get("/api/v1/me").status_code == 200
     change_password(sqlite_settings, changer, SECOND)
     assert other.get("/api/v1/me").status_code == 200
+
+
+def every_bearer_operation(world: World) -> list[tuple[str, str]]:
+    """Each operation the OpenAPI document says needs the bearer token, with its path filled in."""
+    document = httpx.get(world.base + "/schema/openapi.json").json()
+    filled = {"child_id": world.child_a, "index": "0", "media_id": "0" * 64}
+    found = []
+    for template, item in document["paths"].items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and operation.get("security"):
+                path = template
+                for name in re.findall(r"{(\w+)}", template):
+                    path = path.replace("{" + name + "}", filled.get(name, str(uuid4())))
+                found.append((method.upper(), path))
+    return found
+
+
+def test_the_old_token_is_refused_on_every_operation_of_the_document(
+        world: World, sqlite_settings: Settings, changer: str) -> None:
+    """Not a sample of routes: every operation that takes a bearer token, reads and writes (photo and roster uploads
+    included), refuses it with 401 `unauthenticated` before looking at anything else."""
+    old = Api(world.base, changer, FIRST)
+    operations = every_bearer_operation(world)
+    assert len(operations) > 50
+    change_password(sqlite_settings, changer, SECOND)
+    wrong = []
+    for method, path in operations:
+        answer = old.http.request(method, path, json=sub() if method == "POST" else None)
+        code = answer.json().get("code") if answer.headers.get("content-type", "").startswith("application/json") else None
+        if (answer.status_code, code) != (401, "unauthenticated"):
+            wrong.append((method, path, answer.status_code, code))
+    assert wrong == []
+    old.close()
