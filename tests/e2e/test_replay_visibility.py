@@ -101,7 +101,8 @@ def test_a_department_handler_with_the_matter_open_gets_the_replay_as_the_read(w
 
 def test_a_department_handler_whose_matter_was_closed_gets_404_from_every_replay_as_from_the_read(world: World) -> None:
     """Every write a department handler may make that answers about a child — a referral's steps, a case plan and its
-    steps — replayed once the department has nothing open for the child any more: 404, as the read."""
+    steps — replayed once the department has nothing open for the child any more: 404, as the read. The retry of the
+    very completion that closed the matter is one of them: the child no longer exists for the police."""
     police, supervisor = world.as_("police"), world.as_("supervisor")
     child, referral, plan, writes = handler_matters(world, "520302/001/003/64")
     writes += [first(police, f"/api/v1/interventions/{plan}/end", sub(note="结束", outcome="已解决"))]
@@ -137,3 +138,17 @@ def test_another_departments_open_matter_does_not_keep_a_closed_one_visible(worl
     first(police, f"/api/v1/referrals/{referral}/complete", sub(note="结案", outcome="安全"))
     assert [replay_and_read(w, child) for w in writes] == [(GONE, GONE)] * 5
     assert world.as_("education").get(f"/api/v1/children/{child}").status_code == 200
+
+
+def test_a_matter_opened_again_for_the_department_makes_the_replays_answer_again(world: World) -> None:
+    """Closed, the police's replays are 404; a new referral to the police opens a matter again, and the same replays
+    answer again, as the read does: the replay follows what the handler may see now, both ways."""
+    police = world.as_("police")
+    child, referral, plan, writes = handler_matters(world, "520302/001/003/68")
+    first(police, f"/api/v1/interventions/{plan}/end", sub(note="结束", outcome="已解决"))
+    first(police, f"/api/v1/referrals/{referral}/complete", sub(note="结案", outcome="安全"))
+    assert [replay_and_read(w, child) for w in writes] == [(GONE, GONE)] * 5
+    again = world.as_("director").post("/api/v1/referrals", sub(child_id=child, to_department="police",
+                                                                  reason="再次发现", urgency="normal"))
+    assert again.status_code == 201, again.text
+    assert [replay_and_read(w, child) for w in writes] == [(SEEN, SEEN)] * 5
