@@ -45,19 +45,19 @@ class Counted:
 def run(backend: str, calls: int) -> None:
     with settings_for(backend) as settings:
         services = Services(settings)
-        try:
+        try:  # the app's shutdown (leaving the test client) closes the services: everything is asked inside it
             services.app.users.add(SYSTEM, "bench", "grid_worker", "520302/001", PASSWORD)
             with TestClient(create_app(settings, services)) as client:
                 answer = client.post("/api/v1/auth/login",
                                      json={"username": "bench", "password": PASSWORD, "device_id": "bench-phone"})
                 token = answer.json()["access_token"]
-            caller_from_token(Connection(), services, token)  # the account is kept from here on
-            probes = services.versions.latest = Counted(services.versions.latest)  # type: ignore[method-assign]
-            loads = services.app.core.load = Counted(services.app.core.load)  # type: ignore[method-assign]
-            cpu = time.process_time()
-            for _ in range(calls):
-                caller_from_token(Connection(), services, token)
-            spent = time.process_time() - cpu
+                caller_from_token(Connection(), services, token)  # the account is kept from here on
+                probes = services.versions.latest = Counted(services.versions.latest)  # type: ignore[method-assign]
+                loads = services.app.core.load = Counted(services.app.core.load)  # type: ignore[method-assign]
+                cpu = time.process_time()
+                for _ in range(calls):
+                    caller_from_token(Connection(), services, token)
+                spent = time.process_time() - cpu
             print(f"{backend:8} {calls} resolutions: CPU {spent / calls * 1e6:.1f} µs each; per resolution "
                   f"{probes.calls / calls:.2f} version probes, {loads.calls / calls:.2f} account loads")
         finally:
