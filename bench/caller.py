@@ -24,11 +24,15 @@ from mobile_api.services import Services
 PASSWORD = "bench-password-1"
 
 
-class Connection:
+class Request:
     """What `caller_from_token` reads of a request: its state (a fresh one per request)."""
 
     def __init__(self) -> None:
         self.state: dict[str, Any] = {}
+
+
+def request() -> Any:
+    return Request()
 
 
 class Counted:
@@ -51,12 +55,12 @@ def run(backend: str, calls: int) -> None:
                 answer = client.post("/api/v1/auth/login",
                                      json={"username": "bench", "password": PASSWORD, "device_id": "bench-phone"})
                 token = answer.json()["access_token"]
-                caller_from_token(Connection(), services, token)  # the account is kept from here on
+                caller_from_token(request(), services, token)  # the account is kept from here on
                 probes = services.versions.latest = Counted(services.versions.latest)  # type: ignore[method-assign]
                 loads = services.app.core.load = Counted(services.app.core.load)  # type: ignore[method-assign]
                 cpu = time.process_time()
                 for _ in range(calls):
-                    caller_from_token(Connection(), services, token)
+                    caller_from_token(request(), services, token)
                 spent = time.process_time() - cpu
             print(f"{backend:8} {calls} resolutions: CPU {spent / calls * 1e6:.1f} µs each; per resolution "
                   f"{probes.calls / calls:.2f} version probes, {loads.calls / calls:.2f} account loads")
