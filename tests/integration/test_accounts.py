@@ -120,3 +120,21 @@ def test_tokens_issued_in_the_same_second_as_a_change_are_told_apart_and_a_secon
                 assert old.status_code == 401 and old.json()["code"] == "unauthenticated"
         finally:
             services.close()
+
+
+def test_a_sign_in_that_checked_the_old_password_just_before_a_change_gets_a_token_refused_at_once() -> None:
+    """The race a time would lose: a sign-in checks the old password, the change lands, then the sign-in's token is
+    made (its `iat` after the change). It names the credentials it checked, so it is refused at its first request."""
+    warnings.simplefilter("ignore")
+    with fresh_settings("sqlite") as settings:
+        services = Services(settings, Clock(SAME_SECOND))
+        try:
+            services.app.users.add(SYSTEM, "mover", "grid_worker", "520302/001", PASSWORD)
+            with TestClient(create_app(settings, services)) as client:
+                checked = services.app.users.authenticate("mover", PASSWORD)
+                services.app.users.change_password(SYSTEM, "mover", NEW_PASSWORD)
+                token, _ = services.tokens.issue(checked.id, "phone-1", checked.credentials)
+                assert refused_everywhere(client, token) == []
+                assert me(client, sign_in(client, NEW_PASSWORD)) == 200
+        finally:
+            services.close()
