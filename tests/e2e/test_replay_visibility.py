@@ -152,3 +152,14 @@ def test_a_matter_opened_again_for_the_department_makes_the_replays_answer_again
                                                                   reason="再次发现", urgency="normal"))
     assert again.status_code == 201, again.text
     assert [replay_and_read(w, child) for w in writes] == [(SEEN, SEEN)] * 5
+
+
+def test_a_department_handler_whose_child_moved_out_of_their_scope_gets_404_with_the_matter_still_open(
+        world: World) -> None:
+    """Scope comes first: the police of town A keep their referral open, the child moves to town B; their replays
+    are 404, as their read."""
+    child, _, _, writes = handler_matters(world, "520302/001/003/69")
+    moved = world.as_("county").post(f"/api/v1/children/{child}/transfer", sub(to_jurisdiction="520302/002/001",
+                                                                               reason="搬家"))
+    assert moved.status_code == 201, moved.text
+    assert [replay_and_read(w, child) for w in writes] == [(GONE, GONE)] * 5
