@@ -33,6 +33,9 @@ class User(Aggregate):
         self.scope = ""
         self.department: str | None = None
         self.password_hash = ""
+        self.credentials = 0
+        """The version of the event that set the current password: 1 from the registration, then each change's.
+        A token names the credentials it was issued under (mobile_api.auth), and only the current ones are good."""
         self.disabled = False
 
     def disable(self, meta: Meta, reason: str) -> None:
@@ -61,6 +64,7 @@ class User(Aggregate):
         self.scope = event.scope
         self.department = event.department
         self.password_hash = event.password_hash
+        self.credentials = event.originator_version
 
     @when.register
     def _(self, event: UserDisabled) -> None:
@@ -69,3 +73,4 @@ class User(Aggregate):
     @when.register
     def _(self, event: PasswordChanged) -> None:
         self.password_hash = event.password_hash
+        self.credentials = event.originator_version

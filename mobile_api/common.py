@@ -73,11 +73,12 @@ async def resolve_caller(connection: ASGIConnection[Any, Any, Any, Any], service
 
 def caller_from_token(connection: ASGIConnection[Any, Any, Any, Any], services: Services, token: str) -> Caller:
     """The caller a token names (a bearer token, or the console's session cookie, which holds the same token),
-    kept for the rest of the request; an unknown or disabled user is refused at once."""
-    user_id, device_id = services.tokens.read(token)
-    actor = services.accounts.actor(user_id)
+    kept for the rest of the request; an unknown or disabled user, or a token issued before the user's password was
+    last changed, is refused at once."""
+    user_id, device_id, credentials = services.tokens.read(token)
+    actor = services.accounts.actor(user_id, credentials)
     if actor is None:
-        raise Unauthenticated("the token's user is unknown or disabled")
+        raise Unauthenticated("the token's user is unknown or disabled, or their password has changed since")
     caller = Caller(actor=actor, device_id=device_id)
     connection.state["caller"] = caller
     return caller

@@ -32,7 +32,8 @@ interventions, and the audit of all of it. Every fact is an immutable event; eve
 ## Signing in
 `POST /api/v1/auth/login` with `{username, password, device_id}` gives a bearer token bound to that device;
 send it as `Authorization: Bearer <token>` on every other `/api/v1` call. The token lasts until `expires_at`
-(12 hours by default); a disabled account is refused at once (401 `unauthenticated`). Repeated failed sign-ins
+(12 hours by default); a disabled account is refused at once (401 `unauthenticated`), and so is every token
+issued before the account's password last changed: sign in again with the new one. Repeated failed sign-ins
 are slowed down (429 `too_many_attempts` with `Retry-After`).
 
 ## Writes are idempotent

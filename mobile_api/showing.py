@@ -10,7 +10,6 @@ import msgspec
 
 from backend.disclosure import OTHER_CHILD_FIELDS, ChildFacts, Disclosure, Locate, Shown, Whereabouts
 from backend.errors import ChildNotFound, ReferralNotFound
-from backend.rules.jurisdiction import within_scope
 from mobile_api.auth import Caller
 from mobile_api.services import Services
 from projections.queries import child_row, locator
@@ -22,6 +21,7 @@ from projections.views import (
     facts_of,
     intervention_change,
     referral_change,
+    row_visible,
     visit_view,
 )
 from projections.written import child_at, child_now, intervention_at, referral_at, visit_as_recorded
@@ -85,7 +85,7 @@ def registration_answer(services: Services, caller: Caller, result: dict[str, An
     """A registration's answer: the read side's status of the child as its registration alone made it, at the moment
     it was recorded, so the first answer and every replay are the same body (disclosed as of now), and a read right
     after it gives that body too."""
-    check_still_in_scope(services, caller, result, replayed)
+    check_still_visible(services, caller, result, replayed)
     then, now, recorded_at = child_at(services.app.store, services.settings.policy, UUID(str(result["child_id"])), 1)
     shown = Shown()
     status, d = child_status(then, recorded_at, services.settings.policy, caller.actor, facts_since(then, now))
@@ -95,13 +95,16 @@ def registration_answer(services: Services, caller: Caller, result: dict[str, An
     return status
 
 
-def check_still_in_scope(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> None:
-    """A replay for a child that has left the caller's scope since: that child does not exist for them."""
+def check_still_visible(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> None:
+    """A replay about a child the caller may no longer see: that child does not exist for them (404), as a read of it
+    says now. The read's own rule decides (`projections.views.row_visible`, the one `sees_child` of
+    `backend.disclosure`): scope first, then, for a department handler, a matter of their department still open for
+    the child. A first arrival is not asked: it answers the write the caller was just allowed to make."""
     nested = result.get("child")
     child_id = result.get("child_id") or (nested.get("child_id") if isinstance(nested, dict) else None)
     if replayed and child_id:
         row = child_row(services.read_db, str(child_id))
-        if row is not None and not within_scope(row.jurisdiction, caller.actor.scope):
+        if row is not None and not row_visible(caller.actor, row):
             raise ChildNotFound("no such child")
 
 
@@ -111,7 +114,7 @@ def write_answer(services: Services, caller: Caller, result: dict[str, Any], rep
     A first answer is not an access event: the write's own event names who acted on the child, when and from where.
     A replay stores no event, so what it shows is recorded like any read.
     """
-    check_still_in_scope(services, caller, result, replayed)
+    check_still_visible(services, caller, result, replayed)
     nested = result.get("child")
     shown = Shown()
     if isinstance(nested, dict):
@@ -125,7 +128,7 @@ def visit_answer(services: Services, caller: Caller, result: dict[str, Any], rep
     """A visit's answer: the read side's view of its row as the projectors make it, replayed in memory as of its
     recording (`projections.written`), so the first answer and every replay are the same body and a read right
     after it shows the same flags and missing photos. It does not wait for the read models."""
-    check_still_in_scope(services, caller, result, replayed)
+    check_still_visible(services, caller, result, replayed)
     visit, child = visit_as_recorded(services.app.store, services.settings.policy, UUID(str(result["visit_id"])),
                                      UUID(str(result["child_id"])))
     view, _ = visit_view(visit, child, caller.actor)  # the answer's fields are none the disclosure table protects
@@ -135,7 +138,7 @@ def visit_answer(services: Services, caller: Caller, result: dict[str, Any], rep
 
 def referral_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
     """A referral step's answer from the referral's row as its events up to this step make it (the list's row)."""
-    check_still_in_scope(services, caller, result, replayed)
+    check_still_visible(services, caller, result, replayed)
     row, version = referral_at(services.app.store, services.settings.policy, UUID(str(result["referral_id"])),
                                int(result["version"]))
     if replayed:  # a sealing order made since hides a justice department's referral from who may not know of it
@@ -150,7 +153,7 @@ def referral_answer(services: Services, caller: Caller, result: dict[str, Any], 
 
 def intervention_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
     """An intervention step's answer from its row as its events up to this step make it."""
-    check_still_in_scope(services, caller, result, replayed)
+    check_still_visible(services, caller, result, replayed)
     row, version = intervention_at(services.app.store, services.settings.policy, UUID(str(result["intervention_id"])),
                                    int(result["version"]))
     return intervention_change(row, version)
@@ -158,7 +161,7 @@ def intervention_answer(services: Services, caller: Caller, result: dict[str, An
 
 def child_write_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
     """A child write's answer: the read side's row of the child as the write left it, as the caller may see it now."""
-    check_still_in_scope(services, caller, result, replayed)
+    check_still_visible(services, caller, result, replayed)
     shown = Shown()
     answer = child_answer(services, caller, result, shown)
     if replayed:

@@ -88,7 +88,7 @@ def console_permission(action: str) -> Any:
 
 def start_session(request: Request[Any, Any, Any], services: Services, user: User, response: Response[Any]) -> None:
     """Set the session cookie: the API's token for this user, bound to the console as its device."""
-    token, _ = services.tokens.issue(user.id, DEVICE_ID)
+    token, _ = services.tokens.issue(user.id, DEVICE_ID, user.credentials)
     response.set_cookie(cookie(request, SESSION_COOKIE, token, int(services.settings.token_ttl.total_seconds())))
 
 

@@ -67,7 +67,7 @@ class SessionController(Controller):
         """Exchange a username and password for a bearer token bound to this device."""
         device_id = check_device_id(data.device_id)
         user = sign_in(services, request, data.username, data.password, device_id)
-        token, expires = services.tokens.issue(user.id, device_id)
+        token, expires = services.tokens.issue(user.id, device_id, user.credentials)
         caller = Caller(actor=user.as_actor(), device_id=device_id)
         return LoginResponse(access_token=token, token_type="bearer", expires_at=expires.isoformat(), user=user_info(caller))
 
