@@ -107,6 +107,16 @@ def sees_child(actor: Actor, jurisdiction: str, open_departments: Iterable[str])
     return actor.role != Role.DEPARTMENT_HANDLER or handler_sees(actor.department, open_departments)
 
 
+def sees_own_matter_child(actor: Actor, jurisdiction: str, open_departments: Iterable[str]) -> bool:
+    """The child of a referral or intervention the actor's department holds (its steps, and their replays): for a
+    department handler the matter itself is what they may see, open or closed, so scope alone decides; anyone else
+    as `sees_child`. (Whether the matter is theirs, and whether a seal hides it, the referral's and intervention's
+    own `get` decides.)"""
+    if actor.role == Role.DEPARTMENT_HANDLER:
+        return within_scope(jurisdiction, actor.scope)
+    return sees_child(actor, jurisdiction, open_departments)
+
+
 class Whereabouts(msgspec.Struct, frozen=True, kw_only=True):
     """What decides whether a reader may see a child: where it is, and which departments have a matter open for it.
 

@@ -3,13 +3,24 @@ one access event per request for what was shown."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 from uuid import UUID
 
 import msgspec
 
-from backend.disclosure import OTHER_CHILD_FIELDS, ChildFacts, Disclosure, Locate, Shown, Whereabouts
+from backend.disclosure import (
+    OTHER_CHILD_FIELDS,
+    ChildFacts,
+    Disclosure,
+    Locate,
+    Shown,
+    Whereabouts,
+    sees_child,
+    sees_own_matter_child,
+)
 from backend.errors import ChildNotFound, ReferralNotFound
+from backend.identity import Actor
 from mobile_api.auth import Caller
 from mobile_api.services import Services
 from projections.queries import child_row, locator
@@ -21,7 +32,6 @@ from projections.views import (
     facts_of,
     intervention_change,
     referral_change,
-    row_visible,
     visit_view,
 )
 from projections.written import child_at, child_now, intervention_at, referral_at, visit_as_recorded
@@ -95,16 +105,23 @@ def registration_answer(services: Services, caller: Caller, result: dict[str, An
     return status
 
 
-def check_still_visible(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> None:
+Sees = Callable[[Actor, str, Iterable[str]], bool]
+"""Whether the actor may see a child, from where it is and which departments have a matter open for it."""
+
+
+def check_still_visible(services: Services, caller: Caller, result: dict[str, Any], replayed: bool,
+                        sees: Sees = sees_child) -> None:
     """A replay about a child the caller may no longer see: that child does not exist for them (404), as a read of it
-    says now. The read's own rule decides (`projections.views.row_visible`, the one `sees_child` of
-    `backend.disclosure`): scope first, then, for a department handler, a matter of their department still open for
-    the child. A first arrival is not asked: it answers the write the caller was just allowed to make."""
+    says now. The read's own rule decides (`backend.disclosure.sees_child`, which `projections.views.row_visible`
+    asks of a row): scope first, then, for a department handler, a matter of their department still open for the
+    child. A referral's or intervention's step asks the rule of its steps instead (`sees_own_matter_child`: the
+    handler's own matter is theirs to see, closed or not, as the referral list shows it; a retry of the step that
+    closed it answers). A first arrival is not asked: it answers the write the caller was just allowed to make."""
     nested = result.get("child")
     child_id = result.get("child_id") or (nested.get("child_id") if isinstance(nested, dict) else None)
     if replayed and child_id:
         row = child_row(services.read_db, str(child_id))
-        if row is not None and not row_visible(caller.actor, row):
+        if row is not None and not sees(caller.actor, row.jurisdiction, row.open_matters.values()):
             raise ChildNotFound("no such child")
 
 
@@ -138,7 +155,7 @@ def visit_answer(services: Services, caller: Caller, result: dict[str, Any], rep
 
 def referral_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
     """A referral step's answer from the referral's row as its events up to this step make it (the list's row)."""
-    check_still_visible(services, caller, result, replayed)
+    check_still_visible(services, caller, result, replayed, sees_own_matter_child)
     row, version = referral_at(services.app.store, services.settings.policy, UUID(str(result["referral_id"])),
                                int(result["version"]))
     if replayed:  # a sealing order made since hides a justice department's referral from who may not know of it
@@ -153,7 +170,7 @@ def referral_answer(services: Services, caller: Caller, result: dict[str, Any], 
 
 def intervention_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
     """An intervention step's answer from its row as its events up to this step make it."""
-    check_still_visible(services, caller, result, replayed)
+    check_still_visible(services, caller, result, replayed, sees_own_matter_child)
     row, version = intervention_at(services.app.store, services.settings.policy, UUID(str(result["intervention_id"])),
                                    int(result["version"]))
     return intervention_change(row, version)

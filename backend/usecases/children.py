@@ -21,7 +21,7 @@ from backend.commands import (
     SealRecord,
     TransferChild,
 )
-from backend.disclosure import ChildFacts, Whereabouts, names_child, sees_child
+from backend.disclosure import ChildFacts, Whereabouts, names_child, sees_child, sees_own_matter_child
 from backend.errors import ChildNotFound, DuplicateChild, InvalidInput, StaleVersion
 from backend.id_claims import PLAIN_KEY, IdNumberClaim, claim_id_for
 from backend.identity import Actor, authorize, check_in_scope, user_id_for
@@ -72,14 +72,16 @@ class Children:
         return child
 
     def get_for_own_matter(self, actor: Actor, child_id: UUID) -> Child:
-        """The child of a referral or intervention the actor's department holds: scope alone decides, since the
-        matter itself is what a handler may see (closed or not); everyone else as `get`."""
+        """The child of a referral or intervention the actor's department holds, if the actor may see it as such
+        (`backend.disclosure.sees_own_matter_child`: for a handler scope alone, the matter being theirs, closed or
+        not; everyone else as `get`)."""
         if actor.role != Role.DEPARTMENT_HANDLER:
             return self.get(actor, child_id, for_update=False)
         child = self.core.load(Child, child_id, for_update=False)
         if child is None:
             raise ChildNotFound("no such child")
-        check_in_scope(actor, child.jurisdiction)
+        if actor.id is not None and not sees_own_matter_child(actor, child.jurisdiction, ()):
+            raise ChildNotFound("no such child")
         return child
 
     def open_departments(self, child_id: UUID, department: str | None) -> list[str]:

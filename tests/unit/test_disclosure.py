@@ -18,6 +18,7 @@ from backend.disclosure import (
     hidden_sealed_departments,
     names_child,
     sees_child,
+    sees_own_matter_child,
     statistic,
 )
 from backend.identity import Actor
@@ -188,6 +189,26 @@ def test_a_handler_sees_a_child_only_while_their_department_has_a_matter_open() 
 def test_scope_then_the_handler_rule(role: str, department: str | None, jurisdiction: str,
                                      open_departments: list[str], expected: bool) -> None:
     assert sees_child(reader(role, department), jurisdiction, open_departments) is expected
+
+
+@pytest.mark.parametrize(
+    ("role", "department", "jurisdiction", "open_departments", "expected"),
+    [
+        # a department handler's own matter is theirs, open or closed: scope alone
+        ("department_handler", "police", "520302/001/003", [], True),
+        ("department_handler", "police", "520302/001/003", ["education"], True),
+        ("department_handler", "police", "520302/001/003", ["police"], True),
+        ("department_handler", "police", "520302/002/003", ["police"], False),
+        ("department_handler", "police", "520302/0011/003", ["police"], False),
+        # anyone else exactly as sees_child
+        ("child_director", None, "520302/001/003", [], True),
+        ("child_director", None, "520302/002/001", [], False),
+        ("supervisor", None, "520302/0011", [], False),
+    ],
+)
+def test_the_child_of_a_handlers_own_matter_is_seen_by_scope_alone(role: str, department: str | None, jurisdiction: str,
+                                                                   open_departments: list[str], expected: bool) -> None:
+    assert sees_own_matter_child(reader(role, department), jurisdiction, open_departments) is expected
 
 
 @pytest.mark.parametrize(
