@@ -8,8 +8,10 @@ and its generation changes, so a batch computed on the old tables cannot commit 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 from backend.settings import Policy
@@ -62,6 +64,19 @@ def rebuild_together(
     open beside every commit keeps the write-ahead log from being reset, it grows by the size of the tables
     built, and every page read (the rows a rebuild loads back) then searches all of it — a million-event
     rebuild spent more time looking rows up than it saved."""
+    with _no_cycle_collection():
+        return _rebuild_together(store, db, policy, projections, progress, batch_size, cache_rows)
+
+
+def _rebuild_together(
+    store: EventStore,
+    db: ReadDB,
+    policy: Policy,
+    projections: Sequence[Projection],
+    progress: Callable[[int], None] | None,
+    batch_size: int,
+    cache_rows: int,
+) -> dict[str, int]:
     builders = []
     for projection in projections:
         Runner(store, db, policy, projection)  # the live tables and checkpoint exist
@@ -94,6 +109,23 @@ def rebuild_together(
         builder.release()
         swap(db, builder.projection, builder.checkpoint())
     return applied
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The garbage collector's automatic passes held off while the pass runs (and one pass made at its end).
+
+    A rebuild keeps tens of thousands of rows in its cache, each with its lists and dicts: every full collection
+    walked them all, about 40 % of a rebuild's CPU time, and found nothing — the pass makes no reference cycles
+    (its rows and events are freed by their reference counts), so memory does not grow without them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+            gc.collect()
 
 
 def _done(result: T) -> Future[T]:
