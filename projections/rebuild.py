@@ -64,7 +64,7 @@ def rebuild_together(
     open beside every commit keeps the write-ahead log from being reset, it grows by the size of the tables
     built, and every page read (the rows a rebuild loads back) then searches all of it — a million-event
     rebuild spent more time looking rows up than it saved."""
-    with _no_cycle_collection():
+    with _no_cycle_collection(), db.freed_pages_kept():
         return _rebuild_together(store, db, policy, projections, progress, batch_size, cache_rows)
 
 
