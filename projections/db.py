@@ -41,6 +41,11 @@ class ReadDB(ABC):
     def transaction(self) -> Any:
         """A context manager: rows and checkpoint commit together or not at all."""
 
+    @contextmanager
+    def freed_pages_kept(self) -> Iterator[None]:
+        """While a rebuild rewrites whole tables: space freed in the database file need not be zeroed."""
+        yield
+
     @abstractmethod
     def close(self) -> None: ...
 
@@ -117,6 +122,20 @@ class SQLiteDB(ReadDB):
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+
+    @contextmanager
+    def freed_pages_kept(self) -> Iterator[None]:
+        """SQLite as built here zeroes every freed page (`secure_delete`): dropping the tables a rebuild replaces
+        wrote each of their pages again, to the write-ahead log and then to the file (6 of the 29 s of a
+        million-event rebuild). With FAST, content is still cleared from pages written anyway, but the dropped
+        tables' pages go to the free list as they are, to be reused: what they held is what the new tables hold
+        again (and the log it was derived from, in the same file). On this thread's connection, for the block."""
+        before = self.query("PRAGMA secure_delete")[0][0]
+        self.execute("PRAGMA secure_delete = FAST")
+        try:
+            yield
+        finally:
+            self.execute(f"PRAGMA secure_delete = {('OFF', 'ON', 'FAST')[int(before)]}")
 
     def close(self) -> None:
         self.connections.close_all()

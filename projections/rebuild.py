@@ -64,7 +64,21 @@ def rebuild_together(
     built, and every page read (the rows a rebuild loads back) then searches all of it — a million-event
     rebuild spent more time looking rows up than it saved.
 
-    The pass runs with the cycle collector paused (`backend.heap`): its passes walked the row caches and found nothing."""
+    The whole rebuild runs with the cycle collector paused (`backend.heap`: its passes walked the row caches, ~40 % of
+    the CPU, and found nothing) and, on SQLite, freed pages kept as they are (`ReadDB.freed_pages_kept`)."""
+    with collector_paused(), db.freed_pages_kept():
+        return _rebuild_together(store, db, policy, projections, progress, batch_size, cache_rows)
+
+
+def _rebuild_together(
+    store: EventStore,
+    db: ReadDB,
+    policy: Policy,
+    projections: Sequence[Projection],
+    progress: Callable[[int], None] | None,
+    batch_size: int,
+    cache_rows: int,
+) -> dict[str, int]:
     builders = []
     for projection in projections:
         Runner(store, db, policy, projection)  # the live tables and checkpoint exist
@@ -80,7 +94,7 @@ def rebuild_together(
         events = store.positioned_events(position + 1, batch_size, head, topics)
         return events, events[-1][0] if len(events) == batch_size else head
 
-    with collector_paused(), ThreadPoolExecutor(1, thread_name_prefix="rebuild-read") as reader:
+    with ThreadPoolExecutor(1, thread_name_prefix="rebuild-read") as reader:
         ahead = reader.submit(read, 0) if head else None
         while ahead is not None:
             events, reached = ahead.result()

@@ -15,6 +15,8 @@ from projections.db import upsert_statement
 
 def uuid_text(value: UUID | str) -> str:
     """A UUID as its canonical text (msgspec converts it several times faster than `str`; text stays as is)."""
+    if type(value) is str:  # projectors pass ids already made text too, millions of times in a rebuild
+        return value
     text: str = msgspec.to_builtins(value)
     return text
 
@@ -268,8 +270,23 @@ class Table(msgspec.Struct, frozen=True):
 
     def many_values(self, rows: list[Any], encode: Callable[[Any], bytes]) -> list[tuple[Any, ...]]:
         """The parameters of `upsert_statement` for each row (key, columns, document)."""
-        key, columns = self.key, tuple(self.columns.values())
-        return [(getattr(row, key), *[f(row) for f in columns], encode(row).decode()) for row in rows]
+        return _values_of(self)(rows, encode)
+
+
+_VALUES: dict[tuple[Any, ...], Callable[[list[Any], Callable[[Any], bytes]], list[tuple[Any, ...]]]] = {}
+
+
+def _values_of(table: Table) -> Callable[[list[Any], Callable[[Any], bytes]], list[tuple[Any, ...]]]:
+    """`Table.many_values` made once per table: one comprehension calling each column's function by name, without a
+    list built and unpacked per row (that took half the time of a link row's values, 8 % of a visit's)."""
+    made = _VALUES.get(mark := (table.name, table.key, *table.columns.items()))
+    if made is None:
+        scope: dict[str, Any] = {f"c{n}": f for n, f in enumerate(table.columns.values())}
+        calls = "".join(f"c{n}(r), " for n in range(len(table.columns)))
+        source = f"def values(rows, encode):\n    return [(r.{table.key}, {calls}encode(r).decode()) for r in rows]\n"
+        exec(compile(source, f"<values of {table.name}>", "exec"), scope)  # noqa: S102 - made from column names only
+        made = _VALUES[mark] = scope["values"]
+    return made
 
 
 CHILDREN: Final = Table(

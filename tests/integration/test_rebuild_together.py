@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 
 import pytest
@@ -63,4 +64,31 @@ def test_rows_held_by_a_small_rebuild_cache_are_all_written(backend: str, monkey
         rebuild(app.store, db, config.policy, PROJECTIONS["coverage"], batch_size=100_000, cache_rows=3)
         assert dump(db) == dump(db, "_live")
         assert dump(db)["rm_children"] and dump(db)["rm_cov_places"]  # the comparison compared something
+        db.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_rebuild_leaves_the_collector_and_the_connection_as_it_found_them(backend: str) -> None:
+    """A rebuild holds off the garbage collector's automatic passes and (on SQLite) the zeroing of freed pages, for
+    its own duration only, also when it fails."""
+    clock = clock_now()
+    with fresh_settings(backend) as config, bootstrap(config, clock) as app:
+        story = Story(app, clock)
+        for n in range(20):
+            story.play(("register" if n < 5 else "visit", n % 5, 60))
+        db = open_read_db(config)
+        zeroing = db.query("PRAGMA secure_delete") if not db.is_postgres else None
+        rebuild_together(app.store, db, config.policy, list(PROJECTIONS.values()))
+        assert gc.isenabled()
+        with pytest.raises(ZeroDivisionError):
+            rebuild_together(app.store, db, config.policy, list(PROJECTIONS.values()), progress=lambda _: 1 / 0)
+        assert gc.isenabled()
+        if zeroing is not None:
+            assert db.query("PRAGMA secure_delete") == zeroing
+        gc.disable()
+        try:
+            rebuild_together(app.store, db, config.policy, list(PROJECTIONS.values()))
+            assert not gc.isenabled()  # left as it was found
+        finally:
+            gc.enable()
         db.close()
