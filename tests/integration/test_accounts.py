@@ -5,11 +5,14 @@ e2e `test_no_token_bad_token_and_a_disabled_users_token_are_401` holds a disable
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from backend.bootstrap import bootstrap
@@ -96,45 +99,45 @@ def test_a_password_changed_elsewhere_refuses_every_token_issued_before_it(backe
             services.close()
 
 
-def test_tokens_issued_in_the_same_second_as_a_change_are_told_apart_and_a_second_change_refuses_the_first_new_one(
-) -> None:
-    """The clock stands still: the token issued just before the change is refused, the one just after it works;
-    after a second change, only a token issued after that one works."""
+@contextmanager
+def mover_in_a_frozen_second() -> Iterator[tuple[Services, TestClient[Litestar]]]:
+    """A grid worker's account on SQLite, and a client of the app, under a clock that stands still."""
     warnings.simplefilter("ignore")
     with fresh_settings("sqlite") as settings:
         services = Services(settings, Clock(SAME_SECOND))
         try:
             services.app.users.add(SYSTEM, "mover", "grid_worker", "520302/001", PASSWORD)
             with TestClient(create_app(settings, services)) as client:
-                first = sign_in(client, PASSWORD)
-                services.app.users.change_password(SYSTEM, "mover", NEW_PASSWORD)
-                second = sign_in(client, NEW_PASSWORD)
-                assert (me(client, first), me(client, second)) == (401, 200)
-                mover = services.app.users.get("mover").as_actor()
-                services.app.users.change_password(mover, "mover", NEWER_PASSWORD)  # the user's own change
-                third = sign_in(client, NEWER_PASSWORD, device="phone-2")
-                assert (me(client, first), me(client, second), me(client, third)) == (401, 401, 200)
-                assert refused_everywhere(client, second) == []
-                old = client.post("/api/v1/auth/login", json={"username": "mover", "password": NEW_PASSWORD,
-                                                               "device_id": "phone-1"})
-                assert old.status_code == 401 and old.json()["code"] == "unauthenticated"
+                yield services, client
         finally:
             services.close()
+
+
+def test_tokens_issued_in_the_same_second_as_a_change_are_told_apart_and_a_second_change_refuses_the_first_new_one(
+) -> None:
+    """The clock stands still: the token issued just before the change is refused, the one just after it works;
+    after a second change, only a token issued after that one works."""
+    with mover_in_a_frozen_second() as (services, client):
+        first = sign_in(client, PASSWORD)
+        services.app.users.change_password(SYSTEM, "mover", NEW_PASSWORD)
+        second = sign_in(client, NEW_PASSWORD)
+        assert (me(client, first), me(client, second)) == (401, 200)
+        mover = services.app.users.get("mover").as_actor()
+        services.app.users.change_password(mover, "mover", NEWER_PASSWORD)  # the user's own change
+        third = sign_in(client, NEWER_PASSWORD, device="phone-2")
+        assert (me(client, first), me(client, second), me(client, third)) == (401, 401, 200)
+        assert refused_everywhere(client, second) == []
+        old = client.post("/api/v1/auth/login", json={"username": "mover", "password": NEW_PASSWORD,
+                                                       "device_id": "phone-1"})
+        assert old.status_code == 401 and old.json()["code"] == "unauthenticated"
 
 
 def test_a_sign_in_that_checked_the_old_password_just_before_a_change_gets_a_token_refused_at_once() -> None:
     """The race a time would lose: a sign-in checks the old password, the change lands, then the sign-in's token is
     made (its `iat` after the change). It names the credentials it checked, so it is refused at its first request."""
-    warnings.simplefilter("ignore")
-    with fresh_settings("sqlite") as settings:
-        services = Services(settings, Clock(SAME_SECOND))
-        try:
-            services.app.users.add(SYSTEM, "mover", "grid_worker", "520302/001", PASSWORD)
-            with TestClient(create_app(settings, services)) as client:
-                checked = services.app.users.authenticate("mover", PASSWORD)
-                services.app.users.change_password(SYSTEM, "mover", NEW_PASSWORD)
-                token, _ = services.tokens.issue(checked.id, "phone-1", checked.credentials)
-                assert refused_everywhere(client, token) == []
-                assert me(client, sign_in(client, NEW_PASSWORD)) == 200
-        finally:
-            services.close()
+    with mover_in_a_frozen_second() as (services, client):
+        checked = services.app.users.authenticate("mover", PASSWORD)
+        services.app.users.change_password(SYSTEM, "mover", NEW_PASSWORD)
+        token, _ = services.tokens.issue(checked.id, "phone-1", checked.credentials)
+        assert refused_everywhere(client, token) == []
+        assert me(client, sign_in(client, NEW_PASSWORD)) == 200
