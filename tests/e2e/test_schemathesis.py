@@ -54,7 +54,7 @@ def test_api_answers_generated_requests_and_passes_every_check(target: Target) -
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
+        @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=False,
                   database=None)
         def run(case: Any) -> None:
             case.call_and_validate(base_url=target.base, headers=target.headers, excluded_checks=[positive_data_acceptance],
@@ -92,7 +92,11 @@ DECLARED = {"GetChild", "AssessRisk", "ChildHistory", "RecordVisit", "SendReferr
 """Names of links the document declares (mobile_api.contract.LINKS), as opposed to those schemathesis infers."""
 SCOPE = "520302/001/001"
 """A place in the fuzzer's scope: registrations made there succeed, so the links from their answers are followed."""
-ROUNDS = 4
+ROUNDS = 10
+"""At most; the run stops as soon as four declared links were taken. Each round draws anew (not derandomized): a fixed
+draw depends on the document's every word, and one that happened to take two links repeated them in every round (the
+test failed alone and in its file, passed in the whole suite); drawn anew, a round took four or more in three runs of
+three."""
 
 
 def test_stateful_runs_over_the_documents_links_pass_every_check(target: Target) -> None:
@@ -135,7 +139,7 @@ def test_stateful_runs_over_the_documents_links_pass_every_check(target: Target)
     for _ in range(ROUNDS):  # bounded; each round goes on from what the server holds after the last
         try:
             Machine.run(settings=settings(max_examples=40, stateful_step_count=10, deadline=None, database=None,
-                                          derandomize=True,
+                                          derandomize=False,
                                           phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
         except FlakyStrategyDefinition:
             # The server keeps what earlier scenarios wrote (a replayed submission answers 200, not 201), so a
