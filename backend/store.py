@@ -286,12 +286,17 @@ def schema_lock(env: dict[str, str]) -> Iterator[None]:
     switching to WAL. An advisory lock (PostgreSQL) or a file lock (SQLite) serialises them.
     """
     if env["PERSISTENCE_MODULE"] != POSTGRES_MODULE:
-        with open(env["SQLITE_DBNAME"] + ".lock", "w") as lock_file:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
+        # Private like every file beside the database (0600), also one an older release left readable.
+        descriptor = os.open(env["SQLITE_DBNAME"] + ".lock", os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+        try:
+            os.fchmod(descriptor, 0o600)
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
             try:
                 yield
             finally:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
+        finally:
+            os.close(descriptor)
         return
     with psycopg.connect(postgres_conninfo(env), autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
