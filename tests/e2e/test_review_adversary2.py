@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from backend.settings import Settings
-from tests.e2e.conftest import PASSWORD, PLACE_A, USERS, child_body
+from tests.e2e.conftest import PASSWORD, PLACE_A, USERS, World, child_body
 from tests.e2e.server import Api, add_users, running_server, sub
 
 
@@ -159,3 +158,40 @@ def test_the_write_gate_file_is_private_like_the_database(tmp_path: Path) -> Non
     gates = {name: mode for name, mode in files.items() if name.endswith(".write") or name.endswith(".lock")}
     assert gates, files
     assert {name: 0o600 for name in gates} == gates
+
+
+def test_a_sealing_order_hides_a_police_case_plan_from_its_planners_replay_and_steps_as_from_their_reads(
+        world: World) -> None:
+    """A supervisor may not know of a sealed child's justice-department matters (table: sealed matters ✘ supervisor):
+    the timeline withholds the police's case plan from them once the record is sealed, and the replay of their own
+    referral to the police answers 404. The replay of the case plan they made, and a new step on it, answer the same:
+    404, nothing stored; the education plan stays theirs."""
+    county = world.as_("county")
+    child = county.post("/api/v1/children", child_body("520302/001/003/71")).json()["child_id"]
+    referral = sub(child_id=child, to_department="police", reason="疑似受侵害", urgency="urgent")
+    police_plan = sub(child_id=child, type="legal_aid", plan="法律援助", responsible_department="police")
+    school_plan = sub(child_id=child, type="psychological", plan="每周一次", responsible_department="education")
+    assert county.post("/api/v1/referrals", referral).status_code == 201
+    planned = county.post("/api/v1/interventions", police_plan)
+    assert planned.status_code == 201, planned.text
+    plan = planned.json()["intervention_id"]
+    assert county.post("/api/v1/interventions", school_plan).status_code == 201
+    police = world.as_("police")  # the police's own plan stays theirs (table: their own ✔)
+    own_plan = sub(child_id=child, type="legal_aid", plan="法律援助", responsible_department="police")
+    assert police.post("/api/v1/interventions", own_plan).status_code == 201
+    assert county.post(f"/api/v1/children/{child}/seal", sub(reason="法院封存决定")).status_code == 201
+
+    def refused(answer: httpx.Response, code: str) -> tuple[int, str | None]:
+        return answer.status_code, answer.json().get("code") if answer.status_code >= 400 else None
+
+    assert refused(county.post("/api/v1/referrals", referral), "") == (404, "referral_not_found")  # held before
+    assert refused(county.post("/api/v1/interventions", police_plan), "") == (404, "intervention_not_found")
+    before = county.get(f"/api/v1/children/{child}/timeline").json()
+    assert "police" not in str(before["items"]) and "legal_aid" not in str(before["items"])  # the read withholds it
+    assert refused(county.post(f"/api/v1/interventions/{plan}/start", sub(note="开始")), "") == (
+        404, "intervention_not_found")
+    assert county.get(f"/api/v1/children/{child}/timeline").json() == before  # nothing stored
+    assert county.post("/api/v1/interventions", school_plan).status_code == 200
+    assert police.post("/api/v1/interventions", own_plan).status_code == 200
+    auditor = world.as_("auditor")  # who may know of sealed matters still reads the police plan's steps
+    assert any("police" in str(item) for item in auditor.get(f"/api/v1/children/{child}/timeline").json()["items"])
