@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from typing import Any, Final
 
+import psycopg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -121,8 +123,21 @@ def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
     return body(500, "internal_error", "something went wrong on the server; the request was not completed")
 
 
+def read_models_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """The read models' database did not answer in time on a request's way (a failed sign-in counted, say): the
+    SQLite file's write gate or its own lock still held at their deadline (`backend.sqlite_writer`: "database is
+    locked"), or PostgreSQL unreachable. Nothing of the request was stored, and its retry is safe: 503, as the event
+    store's own (`StoreUnavailable`). Any other SQLite error is a fault of ours (500)."""
+    if isinstance(exc, sqlite3.OperationalError) and not str(exc).startswith(("database is locked", "database is busy")):
+        return unexpected_error(request, exc)
+    log.warning("%s %s: the read models did not answer (%r)", request.method, request.url.path, exc)
+    return body(503, e.DependencyUnavailable.code, "the database did not answer in time; send the request again")
+
+
 HANDLERS: Final = {
     e.DomainError: domain_error,
+    sqlite3.OperationalError: read_models_unavailable,
+    psycopg.OperationalError: read_models_unavailable,
     ValidationException: validation_error,
     HTTPException: http_error,
     Exception: unexpected_error,

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import signal
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ import httpx
 
 from backend.settings import Settings
 from tests.e2e.conftest import PASSWORD, PLACE_A, USERS, World, child_body
-from tests.e2e.server import Api, add_users, running_server, sub
+from tests.e2e.server import Api, add_users, environment, running_server, sub
 
 
 def _children_of(pid: int) -> list[int]:
@@ -112,7 +114,8 @@ def test_two_workers_on_sqlite_lose_and_double_nothing_when_one_is_killed_mid_wr
                             failures.append(f"{answer.status_code} {answer.text[:200]}")
                         continue
                     visit = answer.json()["visit_id"]
-                    read = _get_until_answered(api, f"/api/v1/visits/{visit}")  # either worker may answer it
+                    with httpx.Client(base_url=base, headers=dict(api.http.headers), timeout=30) as fresh:
+                        read = fresh.get(f"/api/v1/visits/{visit}")  # a new connection: either worker may answer
                     with lock:
                         answered.append(visit)
                         if read.status_code != 200:
@@ -195,3 +198,127 @@ def test_a_sealing_order_hides_a_police_case_plan_from_its_planners_replay_and_s
     assert police.post("/api/v1/interventions", own_plan).status_code == 200
     auditor = world.as_("auditor")  # who may know of sealed matters still reads the police plan's steps
     assert any("police" in str(item) for item in auditor.get(f"/api/v1/children/{child}/timeline").json()["items"])
+
+
+ROSTER_HEADER = ["姓名", "性别", "出生日期", "身份证号", "区划编码", "家庭住址", "重点群体", "监护人姓名", "监护人关系",
+                 "监护人电话", "监护人能否履责"]
+
+
+def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mobile_api.cli", *args], capture_output=True, text=True,
+                          env=environment(settings), timeout=300)
+
+
+def _listed_children(api: Api) -> list[str]:
+    ids: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 100} | ({"cursor": cursor} if cursor else {})
+        page = _get_until_answered(api, "/api/v1/children?" + "&".join(f"{k}={v}" for k, v in params.items())).json()
+        ids += [c["child_id"] for c in page["items"]]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return ids
+
+
+def test_an_import_and_a_rebuild_from_the_command_line_while_two_workers_write(tmp_path: Path) -> None:
+    """Three processes writing the one SQLite file at once (two server workers and the command line, which takes the
+    same gate): every write answered once, the import's rows stored once, the rebuild done, nobody stuck."""
+    settings = Settings(data_dir=tmp_path / "data")
+    add_users(settings, USERS, PASSWORD)
+    rows = 60
+    roster = tmp_path / "roster.csv"
+    lines = [ROSTER_HEADER] + [[f"学生{n:03d}", "女", "2014-05-17", "", "520302/001/003", f"某村{n}号", "", "", "", "", ""]
+                               for n in range(rows)]
+    roster.write_text("\n".join(",".join(r) for r in lines) + "\n", encoding="utf-8")
+    with running_server(settings, "--workers", "2") as base:
+        county = Api(base, "county", PASSWORD)
+        child = _send_until_answered(county, "/api/v1/children", child_body(PLACE_A)).json()["child_id"]
+        visits: list[str] = []
+        lock = threading.Lock()
+
+        def write(n: int) -> None:
+            api = Api(base, "director", PASSWORD, device=f"director-{n}")
+            for _ in range(15):
+                body = sub(child_id=child, visit_type="home", child_seen=True, guardian_present=True)
+                answer = _send_until_answered(api, "/api/v1/visits", body)
+                assert answer.status_code in (200, 201), answer.text
+                with lock:
+                    visits.append(answer.json()["visit_id"])
+            api.close()
+
+        pool = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+        for t in pool:
+            t.start()
+        imported = _cli(settings, "import", str(roster), "--as", "director", "--commit")
+        rebuilt = _cli(settings, "rebuild")
+        for t in pool:
+            t.join(300)
+        assert imported.returncode == 0, imported.stdout + imported.stderr
+        assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+        assert len(visits) == 60 and len(set(visits)) == 60
+        listed = _listed_children(county)
+        assert len(listed) == 1 + rows and len(set(listed)) == 1 + rows
+        county.close()
+
+
+def test_a_process_killed_while_holding_the_write_gate_keeps_no_writer_out(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    add_users(settings, USERS[:1], PASSWORD)
+    with running_server(settings) as base:
+        county = Api(base, "county", PASSWORD)
+        database = next(p for p in settings.data_dir.iterdir() if p.name.endswith(".sqlite3"))
+        holder = subprocess.Popen(
+            [sys.executable, "-c", "import sys, time\nfrom backend.sqlite_writer import write_gate\n"
+             f"write_gate({str(database)!r}).enter()\nprint('held', flush=True)\ntime.sleep(600)\n"],
+            stdout=subprocess.PIPE, text=True, env=environment(settings) | {"PYTHONPATH": os.getcwd()})
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        answers: list[httpx.Response] = []
+        writer = threading.Thread(target=lambda: answers.append(county.post("/api/v1/children", child_body(PLACE_A))))
+        writer.start()
+        holder.kill()
+        holder.wait()
+        writer.join(60)
+        assert [a.status_code for a in answers] == [201]
+        county.close()
+
+
+def test_a_gate_held_past_its_deadline_answers_503_with_a_code_and_the_retry_stores_once(tmp_path: Path) -> None:
+    """Another process holds the write gate past the 30 s deadline (an operator's job gone wrong): a write and a
+    failed sign-in (which counts the failure in the read models) each answer 503 with a machine-readable code, never
+    500; nothing is stored by the refused write, and its retry after the gate is free stores the child once."""
+    settings = Settings(data_dir=tmp_path / "data")
+    add_users(settings, USERS[:1], PASSWORD)
+    with running_server(settings) as base:
+        county = Api(base, "county", PASSWORD)
+        database = next(p for p in settings.data_dir.iterdir() if p.name.endswith(".sqlite3"))
+        holder = subprocess.Popen(
+            [sys.executable, "-c", "import sys, time\nfrom backend.sqlite_writer import write_gate\n"
+             f"write_gate({str(database)!r}).enter()\nprint('held', flush=True)\nsys.stdin.read()\n"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env=environment(settings) | {"PYTHONPATH": os.getcwd()})
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        body = child_body(PLACE_A)
+        answers: dict[str, httpx.Response] = {}
+
+        def register() -> None:  # a client more patient than the gate's deadline
+            with httpx.Client(base_url=base, timeout=90, headers=dict(county.http.headers)) as http:
+                answers["write"] = http.post("/api/v1/children", json=body)
+
+        def wrong_password() -> None:
+            with httpx.Client(base_url=base, timeout=90) as http:
+                answers["login"] = http.post("/api/v1/auth/login", json={"username": "county", "password": "wrong-pw-1",
+                                                                         "device_id": "d"})
+
+        pool = [threading.Thread(target=register), threading.Thread(target=wrong_password)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join(120)
+        holder.communicate("", timeout=10)
+        got = {k: (a.status_code, a.json().get("code")) for k, a in answers.items()}
+        assert got == {"write": (503, "store_unavailable"), "login": (503, "unavailable")}
+        assert county.post("/api/v1/children", body).status_code == 201  # the first arrival stored nothing
+        assert county.post("/api/v1/children", body).status_code == 200
+        assert len(_listed_children(county)) == 1
+        county.close()
