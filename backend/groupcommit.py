@@ -4,7 +4,9 @@ The first thread to arrive while no commit is under way leads: it takes every sa
 them together, and hands each its own recordings. Saves that arrive meanwhile wait for the next
 leader, so under load groups form by themselves and a lone save is written at once. If the group
 fails (a version conflict between two of its saves, or a database error), each save is written alone,
-so each command gets its own success or its own error, exactly as without grouping.
+so each command gets its own success or its own error, exactly as without grouping; except when the group was
+kept out of the database file past its deadline (`backend.sqlite_writer.kept_out`): each save alone would wait the
+whole deadline again, so each gets that error at once (503, and the client's retry).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from eventsourcing.persistence import Recording
 
 from backend.aggregate import Aggregate
+from backend.sqlite_writer import kept_out
 from backend.store import EventStore
 from events.base import Event
 
@@ -75,8 +78,12 @@ class GroupCommit:
     def _write(self, group: Sequence[_Save]) -> None:
         try:
             recordings = self.store.save(*[event for save in group for event in save.events])
-        except Exception:  # the group failed as a whole: write each save alone, so each gets its own answer
-            for save in group:
+        except Exception as exc:
+            if kept_out(exc):  # each save alone would wait out the deadline again: all get the answer at once
+                for save in group:
+                    save.error, save.done = exc, True
+                return
+            for save in group:  # the group failed as a whole: write each save alone, so each gets its own answer
                 self._write_alone(save)
             return
         start = 0

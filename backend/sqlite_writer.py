@@ -31,6 +31,17 @@ LOCK_TIMEOUT: Final = 30.0
 projections.db)."""
 
 
+LOCKED: Final = "database is locked"
+"""What SQLite says when its own wait for the file's lock runs out, and what the gate says when its wait does."""
+
+
+def kept_out(exc: BaseException) -> bool:
+    """Whether an error says a writer waited out the deadline for the file (the gate's, or SQLite's own lock's): the
+    work was not done, and asking again at once would wait as long again (`backend.groupcommit`); a request answers
+    503 (`mobile_api.errors`)."""
+    return LOCKED in str(exc)
+
+
 class WriteGate:
     """Exclusive among threads (re-entrant for the thread holding it) and among processes.
 
@@ -57,7 +68,7 @@ class WriteGate:
     def enter(self) -> None:
         deadline = time.monotonic() + self.timeout
         if not self._threads.acquire(timeout=self.timeout):
-            raise sqlite3.OperationalError("database is locked")
+            raise sqlite3.OperationalError(LOCKED)
         depth = getattr(self._held, "depth", 0)
         if not depth:
             try:
@@ -80,7 +91,7 @@ class WriteGate:
                 return
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise sqlite3.OperationalError("database is locked") from None
+                    raise sqlite3.OperationalError(LOCKED) from None
                 time.sleep(self.POLL)
 
 

@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from backend import errors as e
 from backend.disclosure import OTHER_CHILD_FIELDS, Shown
+from backend.sqlite_writer import kept_out
 from mobile_api.auth import TooManyAttempts, Unauthenticated
 from mobile_api.showing import child_answer, other_children, record_shown
 
@@ -128,7 +129,7 @@ def read_models_unavailable(request: Request[Any, Any, Any], exc: Exception) -> 
     SQLite file's write gate or its own lock still held at their deadline (`backend.sqlite_writer`: "database is
     locked"), or PostgreSQL unreachable. Nothing of the request was stored, and its retry is safe: 503, as the event
     store's own (`StoreUnavailable`). Any other SQLite error is a fault of ours (500)."""
-    if isinstance(exc, sqlite3.OperationalError) and not str(exc).startswith(("database is locked", "database is busy")):
+    if isinstance(exc, sqlite3.OperationalError) and not kept_out(exc):
         return unexpected_error(request, exc)
     log.warning("%s %s: the read models did not answer (%r)", request.method, request.url.path, exc)
     return body(503, e.DependencyUnavailable.code, "the database did not answer in time; send the request again")

@@ -103,3 +103,37 @@ def test_a_conflict_inside_a_group_fails_only_its_own_save(backend: str) -> None
         assert all(isinstance(r, list) and len(r) == 1 for r in results[:3])
         stored = app.store.load(Child, first.id)
         assert stored is not None and stored.categories == ["orphan"]
+
+
+def test_a_group_kept_out_of_the_database_is_not_asked_again_save_by_save() -> None:
+    """The write gate (or SQLite's own lock) still held at its deadline: the group's saves each get that error at
+    once (503 above, retried by the client), instead of each waiting out the deadline again alone — a group of 128
+    kept the last writer waiting 128 deadlines."""
+    from eventsourcing.persistence import OperationalError
+
+    attempts: list[int] = []
+
+    class KeptOut:
+        def save(self, *events: Any) -> list[Any]:
+            attempts.append(len(events))
+            raise OperationalError("database is locked")
+
+    commits = GroupCommit(KeptOut())  # type: ignore[arg-type]
+    with pytest.raises(OperationalError, match="database is locked"):
+        commits.save(child(), child())
+    assert attempts == [2]
+
+
+def test_a_group_failing_otherwise_is_still_written_save_by_save() -> None:
+    from eventsourcing.persistence import OperationalError
+
+    attempts: list[int] = []
+
+    class Flaky:
+        def save(self, *events: Any) -> list[Any]:
+            attempts.append(len(events))
+            raise OperationalError("could not serialize access due to concurrent update")
+
+    with pytest.raises(OperationalError):
+        GroupCommit(Flaky()).save(child(), child())  # type: ignore[arg-type]
+    assert attempts == [2, 2]
