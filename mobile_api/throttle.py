@@ -100,8 +100,10 @@ class LoginThrottle:
             self.db.execute(f"DELETE FROM {TABLE} WHERE last_at < ? AND blocked_until < ?", (now - window, now))
 
     def succeeded(self, username: str, device_id: str) -> None:
-        """A right password clears the account's count on this device (not the address's)."""
-        self.db.execute(f"DELETE FROM {TABLE} WHERE key = ?", (_key("account", username.strip().lower(), device_id),))
+        """A right password clears the account's count on this device (not the address's). A write transaction
+        like every other, so on SQLite it waits at the file's gate (`backend.sqlite_writer`), not in the busy handler."""
+        with self.db.transaction():
+            self.db.execute(f"DELETE FROM {TABLE} WHERE key = ?", (_key("account", username.strip().lower(), device_id),))
 
     def _count(self, key: str, now: float, block: Callable[[int, float, float], float]) -> None:
         self.db.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from ipaddress import ip_network
 from pathlib import Path
 
@@ -137,3 +138,39 @@ def test_an_unknown_user_costs_one_password_check_as_a_wrong_password_does(tmp_p
             with pytest.raises(UserNotFound):
                 app.users.authenticate(name, "wrong-password")
     assert checks == ["wrong-password", "wrong-password"]
+
+
+def test_clearing_an_accounts_count_on_sqlite_waits_at_the_write_gate_like_every_write(tmp_path: Path) -> None:
+    """A right password clears the count with a write on the shared file: it takes the file's write gate
+    (backend.sqlite_writer), so another writer holding the gate keeps it out, rather than SQLite's busy handler."""
+    import sqlite3
+    import threading
+
+    from backend.sqlite_writer import write_gate
+
+    settings = Settings(data_dir=tmp_path)
+    db = open_read_db(settings)
+    try:
+        throttle = LoginThrottle(db, Clock(datetime(2026, 11, 24, tzinfo=UTC)))
+        gate = write_gate(str(settings.sqlite_path))
+        held, done = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            with gate.held():
+                held.set()
+                done.wait(30)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        held.wait(30)
+        timeout, gate.timeout = gate.timeout, 0.2
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+                throttle.succeeded("someone", "phone")
+        finally:
+            gate.timeout = timeout
+            done.set()
+            holder.join(30)
+        throttle.succeeded("someone", "phone")
+    finally:
+        db.close()
