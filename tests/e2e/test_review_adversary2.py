@@ -196,6 +196,8 @@ def test_a_sealing_order_hides_a_police_case_plan_from_its_planners_replay_and_s
     assert county.get(f"/api/v1/children/{child}/timeline").json() == before  # nothing stored
     assert county.post("/api/v1/interventions", school_plan).status_code == 200
     assert police.post("/api/v1/interventions", own_plan).status_code == 200
+    # their referral still open, the police read the child, and their own plans in its timeline
+    assert "legal_aid" in str(police.get(f"/api/v1/children/{child}/timeline").json()["items"])
     auditor = world.as_("auditor")  # who may know of sealed matters still reads the police plan's steps
     assert any("police" in str(item) for item in auditor.get(f"/api/v1/children/{child}/timeline").json()["items"])
 
