@@ -19,7 +19,7 @@ from backend.disclosure import (
     sees_child,
     sees_own_matter_child,
 )
-from backend.errors import ChildNotFound, InterventionNotFound, NotFound, ReferralNotFound
+from backend.errors import ChildNotFound, ReferralNotFound
 from backend.identity import Actor
 from mobile_api.auth import Caller
 from mobile_api.services import Services
@@ -158,21 +158,14 @@ def referral_answer(services: Services, caller: Caller, result: dict[str, Any], 
     check_still_visible(services, caller, result, replayed, sees_own_matter_child)
     row, version = referral_at(services.app.store, services.settings.policy, UUID(str(result["referral_id"])),
                                int(result["version"]))
-    if replayed:
-        check_matter_shown(services, caller, row.child_id, row.department, ReferralNotFound("no such referral"))
+    if replayed:  # a sealing order made since hides a justice department's referral from who may not know of it
+        d = Disclosure(caller.actor, facts_of(child_now(services.app.store, services.settings.policy, UUID(row.child_id))))
+        if not d.matter(row.department):
+            raise ReferralNotFound("no such referral")
+        shown = Shown()
+        shown.add(row.child_id, d)
+        record_shown(services, caller, shown, "replay")
     return referral_change(row, version)
-
-
-def check_matter_shown(services: Services, caller: Caller, child_id: str, department: str, gone: NotFound) -> None:
-    """A replayed step of a referral or case plan: a sealing order made since hides a justice department's matter from
-    who may not know of it (`Disclosure.matter`, as the lists and the case file), so its replay is `gone` too; what
-    it shows is recorded like any read."""
-    d = Disclosure(caller.actor, facts_of(child_now(services.app.store, services.settings.policy, UUID(child_id))))
-    if not d.matter(department):
-        raise gone
-    shown = Shown()
-    shown.add(child_id, d)
-    record_shown(services, caller, shown, "replay")
 
 
 def intervention_answer(services: Services, caller: Caller, result: dict[str, Any], replayed: bool) -> dict[str, Any]:
@@ -180,8 +173,6 @@ def intervention_answer(services: Services, caller: Caller, result: dict[str, An
     check_still_visible(services, caller, result, replayed, sees_own_matter_child)
     row, version = intervention_at(services.app.store, services.settings.policy, UUID(str(result["intervention_id"])),
                                    int(result["version"]))
-    if replayed:
-        check_matter_shown(services, caller, row.child_id, row.department, InterventionNotFound("no such intervention"))
     return intervention_change(row, version)
 
 

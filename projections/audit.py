@@ -15,7 +15,7 @@ from backend.settings import Policy
 from backend.store import EventStore
 from events import codec
 from events.base import Event
-from events.cases import DepartmentMatterOpened, InterventionPlanned, ReferralSent, ReportReceived
+from events.cases import DepartmentMatterOpened, ReferralSent, ReportReceived
 from events.children import CategoriesChanged, ChildRegistered
 from projections.batch import Batch, MemoryRows
 from projections.db import ReadDB
@@ -87,8 +87,7 @@ def history(events: list[Event], page: slice, reader: Actor, child: ChildFacts, 
 
 
 def sealed_streams(events: list[Event], child: ChildFacts) -> set[UUID]:
-    """Streams a sealing order covers: reports, and referrals and case plans that are sealed matters (a justice
-    department's: `Disclosure.matter` hides them, as it hides the matter their opening recorded)."""
+    """Streams a sealing order covers: reports, and referrals that are sealed matters."""
     if not child.sealed:
         return set()
     return {
@@ -96,7 +95,6 @@ def sealed_streams(events: list[Event], child: ChildFacts) -> set[UUID]:
         for e in events
         if isinstance(e, ReportReceived)
         or (isinstance(e, ReferralSent) and is_sealed_matter(e.to_department, child))
-        or (isinstance(e, InterventionPlanned) and is_sealed_matter(e.responsible_department, child))
         or (isinstance(e, DepartmentMatterOpened) and is_sealed_matter(e.department, child))
     }
 

@@ -15,7 +15,7 @@ from backend.identity import Actor
 from backend.settings import Policy
 from events import codec
 from events.base import Event
-from events.cases import DepartmentMatterClosed, DepartmentMatterOpened, InterventionPlanned, ReferralSent
+from events.cases import DepartmentMatterClosed, DepartmentMatterOpened, ReferralSent
 from events.children import RiskAssessed
 from projections.audit import protect, sealed_streams
 from projections.db import ReadDB
@@ -112,7 +112,6 @@ def timeline(events: list[Event], page: slice, reader: Actor, child: ChildFacts,
     total = Disclosure(reader, child)
     covered = sealed_streams(events, child)
     departments = {e.originator_id: e.to_department for e in events if isinstance(e, ReferralSent)}
-    departments |= {e.originator_id: e.responsible_department for e in events if isinstance(e, InterventionPlanned)}
     items = []
     for event in events[page]:
         d = Disclosure(reader, child, locate)
@@ -125,7 +124,7 @@ def timeline(events: list[Event], page: slice, reader: Actor, child: ChildFacts,
 
 def _sealed_for(d: Disclosure, department: str | None) -> bool:
     """A stream the sealing order covers stays sealed for this reader, unless it is a referral the table lets them
-    see (a justice department's handler, their own department's), or a case plan likewise."""
+    see (a justice department's handler, their own department's)."""
     return department is None or not d.matter(department)
 
 

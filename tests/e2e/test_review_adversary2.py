@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from backend.settings import Settings
 from tests.e2e.conftest import PASSWORD, PLACE_A, USERS, World, child_body
@@ -163,6 +164,12 @@ def test_the_write_gate_file_is_private_like_the_database(tmp_path: Path) -> Non
     assert {name: 0o600 for name in gates} == gates
 
 
+@pytest.mark.xfail(strict=True, reason="open question, as in test_worklist_adversary and test_perf_adversary: DESIGN.md "
+                   "§1 seals justice referrals only. Found here besides: the supervisor's timeline withholds the police "
+                   "plan's matter opening (sealed_streams covers DepartmentMatterOpened) yet shows the plan itself, and "
+                   "Interventions.get (unlike Referrals.get) lets them take new steps on it. A fix tried here (the "
+                   "replay, Interventions.get and the timeline asking Disclosure.matter) passed this test and the "
+                   "route tables but left the child status and the worklist listing the plan: to be decided whole")
 def test_a_sealing_order_hides_a_police_case_plan_from_its_planners_replay_and_steps_as_from_their_reads(
         world: World) -> None:
     """A supervisor may not know of a sealed child's justice-department matters (table: sealed matters ✘ supervisor):
