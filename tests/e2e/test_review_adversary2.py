@@ -67,6 +67,13 @@ def _workers(base: str) -> list[int]:
     return workers
 
 
+def settings_with(tmp_path: Path, users: list[Any]) -> Settings:
+    """A store in `tmp_path/data` with these accounts (password PASSWORD)."""
+    settings = Settings(data_dir=tmp_path / "data")
+    add_users(settings, users, PASSWORD)
+    return settings
+
+
 def _send_until_answered(api: Api, path: str, body: dict[str, Any]) -> httpx.Response:
     """What a phone does: the same body again after a 503 or a dropped connection, until it is answered."""
     for _ in range(60):
@@ -103,8 +110,7 @@ def _read_on_a_new_connection(base: str, api: Api, path: str) -> httpx.Response:
 
 
 def test_two_workers_on_sqlite_lose_and_double_nothing_when_one_is_killed_mid_write(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data")
-    add_users(settings, USERS, PASSWORD)
+    settings = settings_with(tmp_path, USERS)
     threads, per_thread = 6, 12
     with running_server(settings, "--workers", "2") as base:
         workers = _workers(base)
@@ -164,8 +170,7 @@ def test_two_workers_on_sqlite_lose_and_double_nothing_when_one_is_killed_mid_wr
 
 
 def test_the_write_gate_file_is_private_like_the_database(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data")
-    add_users(settings, USERS[:1], PASSWORD)
+    settings = settings_with(tmp_path, USERS[:1])
     with running_server(settings) as base:
         county = Api(base, "county", PASSWORD)
         assert county.post("/api/v1/children", child_body(PLACE_A)).status_code == 201
@@ -245,8 +250,7 @@ def _listed_children(api: Api) -> list[str]:
 def test_an_import_and_a_rebuild_from_the_command_line_while_two_workers_write(tmp_path: Path) -> None:
     """Three processes writing the one SQLite file at once (two server workers and the command line, which takes the
     same gate): every write answered once, the import's rows stored once, the rebuild done, nobody stuck."""
-    settings = Settings(data_dir=tmp_path / "data")
-    add_users(settings, USERS, PASSWORD)
+    settings = settings_with(tmp_path, USERS)
     rows = 60
     roster = tmp_path / "roster.csv"
     lines = [ROSTER_HEADER] + [[f"学生{n:03d}", "女", "2014-05-17", "", "520302/001/003", f"某村{n}号", "", "", "", "", ""]
@@ -283,17 +287,22 @@ def test_an_import_and_a_rebuild_from_the_command_line_while_two_workers_write(t
         county.close()
 
 
+def gate_held_elsewhere(settings: Settings) -> subprocess.Popen[str]:
+    """Another process that takes the store's write gate and keeps it until it is killed or its stdin is closed."""
+    database = next(p for p in settings.data_dir.iterdir() if p.name.endswith(".sqlite3"))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys\nfrom backend.sqlite_writer import write_gate\n"
+         f"write_gate({str(database)!r}).enter()\nprint('held', flush=True)\nsys.stdin.read()\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=environment(settings) | {"PYTHONPATH": os.getcwd()})
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    return holder
+
+
 def test_a_process_killed_while_holding_the_write_gate_keeps_no_writer_out(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data")
-    add_users(settings, USERS[:1], PASSWORD)
+    settings = settings_with(tmp_path, USERS[:1])
     with running_server(settings) as base:
         county = Api(base, "county", PASSWORD)
-        database = next(p for p in settings.data_dir.iterdir() if p.name.endswith(".sqlite3"))
-        holder = subprocess.Popen(
-            [sys.executable, "-c", "import sys, time\nfrom backend.sqlite_writer import write_gate\n"
-             f"write_gate({str(database)!r}).enter()\nprint('held', flush=True)\ntime.sleep(600)\n"],
-            stdout=subprocess.PIPE, text=True, env=environment(settings) | {"PYTHONPATH": os.getcwd()})
-        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        holder = gate_held_elsewhere(settings)
         answers: list[httpx.Response] = []
         writer = threading.Thread(target=lambda: answers.append(county.post("/api/v1/children", child_body(PLACE_A))))
         writer.start()
@@ -308,17 +317,10 @@ def test_a_gate_held_past_its_deadline_answers_503_with_a_code_and_the_retry_sto
     """Another process holds the write gate past the 30 s deadline (an operator's job gone wrong): a write and a
     failed sign-in (which counts the failure in the read models) each answer 503 with a machine-readable code, never
     500; nothing is stored by the refused write, and its retry after the gate is free stores the child once."""
-    settings = Settings(data_dir=tmp_path / "data")
-    add_users(settings, USERS[:1], PASSWORD)
+    settings = settings_with(tmp_path, USERS[:1])
     with running_server(settings) as base:
         county = Api(base, "county", PASSWORD)
-        database = next(p for p in settings.data_dir.iterdir() if p.name.endswith(".sqlite3"))
-        holder = subprocess.Popen(
-            [sys.executable, "-c", "import sys, time\nfrom backend.sqlite_writer import write_gate\n"
-             f"write_gate({str(database)!r}).enter()\nprint('held', flush=True)\nsys.stdin.read()\n"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            env=environment(settings) | {"PYTHONPATH": os.getcwd()})
-        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        holder = gate_held_elsewhere(settings)
         body = child_body(PLACE_A)
         answers: dict[str, httpx.Response] = {}
 
