@@ -58,19 +58,8 @@ def postgres_available() -> str | None:
 @pytest.fixture
 def postgres_schema() -> Iterator[str]:
     """A fresh schema in the test database, dropped afterwards."""
-    import uuid
-
-    import psycopg
-
-    problem = postgres_available()
-    if problem:
-        require_service("PostgreSQL", problem)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    yield schema
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    with new_schema("t") as schema:
+        yield schema
 
 
 @pytest.fixture(scope="session")
@@ -101,24 +90,35 @@ def natsd(tmp_path: object) -> Iterator[object]:
     server.stop()
 
 
+def schema_url(schema: str) -> str:
+    return f"{POSTGRES_URL}?schema={schema}"
+
+
 @contextlib.contextmanager
-def fresh_settings(backend: str) -> Iterator[Settings]:
-    """Settings on a new SQLite folder or a new PostgreSQL schema (dropped afterwards)."""
+def new_schema(prefix: str) -> Iterator[str]:
+    """A new PostgreSQL schema in the test database, dropped afterwards (skips, or fails on CI, when PostgreSQL does
+    not answer); its URL is `schema_url(name)`."""
     import psycopg
 
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield Settings(data_dir=Path(folder))
-        return
     problem = postgres_available()
     if problem:
         require_service("PostgreSQL", problem)
-    schema = f"p_{uuid.uuid4().hex[:10]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            yield Settings(data_dir=Path(folder), database_url=f"{POSTGRES_URL}?schema={schema}")
+        yield schema
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@contextlib.contextmanager
+def fresh_settings(backend: str) -> Iterator[Settings]:
+    """Settings on a new SQLite folder or a new PostgreSQL schema (dropped afterwards)."""
+    with tempfile.TemporaryDirectory() as folder:
+        if backend == "sqlite":
+            yield Settings(data_dir=Path(folder))
+            return
+        with new_schema("p") as schema:
+            yield Settings(data_dir=Path(folder), database_url=schema_url(schema))

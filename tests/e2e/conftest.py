@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from backend.settings import Settings
-from tests.conftest import POSTGRES_URL, postgres_available, require_service
+from tests.conftest import new_schema, schema_url
 from tests.e2e.server import Api, add_users, running_server, sub
 
 PASSWORD = "e2e-password-1"
@@ -72,23 +72,10 @@ def world(sqlite_settings: Settings) -> Iterator[World]:
 
 @pytest.fixture(scope="module")
 def postgres_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    import uuid
-
-    import psycopg
-
-    problem = postgres_available()
-    if problem:
-        require_service("PostgreSQL", problem)
-    schema = f"e2e_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    settings = Settings(data_dir=Path(tmp_path_factory.mktemp("pg-server")), database_url=f"{POSTGRES_URL}?schema={schema}")
-    try:
+    with new_schema("e2e") as schema:
+        settings = Settings(data_dir=Path(tmp_path_factory.mktemp("pg-server")), database_url=schema_url(schema))
         add_users(settings, USERS, PASSWORD)
         with running_server(settings) as base:
             w = World(base)
             yield w
             w.close()
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

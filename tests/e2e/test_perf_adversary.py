@@ -20,7 +20,7 @@ import pytest
 
 from backend.settings import Settings
 from backend.store import EventStore
-from tests.conftest import POSTGRES_URL, postgres_available, require_service
+from tests.conftest import POSTGRES_URL, new_schema, schema_url
 from tests.e2e.conftest import PASSWORD, World, child_body
 from tests.e2e.server import Api, add_users, environment, free_port, running_server, sub, wait_until_up
 
@@ -121,21 +121,8 @@ def _database(backend: str, data_dir: Path, **fields: Any) -> Iterator[Settings]
     if backend == "sqlite":
         yield Settings(data_dir=data_dir, **fields)
         return
-    import uuid
-
-    import psycopg
-
-    problem = postgres_available()
-    if problem:
-        require_service("PostgreSQL", problem)
-    schema = f"e2e_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield Settings(data_dir=data_dir, database_url=f"{POSTGRES_URL}?schema={schema}", **fields)
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    with new_schema("e2e") as schema:
+        yield Settings(data_dir=data_dir, database_url=schema_url(schema), **fields)
 
 
 def _swap_states(settings: Settings, child: str, first: int, second: int) -> list[bytes]:

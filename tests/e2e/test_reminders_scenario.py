@@ -11,17 +11,15 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from backend.settings import Settings
-from tests.conftest import POSTGRES_URL, postgres_available, require_service
+from tests.conftest import new_schema, schema_url
 from tests.e2e.conftest import PASSWORD, PLACE_A, USERS, child_body
 from tests.e2e.server import Api, add_users, environment, running_server, sub
 
@@ -143,22 +141,13 @@ def test_two_sqlite_server_processes_escalate_a_missed_deadline_once(tmp_path: P
 
 
 @pytest.fixture
-def postgres_schema() -> Iterator[str]:
-    problem = postgres_available()
-    if problem:
-        require_service("PostgreSQL", problem)
-    schema = f"e2e_remind_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{POSTGRES_URL}?schema={schema}"
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+def remind_schema() -> Iterator[str]:
+    with new_schema("e2e_remind") as schema:
+        yield schema_url(schema)
 
 
-def test_two_postgres_server_processes_escalate_a_missed_deadline_once(tmp_path: Path, postgres_schema: str) -> None:
-    two_servers_escalate_once(Settings(data_dir=tmp_path / "data", database_url=postgres_schema, remind_every=FAST))
+def test_two_postgres_server_processes_escalate_a_missed_deadline_once(tmp_path: Path, remind_schema: str) -> None:
+    two_servers_escalate_once(Settings(data_dir=tmp_path / "data", database_url=remind_schema, remind_every=FAST))
 
 
 def test_a_sealed_childs_overdue_police_referral_reaches_police_and_no_route_shows_it_to_others(tmp_path: Path) -> None:
