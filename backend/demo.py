@@ -66,6 +66,8 @@ class Account:
 class County:
     """The demo's places and people."""
 
+    password: str = ""
+    """Every account's first password."""
     villages: list[str] = field(default_factory=list)
     accounts: list[Account] = field(default_factory=list)
     actors: dict[str, Actor] = field(default_factory=dict)
@@ -84,11 +86,10 @@ class County:
 
 def make_accounts(towns: int, villages_per_town: int) -> County:
     """Every account of the county with one password, new for each county and printed with the logins."""
-    county = County()
-    password = f"demo-{secrets.token_hex(4)}"
+    county = County(password=f"demo-{secrets.token_hex(4)}")
 
     def account(username: str, role: str, scope: str, department: str | None = None) -> None:
-        county.accounts.append(Account(username, password, role, scope, department))
+        county.accounts.append(Account(username, county.password, role, scope, department))
 
     account("admin", "admin", COUNTY)
     account("auditor", "auditor", COUNTY)
@@ -273,7 +274,7 @@ def generate(app: Huhang, clock: SimClock, children: int, seed: int, months: int
     start = end - timedelta(days=30 * months)
     clock.now = start - timedelta(days=1)
     views = app.users.add_many(SYSTEM, [(acc.username, acc.role, acc.scope, acc.department) for acc in county.accounts],
-                               county.accounts[0].password)
+                               county.password)
     for acc, view in zip(county.accounts, views, strict=True):
         county.actors[acc.username] = Actor(
             id=UUID(view["id"]), role=Role(acc.role), scope=acc.scope, department=acc.department, username=acc.username

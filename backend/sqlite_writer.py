@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Final
 
 from eventsourcing.persistence import OperationalError
@@ -116,12 +116,12 @@ class GatedSQLiteDatastore(SQLiteDatastore):
         super().__init__(db_name, **options)
         self.gate = write_gate(db_name)
 
+    def transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
+        """A read as the library makes it (no gate: WAL readers never wait), a write behind the gate."""
+        return self._gated() if commit else super().transaction(commit=False)
+
     @contextmanager
-    def transaction(self, *, commit: bool) -> Iterator[Any]:
-        if not commit:
-            with super().transaction(commit=False) as cursor:
-                yield cursor
-            return
+    def _gated(self) -> Iterator[Any]:
         try:
             self.gate.enter()
         except sqlite3.OperationalError as exc:
